@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: GPL-2.0
+# rust_binder: build the module against a kernel tree (KDIR), and the
+# project's own workflows (check, demo). See README.md.
+#
+#   make [KDIR=/path/to/kernel/build]   build rust_binder.ko
+#   make modules_install                install it into KDIR's module dir
+#   make clean                          remove build products
+#   make check                          set up, build, run every test in QEMU
+#   make demo                           boot QEMU and show rust_binder at work
+#
+# Without KDIR the project's own test kernel is used (built and cached
+# outside the checkout on first use, see scripts/build-kernel.sh).
+
+ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+SHELL := /bin/bash
+
+ifeq ($(origin KDIR),undefined)
+KDIR = $(eval KDIR := $(shell bash $(ROOT)/scripts/build-kernel.sh | tail -n1))$(KDIR)
+endif
+
+LLVM ?= 1
+RUSTC ?= /usr/bin/rustc
+RUSTDOC ?= /usr/bin/rustdoc
+BINDGEN ?= $(HOME)/.cargo/bin/bindgen
+RUST_LIB_SRC ?= $(lastword $(sort $(wildcard /usr/src/rustc-*/library)))
+KMAKE = $(MAKE) -C $(KDIR) M=$(ROOT) LLVM=$(LLVM) RUSTC=$(RUSTC) RUSTDOC=$(RUSTDOC) \
+	BINDGEN=$(BINDGEN) RUST_LIB_SRC=$(RUST_LIB_SRC)
+export PATH := /usr/lib/llvm-19/bin:$(PATH)
+
+.PHONY: all modules modules_install clean setup kernel check demo rustfmt
+
+all: modules
+
+modules:
+	+$(KMAKE) modules
+
+modules_install:
+	+$(KMAKE) modules_install
+
+clean:
+	+$(KMAKE) clean
+	rm -rf $(ROOT)/build
+
+setup:
+	bash $(ROOT)/scripts/setup.sh
+
+kernel: setup
+	bash $(ROOT)/scripts/build-kernel.sh
+
+check:
+	bash $(ROOT)/scripts/check.sh
+
+demo:
+	bash $(ROOT)/scripts/demo.sh
+
+rustfmt:
+	rustfmt --edition 2021 $(ROOT)/rust_binder.rs

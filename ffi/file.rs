@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Open files: the [`File`] wrapper and `file_operations` tables built from
+//! the [`FileOperations`] trait.
+
+use super::bindings;
+use super::layout::field;
+use super::fs::{FileSystem, Inode};
+use super::ThisModulePtr;
+use core::ffi::{c_int, c_long, c_uint, c_ulong};
+use core::marker::PhantomData;
+use kernel::error::{code::*, Error, Result};
+use kernel::sync::ArcBorrow;
+use kernel::types::{ForeignOwnable, Opaque};
+use kernel::uaccess::{UserSlice, UserSliceWriter};
+
+/// An open file (`struct file`), as the newer kernel crate's `File`.
+///
+/// # Invariants
+///
+/// Instances are only made from a `struct file` that the VFS keeps alive for
+/// the duration of a file operation.
+/// `F` is the filesystem whose inode the file was opened from.
+#[repr(transparent)]
+pub(crate) struct File<F: FileSystem>(Opaque<bindings::file>, PhantomData<F>);
+
+impl<F: FileSystem> File<F> {
+    /// # Safety
+    ///
+    /// `ptr` must point to a `struct file` valid for `'a`, opened from an
+    /// inode of filesystem `F`.
+    unsafe fn from_raw<'a>(ptr: *mut bindings::file) -> &'a Self {
+        // SAFETY: `File` is a transparent wrapper; the caller guarantees validity.
+        unsafe { &*ptr.cast() }
+    }
+
+    /// The inode the file was opened from.
+    pub(crate) fn inode(&self) -> &Inode<F> {
+        // SAFETY: `f_inode` is fixed for the file's life and, by the type
+        // invariant, an inode of `F`.
+        unsafe { Inode::from_raw(*field!(self.0.get(), file, f_inode)) }
+    }
+
+    /// The file's `O_*` flags.
+    pub(crate) fn flags(&self) -> u32 {
+        // SAFETY: `f_flags` of a live file may be read; races with fcntl are
+        // benign as for C readers.
+        unsafe { core::ptr::read_volatile(field!(self.0.get(), file, f_flags)) }
+    }
+}
+
+/// How a file answers `lseek()`.
+#[derive(PartialEq, Eq)]
+pub(crate) enum Seek {
+    /// No `llseek`: `ESPIPE`.
+    None,
+    /// `nonseekable_open` and `noop_llseek`.
+    NonSeekable,
+    /// `default_llseek`.
+    Default,
+}
+
+/// The operations of one kind of file of the filesystem `Self::Fs`.
+pub(crate) trait FileOperations: Sized + 'static {
+    /// The filesystem whose inodes carry these operations.
+    type Fs: FileSystem;
+    /// Per-open data, kept in `file->private_data`.
+    type Data: ForeignOwnable + Send + Sync;
+    /// How the file seeks.
+    const SEEK: Seek = Seek::None;
+    /// Whether [`FileOperations::ioctl`] is provided.
+    const HAS_IOCTL: bool = false;
+    /// Whether [`FileOperations::read`] is provided.
+    const HAS_READ: bool = false;
+
+    /// Opens the file; `node` is the inode's filesystem node, if it has one.
+    fn open(node: Option<ArcBorrow<'_, <Self::Fs as FileSystem>::Node>>, file: &File<Self::Fs>)
+        -> Result<Self::Data>;
+
+    /// Releases the per-open data when the last reference to the file goes.
+    fn release(data: Self::Data, _file: &File<Self::Fs>) {
+        drop(data);
+    }
+
+    /// Handles an ioctl; returns the value for user space.
+    fn ioctl(
+        _data: <Self::Data as ForeignOwnable>::Borrowed<'_>,
+        _file: &File<Self::Fs>,
+        _cmd: u32,
+        _arg: usize,
+    ) -> Result<i32> {
+        Err(ENOTTY)
+    }
+
+    /// Reads at `*pos` into `buf`, advancing `*pos`; returns the bytes read.
+    fn read(
+        _data: <Self::Data as ForeignOwnable>::Borrowed<'_>,
+        _file: &File<Self::Fs>,
+        _buf: UserSliceWriter,
+        _pos: &mut i64,
+    ) -> Result<usize> {
+        Err(EINVAL)
+    }
+}
+
+/// A `file_operations` table for `T`, to be placed in a `static`.
+#[repr(transparent)]
+pub(crate) struct FileOpsTable<T: FileOperations> {
+    raw: bindings::file_operations,
+    _p: PhantomData<T>,
+}
+
+// SAFETY: the table is never mutated after construction; the C side only
+// reads it.
+unsafe impl<T: FileOperations> Sync for FileOpsTable<T> {}
+
+impl<T: FileOperations> FileOpsTable<T> {
+    /// Builds the table; `owner` pins the module while files are open.
+    pub(crate) const fn new(owner: ThisModulePtr) -> Self {
+        // SAFETY: all-zero is a valid `file_operations` (no operations).
+        let mut raw: bindings::file_operations = unsafe { core::mem::zeroed() };
+        raw.owner = owner.as_ptr();
+        raw.open = Some(open_callback::<T>);
+        raw.release = Some(release_callback::<T>);
+        match T::SEEK {
+            Seek::None => {}
+            Seek::NonSeekable => raw.llseek = Some(bindings::noop_llseek),
+            Seek::Default => raw.llseek = Some(bindings::default_llseek),
+        }
+        if T::HAS_IOCTL {
+            raw.unlocked_ioctl = Some(ioctl_callback::<T>);
+            raw.compat_ioctl = Some(ioctl_callback::<T>);
+        }
+        if T::HAS_READ {
+            raw.read = Some(read_callback::<T>);
+        }
+        Self { raw, _p: PhantomData }
+    }
+
+    pub(crate) fn as_raw(&'static self) -> *const bindings::file_operations {
+        &self.raw
+    }
+}
+
+/// # Safety
+///
+/// Called by the VFS with a live inode of `T::Fs` and a file being opened.
+unsafe extern "C" fn open_callback<T: FileOperations>(
+    inode: *mut bindings::inode,
+    file: *mut bindings::file,
+) -> c_int {
+    // SAFETY: the VFS passes a live inode and file for the whole call.
+    let (inode, f) = unsafe { (Inode::<T::Fs>::from_raw(inode), File::<T::Fs>::from_raw(file)) };
+    if T::SEEK == Seek::NonSeekable {
+        // SAFETY: both pointers are valid, as above.
+        let ret = unsafe { bindings::nonseekable_open(inode.as_raw(), file) };
+        if ret != 0 {
+            return ret;
+        }
+    }
+    match T::open(inode.node(), f) {
+        Ok(data) => {
+            // SAFETY: the file is ours until release; nothing else uses
+            // `private_data` for these operations.
+            unsafe { *field!(file, file, private_data) = data.into_foreign() as _ };
+            0
+        }
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// # Safety
+///
+/// Called by the VFS once, after a successful open, with the same file.
+unsafe extern "C" fn release_callback<T: FileOperations>(
+    _inode: *mut bindings::inode,
+    file: *mut bindings::file,
+) -> c_int {
+    // SAFETY: `private_data` was set by `open_callback` from `into_foreign`,
+    // and this is the last use of the file.
+    unsafe {
+        let data = T::Data::from_foreign(*field!(file, file, private_data));
+        *field!(file, file, private_data) = core::ptr::null_mut();
+        T::release(data, File::<T::Fs>::from_raw(file));
+    }
+    0
+}
+
+/// # Safety
+///
+/// Called by the VFS on a file opened through `open_callback::<T>`.
+unsafe extern "C" fn ioctl_callback<T: FileOperations>(
+    file: *mut bindings::file,
+    cmd: c_uint,
+    arg: c_ulong,
+) -> c_long {
+    // SAFETY: `private_data` holds `T::Data` until release, which can't run
+    // concurrently with an ioctl on the same file.
+    let (data, f) = unsafe { (T::Data::borrow(*field!(file, file, private_data)), File::<T::Fs>::from_raw(file)) };
+    match T::ioctl(data, f, cmd, arg as usize) {
+        Ok(v) => v as c_long,
+        Err(e) => e.to_errno() as c_long,
+    }
+}
+
+/// # Safety
+///
+/// Called by the VFS on a file opened through `open_callback::<T>`, with a
+/// user buffer and a valid position pointer.
+unsafe extern "C" fn read_callback<T: FileOperations>(
+    file: *mut bindings::file,
+    buf: *mut core::ffi::c_char,
+    count: usize,
+    ppos: *mut bindings::loff_t,
+) -> isize {
+    // SAFETY: as for `ioctl_callback`; `ppos` is valid for the call.
+    let (data, f, pos) = unsafe {
+        (T::Data::borrow(*field!(file, file, private_data)), File::<T::Fs>::from_raw(file), &mut *ppos)
+    };
+    let writer = UserSlice::new(buf as usize, count).writer();
+    match T::read(data, f, writer, pos) {
+        Ok(n) => n as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+/// Converts a C return value into a [`Result`].
+pub(crate) fn check(ret: c_int) -> Result {
+    if ret < 0 {
+        Err(Error::from_errno(ret))
+    } else {
+        Ok(())
+    }
+}
