@@ -53,5 +53,6 @@ check:
 demo:
 	bash $(ROOT)/scripts/demo.sh
 
+# Formats the crate (rustfmt follows `mod` declarations from the root).
 rustfmt:
 	rustfmt --edition 2021 $(ROOT)/rust_binder.rs

@@ -52,7 +52,12 @@ impl FileOperations for BinderFile {
         }
     }
 
-    fn ioctl(proc: ArcBorrow<'_, Process>, _file: &File<BinderFs>, cmd: u32, arg: usize) -> Result<i32> {
+    fn ioctl(
+        proc: ArcBorrow<'_, Process>,
+        _file: &File<BinderFs>,
+        cmd: u32,
+        arg: usize,
+    ) -> Result<i32> {
         proc.ioctl(cmd, arg)
     }
 }

@@ -43,6 +43,9 @@ impl kernel::Module for RustBinder {
         let fs = Arc::new(binderfs::BinderFs::new(globals), GFP_KERNEL)?;
         let reg = binderfs::BINDERFS_TYPE.register(fs)?;
         pr_info!("binderfs registered (major {})\n", chrdev.major());
-        Ok(Self { _fs: reg, _chrdev: chrdev })
+        Ok(Self {
+            _fs: reg,
+            _chrdev: chrdev,
+        })
     }
 }

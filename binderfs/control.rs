@@ -45,7 +45,10 @@ fn ctl_add(file: &File<BinderFs>, arg: usize) -> Result {
     let info = sb.info().ok_or(EINVAL)?;
     // The name is NUL-terminated at the latest at its last byte.
     req[BINDERFS_MAX_NAME] = 0;
-    let len = req.iter().position(|&c| c == 0).unwrap_or(BINDERFS_MAX_NAME);
+    let len = req
+        .iter()
+        .position(|&c| c == 0)
+        .unwrap_or(BINDERFS_MAX_NAME);
     let mut name = [0u8; BINDERFS_MAX_NAME];
     name[..len].copy_from_slice(&req[..len]);
     add_device(sb, info, &name[..len], |major, minor| {

@@ -59,7 +59,9 @@ impl FileOperations for FeatureFile {
         let Node::Constant(contents) = &*node else {
             return Err(EINVAL);
         };
-        let start = usize::try_from(*pos).map_err(|_| EINVAL)?.min(contents.len());
+        let start = usize::try_from(*pos)
+            .map_err(|_| EINVAL)?
+            .min(contents.len());
         let n = (contents.len() - start).min(buf.len());
         buf.write_slice(&contents[start..start + n])?;
         *pos += n as i64;

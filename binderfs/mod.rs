@@ -140,10 +140,18 @@ impl MinorReservation {
             }
             let minor = minors.alloc(inst.minor_limit)?;
             inst.device_count.store(count, Ordering::Relaxed);
-            Ok(Self { inst: inst.clone(), minor, counted })
+            Ok(Self {
+                inst: inst.clone(),
+                minor,
+                counted,
+            })
         } else {
             let minor = minors.alloc(inst.minor_limit)?;
-            Ok(Self { inst: inst.clone(), minor, counted })
+            Ok(Self {
+                inst: inst.clone(),
+                minor,
+                counted,
+            })
         }
     }
 
@@ -192,7 +200,10 @@ impl FileSystem for BinderFs {
     const MAGIC: u64 = crate::ffi::bindings::BINDERFS_SUPER_MAGIC as u64;
 
     fn new_options(&self) -> Result<Options> {
-        Ok(Options { max: MAX_MINOR, stats_global: false })
+        Ok(Options {
+            max: MAX_MINOR,
+            stats_global: false,
+        })
     }
 
     fn parse_param(&self, opts: &mut Options, key: &[u8], value: ParamValue<'_>) -> Result {
@@ -235,13 +246,22 @@ impl FileSystem for BinderFs {
         let inst = Arc::new(
             Instance {
                 globals: self.globals.clone(),
-                minor_limit: if ipc_ns.is_initial() { MAX_MINOR } else { MAX_MINOR_CAPPED },
+                minor_limit: if ipc_ns.is_initial() {
+                    MAX_MINOR
+                } else {
+                    MAX_MINOR_CAPPED
+                },
                 max: AtomicU32::new(opts.max),
                 device_count: AtomicU32::new(0),
             },
             GFP_KERNEL,
         )?;
-        Ok(Info { inst, stats_global: opts.stats_global, root_ids: sb.root_ids(), _ipc_ns: ipc_ns })
+        Ok(Info {
+            inst,
+            stats_global: opts.stats_global,
+            root_ids: sb.root_ids(),
+            _ipc_ns: ipc_ns,
+        })
     }
 
     fn fill_root(&self, sb: &SuperBlock<Self>) -> Result {
@@ -325,7 +345,13 @@ pub(crate) fn add_device(
         owner: Some(info.root_ids),
         _p: PhantomData,
     };
-    let node = Arc::new(Node::Device { device, _minor: minor }, GFP_KERNEL)?;
+    let node = Arc::new(
+        Node::Device {
+            device,
+            _minor: minor,
+        },
+        GFP_KERNEL,
+    )?;
     // From here on the inode owns the node: dropping it on failure evicts
     // the inode, which releases the minor.
     let inode = sb.new_inode(spec, Some(node))?;

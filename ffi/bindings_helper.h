@@ -11,6 +11,7 @@
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
+#include <linux/fsnotify.h>
 #include <linux/ipc_namespace.h>
 #include <linux/kdev_t.h>
 #include <linux/magic.h>

@@ -4,8 +4,8 @@
 //! the [`FileOperations`] trait.
 
 use super::bindings;
-use super::layout::field;
 use super::fs::{FileSystem, Inode};
+use super::layout::field;
 use super::ThisModulePtr;
 use core::ffi::{c_int, c_long, c_uint, c_ulong};
 use core::marker::PhantomData;
@@ -74,8 +74,10 @@ pub(crate) trait FileOperations: Sized + 'static {
     const HAS_READ: bool = false;
 
     /// Opens the file; `node` is the inode's filesystem node, if it has one.
-    fn open(node: Option<ArcBorrow<'_, <Self::Fs as FileSystem>::Node>>, file: &File<Self::Fs>)
-        -> Result<Self::Data>;
+    fn open(
+        node: Option<ArcBorrow<'_, <Self::Fs as FileSystem>::Node>>,
+        file: &File<Self::Fs>,
+    ) -> Result<Self::Data>;
 
     /// Releases the per-open data when the last reference to the file goes.
     fn release(data: Self::Data, _file: &File<Self::Fs>) {
@@ -134,7 +136,10 @@ impl<T: FileOperations> FileOpsTable<T> {
         if T::HAS_READ {
             raw.read = Some(read_callback::<T>);
         }
-        Self { raw, _p: PhantomData }
+        Self {
+            raw,
+            _p: PhantomData,
+        }
     }
 
     pub(crate) fn as_raw(&'static self) -> *const bindings::file_operations {
@@ -150,7 +155,12 @@ unsafe extern "C" fn open_callback<T: FileOperations>(
     file: *mut bindings::file,
 ) -> c_int {
     // SAFETY: the VFS passes a live inode and file for the whole call.
-    let (inode, f) = unsafe { (Inode::<T::Fs>::from_raw(inode), File::<T::Fs>::from_raw(file)) };
+    let (inode, f) = unsafe {
+        (
+            Inode::<T::Fs>::from_raw(inode),
+            File::<T::Fs>::from_raw(file),
+        )
+    };
     if T::SEEK == Seek::NonSeekable {
         // SAFETY: both pointers are valid, as above.
         let ret = unsafe { bindings::nonseekable_open(inode.as_raw(), file) };
@@ -196,7 +206,12 @@ unsafe extern "C" fn ioctl_callback<T: FileOperations>(
 ) -> c_long {
     // SAFETY: `private_data` holds `T::Data` until release, which can't run
     // concurrently with an ioctl on the same file.
-    let (data, f) = unsafe { (T::Data::borrow(*field!(file, file, private_data)), File::<T::Fs>::from_raw(file)) };
+    let (data, f) = unsafe {
+        (
+            T::Data::borrow(*field!(file, file, private_data)),
+            File::<T::Fs>::from_raw(file),
+        )
+    };
     match T::ioctl(data, f, cmd, arg as usize) {
         Ok(v) => v as c_long,
         Err(e) => e.to_errno() as c_long,
@@ -215,7 +230,11 @@ unsafe extern "C" fn read_callback<T: FileOperations>(
 ) -> isize {
     // SAFETY: as for `ioctl_callback`; `ppos` is valid for the call.
     let (data, f, pos) = unsafe {
-        (T::Data::borrow(*field!(file, file, private_data)), File::<T::Fs>::from_raw(file), &mut *ppos)
+        (
+            T::Data::borrow(*field!(file, file, private_data)),
+            File::<T::Fs>::from_raw(file),
+            &mut *ppos,
+        )
     };
     let writer = UserSlice::new(buf as usize, count).writer();
     match T::read(data, f, writer, pos) {

@@ -9,8 +9,8 @@
 //! in `i_private`, handed back to [`FileSystem::evict`] when the inode dies.
 
 use super::bindings;
-use super::layout::field;
 use super::file::{check, FileOperations, FileOpsTable};
+use super::layout::field;
 use super::ThisModulePtr;
 use core::ffi::{c_int, c_uint, c_void, CStr};
 use core::fmt;
@@ -48,8 +48,7 @@ pub(crate) trait FileSystem: Sized + Send + Sync + 'static {
     /// Default options for a new mount or reconfiguration.
     fn new_options(&self) -> Result<Self::Options>;
     /// Applies one `key[=value]` mount parameter.
-    fn parse_param(&self, opts: &mut Self::Options, key: &[u8], value: ParamValue<'_>)
-        -> Result;
+    fn parse_param(&self, opts: &mut Self::Options, key: &[u8], value: ParamValue<'_>) -> Result;
     /// Applies new options to a mounted instance (remount).
     fn reconfigure(&self, opts: &Self::Options, info: &Self::Info) -> Result;
     /// Creates the per-superblock data of a new instance.
@@ -108,7 +107,11 @@ impl<T: FileSystem> FsType<T> {
             bindings::inode_operations,
         ) = unsafe { core::mem::zeroed() };
         raw.name = name.as_ptr();
-        raw.fs_flags = if userns_mount { bindings::FS_USERNS_MOUNT as c_int } else { 0 };
+        raw.fs_flags = if userns_mount {
+            bindings::FS_USERNS_MOUNT as c_int
+        } else {
+            0
+        };
         raw.init_fs_context = Some(init_fs_context_cb::<T>);
         raw.kill_sb = Some(kill_sb_cb::<T>);
         raw.owner = owner.as_ptr();
@@ -135,7 +138,11 @@ impl<T: FileSystem> FsType<T> {
     /// Registers the filesystem type with `fs` as its implementation.
     pub(crate) fn register(&'static self, fs: Arc<T>) -> Result<Registration<T>> {
         let p = fs.into_foreign() as *mut c_void;
-        if self.data.compare_exchange(ptr::null_mut(), p, Ordering::AcqRel, Ordering::Acquire).is_err() {
+        if self
+            .data
+            .compare_exchange(ptr::null_mut(), p, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
             // SAFETY: `p` came from `into_foreign` just above.
             drop(unsafe { Arc::<T>::from_foreign(p) });
             return Err(EBUSY);
@@ -215,9 +222,15 @@ impl<T: FileSystem> SuperBlock<T> {
         // SAFETY: `s_user_ns` is set for the superblock's lifetime.
         let (uid, gid) = unsafe {
             let ns = *field!(self.raw(), super_block, s_user_ns);
-            (bindings::make_kuid(ns, 0).val, bindings::make_kgid(ns, 0).val)
+            (
+                bindings::make_kuid(ns, 0).val,
+                bindings::make_kgid(ns, 0).val,
+            )
         };
-        (if uid == u32::MAX { 0 } else { uid }, if gid == u32::MAX { 0 } else { gid })
+        (
+            if uid == u32::MAX { 0 } else { uid },
+            if gid == u32::MAX { 0 } else { gid },
+        )
     }
 
     /// The root directory.
@@ -228,7 +241,11 @@ impl<T: FileSystem> SuperBlock<T> {
     }
 
     /// Allocates a new inode of this superblock.
-    pub(crate) fn new_inode(&self, spec: InodeSpec<T>, node: Option<Arc<T::Node>>) -> Result<NewInode<T>> {
+    pub(crate) fn new_inode(
+        &self,
+        spec: InodeSpec<T>,
+        node: Option<Arc<T::Node>>,
+    ) -> Result<NewInode<T>> {
         // SAFETY: the superblock is live.
         let inode = unsafe { bindings::new_inode(self.raw()) };
         if inode.is_null() {
@@ -252,7 +269,8 @@ impl<T: FileSystem> SuperBlock<T> {
                 }
                 InodeKind::Dir => {
                     *field!(inode, inode, i_mode) = S_IFDIR | spec.perm;
-                    *field!(inode, inode, i_fop => __bindgen_anon_3.i_fop) = &raw const bindings::simple_dir_operations;
+                    *field!(inode, inode, i_fop => __bindgen_anon_3.i_fop) =
+                        &raw const bindings::simple_dir_operations;
                     *field!(inode, inode, i_op) = &raw const bindings::simple_dir_inode_operations;
                     bindings::set_nlink(inode, 2);
                 }
@@ -281,9 +299,14 @@ pub(crate) enum Ino {
 /// What kind of inode to create.
 pub(crate) enum InodeKind {
     /// A character device whose file operations are `fops`.
-    CharDev { rdev: u32, fops: *const bindings::file_operations },
+    CharDev {
+        rdev: u32,
+        fops: *const bindings::file_operations,
+    },
     /// A regular file whose file operations are `fops`.
-    File { fops: *const bindings::file_operations },
+    File {
+        fops: *const bindings::file_operations,
+    },
     /// A plain directory (the kernel's simple directory operations).
     Dir,
 }
@@ -291,12 +314,17 @@ pub(crate) enum InodeKind {
 impl InodeKind {
     /// A character device with `T`'s file operations.
     pub(crate) fn char_dev<F: FileOperations>(rdev: u32, fops: &'static FileOpsTable<F>) -> Self {
-        Self::CharDev { rdev, fops: fops.as_raw() }
+        Self::CharDev {
+            rdev,
+            fops: fops.as_raw(),
+        }
     }
 
     /// A regular file with `T`'s file operations.
     pub(crate) fn file<F: FileOperations>(fops: &'static FileOpsTable<F>) -> Self {
-        Self::File { fops: fops.as_raw() }
+        Self::File {
+            fops: fops.as_raw(),
+        }
     }
 }
 
@@ -425,6 +453,7 @@ impl<T: FileSystem> Dentry<T> {
                     if is_dir {
                         bindings::inc_nlink(dir);
                     }
+                    notify_create(dir, dentry, is_dir);
                     Ok(())
                 }
             }
@@ -451,6 +480,38 @@ impl<T: FileSystem> Dentry<T> {
             None => Ok(DentryRef(d, PhantomData)),
         }
     }
+}
+
+/// Tells fsnotify watchers of `dir` that `dentry` was created in it, as
+/// `fsnotify_create()` / `fsnotify_mkdir()` do.
+///
+/// # Safety
+///
+/// `dir` must be the locked parent inode of the live, positive `dentry`.
+#[cfg(CONFIG_FSNOTIFY)]
+unsafe fn notify_create(dir: *mut bindings::inode, dentry: *mut bindings::dentry, is_dir: bool) {
+    let mask = bindings::FS_CREATE | if is_dir { bindings::FS_ISDIR } else { 0 };
+    // SAFETY: as the inline C helpers do, with the caller's guarantees.
+    unsafe {
+        bindings::fsnotify(
+            mask,
+            dentry as *const c_void,
+            bindings::fsnotify_data_type_FSNOTIFY_EVENT_DENTRY as c_int,
+            dir,
+            field!(dentry, dentry, d_name),
+            ptr::null_mut(),
+            0,
+        );
+    }
+}
+
+/// Without fsnotify in the kernel there is nobody to tell.
+///
+/// # Safety
+///
+/// None needed; the signature matches the real one.
+#[cfg(not(CONFIG_FSNOTIFY))]
+unsafe fn notify_create(_dir: *mut bindings::inode, _dentry: *mut bindings::dentry, _is_dir: bool) {
 }
 
 /// A counted reference to a dentry.
@@ -507,7 +568,11 @@ impl fmt::Write for SeqFile {
 unsafe extern "C" fn init_fs_context_cb<T: FileSystem>(fc: *mut bindings::fs_context) -> c_int {
     // SAFETY: `fc->fs_type` is our registered type.
     let ty = unsafe { FsType::<T>::from_raw(*field!(fc, fs_context, fs_type)) };
-    let opts = match ty.fs().new_options().and_then(|o| Ok(KBox::new(o, GFP_KERNEL)?)) {
+    let opts = match ty
+        .fs()
+        .new_options()
+        .and_then(|o| Ok(KBox::new(o, GFP_KERNEL)?))
+    {
         Ok(o) => o,
         Err(e) => return e.to_errno(),
     };
@@ -547,12 +612,14 @@ unsafe extern "C" fn parse_param_cb<T: FileSystem>(
         let opts = &mut *(*field!(fc, fs_context, fs_private) as *mut T::Options);
         let key = CStr::from_ptr(*field!(param, fs_parameter, key)).to_bytes();
         // `type` is an 8-bit bitfield right after `key` (checked in layout.rs).
-        let ty_byte = field!(param, fs_parameter, key).cast::<u8>().add(size_of::<usize>());
+        let ty_byte = field!(param, fs_parameter, key)
+            .cast::<u8>()
+            .add(size_of::<usize>());
         let value = match *ty_byte as bindings::fs_value_type {
             bindings::fs_value_type_fs_value_is_flag => ParamValue::Flag,
-            bindings::fs_value_type_fs_value_is_string => {
-                ParamValue::String(CStr::from_ptr(*field!(param, fs_parameter, string => __bindgen_anon_1.string)))
-            }
+            bindings::fs_value_type_fs_value_is_string => ParamValue::String(CStr::from_ptr(
+                *field!(param, fs_parameter, string => __bindgen_anon_1.string),
+            )),
             _ => ParamValue::Other,
         };
         (ty, opts, key, value)
@@ -572,7 +639,11 @@ unsafe extern "C" fn reconfigure_cb<T: FileSystem>(fc: *mut bindings::fs_context
     let (ty, opts, sb) = unsafe {
         let ty = FsType::<T>::from_raw(*field!(fc, fs_context, fs_type));
         let opts = &*(*field!(fc, fs_context, fs_private) as *const T::Options);
-        (ty, opts, SuperBlock::<T>::from_raw(*field!(*field!(fc, fs_context, root), dentry, d_sb)))
+        (
+            ty,
+            opts,
+            SuperBlock::<T>::from_raw(*field!(*field!(fc, fs_context, root), dentry, d_sb)),
+        )
     };
     match sb.info() {
         Some(info) => match ty.fs().reconfigure(opts, info) {
@@ -610,12 +681,18 @@ unsafe extern "C" fn fill_super_cb<T: FileSystem>(
         *field!(sbp, super_block, s_magic) = T::MAGIC as _;
         *field!(sbp, super_block, s_op) = &ty.sops;
         *field!(sbp, super_block, s_time_gran) = 1;
-        (ty, &*(*field!(fc, fs_context, fs_private) as *const T::Options))
+        (
+            ty,
+            &*(*field!(fc, fs_context, fs_private) as *const T::Options),
+        )
     };
     // SAFETY: live superblock of our type.
     let sb = unsafe { SuperBlock::<T>::from_raw(sbp) };
     let fs = ty.fs();
-    let info = match fs.new_info(opts, sb).and_then(|i| Ok(KBox::new(i, GFP_KERNEL)?)) {
+    let info = match fs
+        .new_info(opts, sb)
+        .and_then(|i| Ok(KBox::new(i, GFP_KERNEL)?))
+    {
         Ok(i) => i,
         Err(e) => return e.to_errno(),
     };
@@ -632,7 +709,8 @@ unsafe extern "C" fn fill_super_cb<T: FileSystem>(
     // when it fails.
     unsafe {
         *field!(inode, inode, i_ino) = 1;
-        *field!(inode, inode, i_fop => __bindgen_anon_3.i_fop) = &raw const bindings::simple_dir_operations;
+        *field!(inode, inode, i_fop => __bindgen_anon_3.i_fop) =
+            &raw const bindings::simple_dir_operations;
         *field!(inode, inode, i_mode) = S_IFDIR | 0o755;
         bindings::simple_inode_init_ts(inode);
         *field!(inode, inode, i_op) = &ty.dir_iops;
@@ -703,7 +781,10 @@ unsafe extern "C" fn show_options_cb<T: FileSystem>(
 /// # Safety
 ///
 /// Called by the VFS with the root directory (locked) and a child of it.
-unsafe extern "C" fn unlink_cb<T: FileSystem>(dir: *mut bindings::inode, dentry: *mut bindings::dentry) -> c_int {
+unsafe extern "C" fn unlink_cb<T: FileSystem>(
+    dir: *mut bindings::inode,
+    dentry: *mut bindings::dentry,
+) -> c_int {
     // SAFETY: live dentry of ours, held by the VFS.
     if let Err(e) = T::may_unlink(unsafe { Dentry::from_raw(dentry) }) {
         return e.to_errno();
@@ -724,7 +805,9 @@ unsafe extern "C" fn rename_cb<T: FileSystem>(
     flags: c_uint,
 ) -> c_int {
     // SAFETY: live dentries of ours, held by the VFS.
-    if let Err(e) = T::may_rename(unsafe { Dentry::from_raw(old) }, unsafe { Dentry::from_raw(new) }) {
+    if let Err(e) = T::may_rename(unsafe { Dentry::from_raw(old) }, unsafe {
+        Dentry::from_raw(new)
+    }) {
         return e.to_errno();
     }
     // SAFETY: as the VFS calls `->rename`.

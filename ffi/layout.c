@@ -11,6 +11,7 @@
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
+#include <linux/fsnotify.h>
 #include <linux/ipc_namespace.h>
 #include <linux/kbuild.h>
 #include <linux/moduleparam.h>
@@ -54,6 +55,7 @@ void rb_layout(void)
 
 	F(dentry, d_inode);
 	F(dentry, d_sb);
+	F(dentry, d_name);
 
 	F(fs_context, ops);
 	F(fs_context, fs_type);

@@ -38,7 +38,11 @@ pub(crate) use field;
 
 /// `p` advanced by `offset` bytes, typed as the field `_ty` points to.
 #[inline(always)]
-pub(crate) fn project<S, F>(p: *mut S, _ty: impl FnOnce(*mut S) -> *mut F, offset: usize) -> *mut F {
+pub(crate) fn project<S, F>(
+    p: *mut S,
+    _ty: impl FnOnce(*mut S) -> *mut F,
+    offset: usize,
+) -> *mut F {
     p.cast::<u8>().wrapping_add(offset).cast()
 }
 
@@ -60,9 +64,11 @@ check_layout!(inode_operations: lookup, unlink, rename);
 check_layout!(file_operations: owner, llseek, read, unlocked_ioctl, compat_ioctl, open, release);
 check_layout!(kernel_param: name, ops, perm, level, flags);
 const _: () = assert!(offset_of!(bindings::kernel_param, mod_) == c_layout!(kernel_param, mod));
-const _: () = assert!(offset_of!(bindings::kernel_param, __bindgen_anon_1) == c_layout!(kernel_param, arg));
+const _: () =
+    assert!(offset_of!(bindings::kernel_param, __bindgen_anon_1) == c_layout!(kernel_param, arg));
 
 // `fs_parameter.type` is an 8-bit bitfield that `offsetof` can't name: it is
 // the byte after `key`, before the union that holds `string`.
-const _: () = assert!(offset_of!(bindings::fs_parameter, _bitfield_1) == c_layout!(fs_parameter, key) + 8);
+const _: () =
+    assert!(offset_of!(bindings::fs_parameter, _bitfield_1) == c_layout!(fs_parameter, key) + 8);
 const _: () = assert!(c_layout!(fs_parameter, string) == c_layout!(fs_parameter, key) + 16);

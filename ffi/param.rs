@@ -50,7 +50,11 @@ unsafe impl Sync for KernelParam {}
 
 impl KernelParam {
     /// A read-only (0444) `charp` parameter called `name` stored in `value`.
-    pub(crate) const fn charp(name: &'static CStr, value: &'static StrParam, owner: ThisModulePtr) -> Self {
+    pub(crate) const fn charp(
+        name: &'static CStr,
+        value: &'static StrParam,
+        owner: ThisModulePtr,
+    ) -> Self {
         Self(bindings::kernel_param {
             name: name.as_ptr(),
             mod_: owner.as_ptr(),
@@ -58,7 +62,9 @@ impl KernelParam {
             perm: 0o444,
             level: -1,
             flags: 0,
-            __bindgen_anon_1: bindings::kernel_param__bindgen_ty_1 { arg: value.as_arg() },
+            __bindgen_anon_1: bindings::kernel_param__bindgen_ty_1 {
+                arg: value.as_arg(),
+            },
         })
     }
 }
