@@ -4,38 +4,71 @@
 //! space), and the file operations of the device files that user space
 //! opens to become a binder process.
 
-use crate::binderfs::{BinderFs, Node};
+use crate::binderfs::{logs, BinderFs, Node as FsNode};
+use core::sync::atomic::Ordering;
 use crate::ffi::file::{File, FileOperations};
+use crate::ffi::mm::VmaNew;
+use crate::ffi::task::Kuid;
+use crate::node::Node;
 use crate::process::Process;
 use kernel::alloc::{flags::GFP_KERNEL, KVec};
 use kernel::error::{code::*, Result};
-use kernel::sync::{Arc, ArcBorrow};
+use kernel::prelude::*;
+use kernel::sync::{Arc, ArcBorrow, Mutex};
+
+/// The context manager of a device.
+pub(crate) struct Manager {
+    /// The context manager's node (handle 0 of every other process).
+    pub(crate) node: Option<Arc<Node>>,
+    /// The user that first became context manager; only it may again.
+    pub(crate) uid: Option<Kuid>,
+}
 
 /// A binder device and the context it carries.
+#[pin_data]
 pub(crate) struct BinderDevice {
     /// The device's name (without NUL).
     name: KVec<u8>,
     /// Its minor number when it was created.
     minor: u32,
+    #[pin]
+    pub(crate) manager: Mutex<Manager>,
 }
 
 impl BinderDevice {
     pub(crate) fn new(name: &[u8], minor: u32) -> Result<Arc<Self>> {
         let mut v = KVec::new();
         v.extend_from_slice(name, GFP_KERNEL)?;
-        Ok(Arc::new(Self { name: v, minor }, GFP_KERNEL)?)
+        Arc::pin_init(
+            pin_init!(Self {
+                name: v,
+                minor,
+                manager <- kernel::new_mutex!(Manager { node: None, uid: None }, "BinderDevice::manager"),
+            }),
+            GFP_KERNEL,
+        )
     }
 
     /// The device's name.
+    #[allow(dead_code)]
     pub(crate) fn name(&self) -> &[u8] {
         &self.name
     }
 
     /// The device's minor number.
+    #[allow(dead_code)]
     pub(crate) fn minor(&self) -> u32 {
         self.minor
     }
+
+    /// The context manager's node, if there is one.
+    pub(crate) fn context_manager(&self) -> Option<Arc<Node>> {
+        self.manager.lock().node.clone()
+    }
 }
+
+/// `O_NONBLOCK`.
+const O_NONBLOCK: u32 = 0o4000;
 
 /// The file operations of binder device files.
 pub(crate) struct BinderFile;
@@ -44,20 +77,39 @@ impl FileOperations for BinderFile {
     type Fs = BinderFs;
     type Data = Arc<Process>;
     const HAS_IOCTL: bool = true;
+    const HAS_MMAP: bool = true;
+    const HAS_FLUSH: bool = true;
 
-    fn open(node: Option<ArcBorrow<'_, Node>>, _file: &File<BinderFs>) -> Result<Arc<Process>> {
-        match node.as_deref() {
-            Some(Node::Device { device, .. }) => Process::new(device.clone()),
-            _ => Err(ENODEV),
+    fn open(node: Option<ArcBorrow<'_, FsNode>>, file: &File<BinderFs>) -> Result<Arc<Process>> {
+        let proc = match node.as_deref() {
+            Some(FsNode::Device { device, .. }) => Process::new(device.clone(), file.cred())?,
+            _ => return Err(ENODEV),
+        };
+        let sb = file.inode().super_block();
+        if logs::enabled(sb) && logs::add_proc(sb, proc.pid, proc.device.clone())? {
+            proc.log_entry.store(true, Ordering::Relaxed);
         }
+        Ok(proc)
     }
 
-    fn ioctl(
-        proc: ArcBorrow<'_, Process>,
-        _file: &File<BinderFs>,
-        cmd: u32,
-        arg: usize,
-    ) -> Result<i32> {
-        proc.ioctl(cmd, arg)
+    fn release(proc: Arc<Process>, file: &File<BinderFs>) {
+        if proc.log_entry.load(Ordering::Relaxed) {
+            logs::remove_proc(file.inode().super_block(), proc.pid);
+        }
+        proc.release();
+    }
+
+    fn ioctl(proc: ArcBorrow<'_, Process>, file: &File<BinderFs>, cmd: u32, arg: usize) -> Result<i32> {
+        let proc: Arc<Process> = proc.into();
+        proc.ioctl(cmd, arg, file.flags() & O_NONBLOCK != 0)
+    }
+
+    fn mmap(proc: ArcBorrow<'_, Process>, _file: &File<BinderFs>, vma: &VmaNew) -> Result {
+        proc.mmap(vma)
+    }
+
+    fn flush(proc: ArcBorrow<'_, Process>, _file: &File<BinderFs>) -> Result {
+        proc.flush();
+        Ok(())
     }
 }

@@ -1,44 +1,1468 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A binder process: the state behind one open binder device file, and its
-//! ioctl entry point.
+//! A binder process: the state behind one open binder device file, its
+//! threads, nodes, references and buffer area, and the ioctls.
+//!
+//! Locks, in the order they may be taken:
+//! 1. `BinderDevice::manager` (context manager),
+//! 2. `Process::refs` (of any process),
+//! 3. `Process::inner` (of any process, never two at once),
+//! 4. `Transaction::links`,
+//! 5. `Process::mapping` (never held while taking a lock above),
+//! 6. `mmap_lock` of an address space (taken inside `mapping`),
+//! 7. `Process::area` (spinlock; the only lock the `mmap` handler takes).
 
+use crate::allocation::{BufferMeta, Held, Mapping, BINDER_VM_OPS, MAX_AREA};
 use crate::device::BinderDevice;
-use crate::uapi;
-use kernel::alloc::flags::GFP_KERNEL;
+use crate::ffi::mm::{MmGrab, VmaNew};
+use crate::ffi::task::{self, security, Cred, Kuid};
+use crate::ffi::vec::VecExt;
+use crate::node::{next_debug_id, Death, Node, NodeRef, NodeState};
+use crate::transaction::{send_failed_reply, Transaction, TxnData, TXN_DATA_SIZE};
+use crate::uapi::*;
+use crate::work::{Queue, Work};
+use core::sync::atomic::{AtomicBool, Ordering};
+use kernel::alloc::{flags::GFP_KERNEL, KVec};
 use kernel::error::{code::*, Result};
-use kernel::sync::Arc;
-use kernel::uaccess::UserSlice;
+use kernel::prelude::*;
+use kernel::rbtree::{RBTree, RBTreeNode};
+use kernel::sync::{Arc, CondVar, Mutex, SpinLock};
+use kernel::task::Task;
+use kernel::types::ARef;
+use kernel::uaccess::{UserSlice, UserSliceReader};
 
-/// The state of one open binder device file.
+/// Looper states of a thread (as in the C driver).
+pub(crate) const LOOPER_REGISTERED: u32 = 0x01;
+pub(crate) const LOOPER_ENTERED: u32 = 0x02;
+pub(crate) const LOOPER_EXITED: u32 = 0x04;
+pub(crate) const LOOPER_INVALID: u32 = 0x08;
+pub(crate) const LOOPER_WAITING: u32 = 0x10;
+
+/// Room a read needs for one more item: a command and the largest payload.
+const READ_ITEM_ROOM: usize = 4 + TXN_DATA_SIZE + 8;
+
+/// A thread of a binder process.
+#[pin_data]
+pub(crate) struct Thread {
+    /// The thread's id (global pid).
+    pub(crate) id: i32,
+    pub(crate) process: Arc<Process>,
+    /// Where the thread waits for work.
+    #[pin]
+    cond: CondVar,
+}
+
+/// The extended error of a thread (`BINDER_GET_EXTENDED_ERROR`).
+#[derive(Clone, Copy)]
+pub(crate) struct ExtendedError {
+    pub(crate) id: u32,
+    pub(crate) command: u32,
+    pub(crate) param: i32,
+}
+
+/// The state of a thread, kept in its process's inner state.
+pub(crate) struct ThreadState {
+    pub(crate) thread: Arc<Thread>,
+    pub(crate) looper: u32,
+    pub(crate) todo: Queue,
+    /// Whether `todo` holds work that should end a wait (deferred work,
+    /// such as the completion of a call, doesn't).
+    pub(crate) process_todo: bool,
+    /// Top of the thread's transaction stack.
+    pub(crate) stack: Option<Arc<Transaction>>,
+    /// The next read must return even without work (new thread, flush).
+    pub(crate) need_return: bool,
+    pub(crate) return_error: u32,
+    pub(crate) reply_error: u32,
+    pub(crate) ee: ExtendedError,
+}
+
+/// The mutable state of a process.
+pub(crate) struct ProcessInner {
+    pub(crate) is_dead: bool,
+    pub(crate) threads: RBTree<i32, ThreadState>,
+    /// The process's nodes by their pointer.
+    pub(crate) nodes: RBTree<u64, NodeState>,
+    pub(crate) todo: Queue,
+    /// Threads waiting for process work; the last one waited most recently.
+    waiting: KVec<Arc<Thread>>,
+    /// Death notifications delivered and not yet acknowledged.
+    delivered_death: KVec<Arc<Death>>,
+    max_threads: u32,
+    requested_threads: u32,
+    requested_threads_started: u32,
+}
+
+impl ProcessInner {
+    pub(crate) fn thread_mut(&mut self, id: i32) -> Option<&mut ThreadState> {
+        self.threads.get_mut(&id)
+    }
+
+    fn node_state(&mut self, node: &Node) -> Option<&mut NodeState> {
+        self.nodes.get_mut(&node.ptr).filter(|ns| core::ptr::eq(&*ns.node, node))
+    }
+
+    fn available_for_proc_work(&self, id: i32) -> bool {
+        self.threads.get(&id).is_some_and(|ts| {
+            ts.stack.is_none() && ts.todo.is_empty() && ts.looper & (LOOPER_ENTERED | LOOPER_REGISTERED) != 0
+        })
+    }
+
+    fn has_work(&self, id: i32, proc_work: bool) -> bool {
+        self.threads.get(&id).is_some_and(|ts| ts.process_todo || ts.need_return)
+            || (proc_work && !self.todo.is_empty())
+    }
+
+    /// Queues `w` for `id`; `wake` marks it as work that ends a wait.
+    fn push_thread_work(&mut self, id: i32, w: Work, wake: bool) -> Result {
+        let ts = self.threads.get_mut(&id).ok_or(ESRCH)?;
+        ts.todo.push_back(w)?;
+        if wake {
+            ts.process_todo = true;
+            ts.thread.cond.notify_all();
+        }
+        Ok(())
+    }
+
+    /// Queues `w` for any thread of the process and wakes one.
+    fn push_proc_work(&mut self, w: Work) -> Result {
+        self.todo.push_back(w)?;
+        self.wake_one();
+        Ok(())
+    }
+
+    fn wake_one(&mut self) {
+        if let Some(t) = self.waiting.pop() {
+            t.cond.notify_all();
+        }
+    }
+
+    /// Removes the queued refcount update of `node` from wherever it is.
+    fn dequeue_node_work(&mut self, node: &Arc<Node>) {
+        let is = |w: &Work| matches!(w, Work::Node(n) if Arc::ptr_eq(n, node));
+        if self.todo.remove_first(is).is_some() {
+            return;
+        }
+        for (_, ts) in self.threads.iter_mut() {
+            if ts.todo.remove_first(is).is_some() {
+                return;
+            }
+        }
+    }
+}
+
+/// References a process holds, by handle and by node.
+pub(crate) struct ProcessRefs {
+    pub(crate) by_handle: RBTree<u32, NodeRef>,
+    by_node: RBTree<usize, u32>,
+}
+
+/// What the `mmap` handler leaves for the allocator.
+struct Area {
+    mapped: bool,
+    pending: Option<(usize, usize)>,
+}
+
+/// A binder process.
+#[pin_data]
 pub(crate) struct Process {
-    /// The device (and so the context) this process belongs to.
-    device: Arc<BinderDevice>,
+    pub(crate) device: Arc<BinderDevice>,
+    /// The group leader that opened the device.
+    pub(crate) task: ARef<Task>,
+    /// Its thread-group id.
+    pub(crate) pid: i32,
+    /// Credentials of the opener.
+    pub(crate) cred: Cred,
+    mm: Option<MmGrab>,
+    #[pin]
+    pub(crate) inner: Mutex<ProcessInner>,
+    #[pin]
+    pub(crate) refs: Mutex<ProcessRefs>,
+    #[pin]
+    pub(crate) mapping: Mutex<Option<Mapping>>,
+    #[pin]
+    area: SpinLock<Area>,
+    /// `BINDER_ENABLE_ONEWAY_SPAM_DETECTION`.
+    spam_detection: AtomicBool,
+    /// Whether this process made its `binder_logs/proc/<pid>` entry.
+    pub(crate) log_entry: AtomicBool,
+}
+
+/// Reads one value of a fixed size from a user command buffer.
+fn read_u32(r: &mut UserSliceReader) -> Result<u32> {
+    let mut b = [0u8; 4];
+    r.read_slice(&mut b)?;
+    Ok(u32::from_ne_bytes(b))
+}
+
+fn read_u64(r: &mut UserSliceReader) -> Result<u64> {
+    let mut b = [0u8; 8];
+    r.read_slice(&mut b)?;
+    Ok(u64::from_ne_bytes(b))
+}
+
+/// A user read buffer being filled.
+struct ReadBuf {
+    base: usize,
+    size: usize,
+    pos: usize,
+}
+
+impl ReadBuf {
+    fn put(&mut self, data: &[u8]) -> Result {
+        if self.size - self.pos < data.len() {
+            return Err(EFAULT);
+        }
+        UserSlice::new(self.base + self.pos, data.len()).writer().write_slice(data)?;
+        self.pos += data.len();
+        Ok(())
+    }
+
+    fn put_u32(&mut self, v: u32) -> Result {
+        self.put(&v.to_ne_bytes())
+    }
+
+    fn put_cmd_u64(&mut self, cmd: u32, v: u64) -> Result {
+        let mut b = [0u8; 12];
+        b[..4].copy_from_slice(&cmd.to_ne_bytes());
+        b[4..].copy_from_slice(&v.to_ne_bytes());
+        self.put(&b)
+    }
+
+    fn put_node_cmd(&mut self, cmd: u32, ptr: u64, cookie: u64) -> Result {
+        let mut b = [0u8; 20];
+        b[..4].copy_from_slice(&cmd.to_ne_bytes());
+        b[4..12].copy_from_slice(&ptr.to_ne_bytes());
+        b[12..].copy_from_slice(&cookie.to_ne_bytes());
+        self.put(&b)
+    }
 }
 
 impl Process {
-    pub(crate) fn new(device: Arc<BinderDevice>) -> Result<Arc<Self>> {
-        Ok(Arc::new(Self { device }, GFP_KERNEL)?)
+    /// Creates the process for a file being opened by the current task.
+    pub(crate) fn new(device: Arc<BinderDevice>, cred: Cred) -> Result<Arc<Self>> {
+        let task: ARef<Task> = task::current_group_leader();
+        Arc::pin_init(
+            pin_init!(Self {
+                device,
+                task,
+                pid: task::current_tgid(),
+                cred,
+                mm: MmGrab::current(),
+                inner <- kernel::new_mutex!(ProcessInner {
+                    is_dead: false,
+                    threads: RBTree::new(),
+                    nodes: RBTree::new(),
+                    todo: Queue::new(),
+                    waiting: KVec::new(),
+                    delivered_death: KVec::new(),
+                    max_threads: 0,
+                    requested_threads: 0,
+                    requested_threads_started: 0,
+                }, "Process::inner"),
+                refs <- kernel::new_mutex!(ProcessRefs {
+                    by_handle: RBTree::new(),
+                    by_node: RBTree::new(),
+                }, "Process::refs"),
+                mapping <- kernel::new_mutex!(None, "Process::mapping"),
+                area <- kernel::new_spinlock!(Area { mapped: false, pending: None }, "Process::area"),
+                spam_detection: AtomicBool::new(false),
+                log_entry: AtomicBool::new(false),
+            }),
+            GFP_KERNEL,
+        )
     }
 
-    /// The device this process opened.
-    pub(crate) fn device(&self) -> &BinderDevice {
-        &self.device
+    pub(crate) fn is_dead(&self) -> bool {
+        self.inner.lock().is_dead
     }
+
+    /// The current thread, created on first use.
+    fn get_thread(self: &Arc<Self>) -> Result<Arc<Thread>> {
+        let id = task::current_pid();
+        if let Some(ts) = self.inner.lock().threads.get(&id) {
+            return Ok(ts.thread.clone());
+        }
+        let thread = Arc::pin_init(
+            pin_init!(Thread { id, process: self.clone(), cond <- kernel::new_condvar!("Thread::cond") }),
+            GFP_KERNEL,
+        )?;
+        let node = RBTreeNode::new(
+            id,
+            ThreadState {
+                thread: thread.clone(),
+                looper: 0,
+                todo: Queue::new(),
+                process_todo: false,
+                stack: None,
+                need_return: true,
+                return_error: BR_OK,
+                reply_error: BR_OK,
+                ee: ExtendedError { id: 0, command: BR_OK, param: 0 },
+            },
+            GFP_KERNEL,
+        )?;
+        let mut inner = self.inner.lock();
+        if let Some(ts) = inner.threads.get(&id) {
+            return Ok(ts.thread.clone());
+        }
+        inner.threads.insert(node);
+        Ok(thread)
+    }
+
+    // ---- ioctls ----
 
     /// Handles an ioctl on the process's file.
-    pub(crate) fn ioctl(&self, cmd: u32, arg: usize) -> Result<i32> {
+    pub(crate) fn ioctl(self: &Arc<Self>, cmd: u32, arg: usize, nonblock: bool) -> Result<i32> {
+        let thread = self.get_thread()?;
+        let res = self.ioctl_thread(&thread, cmd, arg, nonblock);
+        if let Some(ts) = self.inner.lock().thread_mut(thread.id) {
+            ts.need_return = false;
+        }
+        res
+    }
+
+    fn ioctl_thread(self: &Arc<Self>, thread: &Arc<Thread>, cmd: u32, arg: usize, nonblock: bool) -> Result<i32> {
         match cmd {
-            uapi::BINDER_VERSION => {
-                let version = uapi::BINDER_CURRENT_PROTOCOL_VERSION as i32;
-                // As the C driver: a fault here is reported as EINVAL.
-                UserSlice::new(arg, 4)
-                    .writer()
-                    .write_slice(&version.to_ne_bytes())
-                    .map_err(|_| EINVAL)?;
-                Ok(0)
+            BINDER_WRITE_READ => self.write_read(thread, arg, nonblock)?,
+            BINDER_SET_MAX_THREADS => {
+                let mut r = UserSlice::new(arg, 4).reader();
+                let max = read_u32(&mut r).map_err(|_| EINVAL)?;
+                self.inner.lock().max_threads = max;
             }
-            _ => Err(EINVAL),
+            BINDER_SET_CONTEXT_MGR_EXT => {
+                let mut b = [0u8; 24];
+                UserSlice::new(arg, 24).reader().read_slice(&mut b).map_err(|_| EINVAL)?;
+                let flags = u32::from_ne_bytes([b[4], b[5], b[6], b[7]]);
+                let mut p = [0u8; 8];
+                p.copy_from_slice(&b[8..16]);
+                let mut c = [0u8; 8];
+                c.copy_from_slice(&b[16..24]);
+                self.set_context_mgr(u64::from_ne_bytes(p), u64::from_ne_bytes(c), flags)?;
+            }
+            BINDER_SET_CONTEXT_MGR => self.set_context_mgr(0, 0, 0)?,
+            BINDER_THREAD_EXIT => self.thread_release(thread),
+            BINDER_VERSION => {
+                let version = BINDER_CURRENT_PROTOCOL_VERSION as i32;
+                // As the C driver: a fault here is reported as EINVAL.
+                UserSlice::new(arg, 4).writer().write_slice(&version.to_ne_bytes()).map_err(|_| EINVAL)?;
+            }
+            BINDER_GET_NODE_DEBUG_INFO => {
+                let (mut r, mut w) = UserSlice::new(arg, 24).reader_writer();
+                let ptr = read_u64(&mut r)?;
+                let mut out = [0u8; 24];
+                let mut inner = self.inner.lock();
+                if let Some(c) = inner.nodes.cursor_lower_bound(&ptr.wrapping_add(1)).filter(|_| ptr != u64::MAX) {
+                    let (_, ns) = c.current();
+                    out[..8].copy_from_slice(&ns.node.ptr.to_ne_bytes());
+                    out[8..16].copy_from_slice(&ns.node.cookie.to_ne_bytes());
+                    out[16..20].copy_from_slice(&(ns.has_strong as u32).to_ne_bytes());
+                    out[20..24].copy_from_slice(&(ns.has_weak as u32).to_ne_bytes());
+                }
+                drop(inner);
+                w.write_slice(&out)?;
+            }
+            BINDER_GET_NODE_INFO_FOR_REF => {
+                let (mut r, mut w) = UserSlice::new(arg, 24).reader_writer();
+                let mut b = [0u8; 24];
+                r.read_slice(&mut b)?;
+                if b[4..].iter().any(|&x| x != 0) {
+                    return Err(EINVAL);
+                }
+                let handle = u32::from_ne_bytes([b[0], b[1], b[2], b[3]]);
+                match self.device.context_manager() {
+                    Some(n) if core::ptr::eq(&*n.owner, &**self) => {}
+                    _ => return Err(EPERM),
+                }
+                let node = self.node_for_handle(handle, true).ok_or(EINVAL)?;
+                let (strong, weak) = {
+                    let mut oi = node.owner.inner.lock();
+                    match oi.node_state(&node) {
+                        Some(ns) => (ns.local_strong + ns.internal_strong, ns.local_weak),
+                        None => (0, 0),
+                    }
+                };
+                b[4..8].copy_from_slice(&strong.to_ne_bytes());
+                b[8..12].copy_from_slice(&weak.to_ne_bytes());
+                w.write_slice(&b)?;
+            }
+            BINDER_ENABLE_ONEWAY_SPAM_DETECTION => {
+                let mut r = UserSlice::new(arg, 4).reader();
+                let v = read_u32(&mut r).map_err(|_| EINVAL)?;
+                self.spam_detection.store(v != 0, Ordering::Relaxed);
+            }
+            BINDER_GET_EXTENDED_ERROR => {
+                let ee = {
+                    let mut inner = self.inner.lock();
+                    let ts = inner.thread_mut(thread.id).ok_or(EINVAL)?;
+                    let ee = ts.ee;
+                    ts.ee = ExtendedError { id: 0, command: BR_OK, param: 0 };
+                    ee
+                };
+                let mut b = [0u8; 12];
+                b[..4].copy_from_slice(&ee.id.to_ne_bytes());
+                b[4..8].copy_from_slice(&ee.command.to_ne_bytes());
+                b[8..].copy_from_slice(&ee.param.to_ne_bytes());
+                UserSlice::new(arg, 12).writer().write_slice(&b)?;
+            }
+            _ => return Err(EINVAL),
+        }
+        Ok(0)
+    }
+
+    fn set_context_mgr(self: &Arc<Self>, ptr: u64, cookie: u64, flags: u32) -> Result {
+        let euid = Kuid::current_euid();
+        let mut mgr = self.device.manager.lock();
+        if mgr.node.is_some() {
+            return Err(EBUSY);
+        }
+        security::binder_set_context_mgr(&self.cred)?;
+        match mgr.uid {
+            Some(uid) if uid != euid => return Err(EPERM),
+            Some(_) => {}
+            None => mgr.uid = Some(euid),
+        }
+        let node = self.get_or_create_node(ptr, cookie, flags)?;
+        {
+            let mut inner = self.inner.lock();
+            if let Some(ns) = inner.node_state(&node) {
+                ns.local_weak += 1;
+                ns.local_strong += 1;
+                ns.has_strong = true;
+                ns.has_weak = true;
+            }
+        }
+        mgr.node = Some(node);
+        Ok(())
+    }
+
+    fn write_read(self: &Arc<Self>, thread: &Arc<Thread>, arg: usize, nonblock: bool) -> Result {
+        let (mut r, mut w) = UserSlice::new(arg, 48).reader_writer();
+        let mut b = [0u8; 48];
+        r.read_slice(&mut b)?;
+        let f = |i: usize| {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(&b[i * 8..i * 8 + 8]);
+            u64::from_ne_bytes(a) as usize
+        };
+        let (write_size, mut write_consumed, write_buffer) = (f(0), f(1), f(2));
+        let (read_size, mut read_consumed, read_buffer) = (f(3), f(4), f(5));
+        let mut ret = Ok(());
+        if write_size > 0 {
+            ret = self.thread_write(thread, write_buffer, write_size, &mut write_consumed);
+            if ret.is_err() {
+                read_consumed = 0;
+            }
+        }
+        if ret.is_ok() && read_size > 0 {
+            ret = self.thread_read(thread, read_buffer, read_size, &mut read_consumed, nonblock);
+            let mut inner = self.inner.lock();
+            if !inner.todo.is_empty() {
+                inner.wake_one();
+            }
+        }
+        b[8..16].copy_from_slice(&(write_consumed as u64).to_ne_bytes());
+        b[32..40].copy_from_slice(&(read_consumed as u64).to_ne_bytes());
+        w.write_slice(&b)?;
+        ret
+    }
+
+    // ---- commands ----
+
+    fn thread_write(self: &Arc<Self>, thread: &Arc<Thread>, buf: usize, size: usize, consumed: &mut usize) -> Result {
+        while *consumed < size {
+            {
+                let inner = self.inner.lock();
+                match inner.threads.get(&thread.id) {
+                    Some(ts) if ts.return_error == BR_OK => {}
+                    _ => break,
+                }
+            }
+            let mut r = UserSlice::new(buf + *consumed, size - *consumed).reader();
+            let start = r.len();
+            let cmd = read_u32(&mut r)?;
+            self.command(thread, cmd, &mut r)?;
+            *consumed += start - r.len();
+        }
+        Ok(())
+    }
+
+    fn command(self: &Arc<Self>, thread: &Arc<Thread>, cmd: u32, r: &mut UserSliceReader) -> Result {
+        match cmd {
+            BC_INCREFS | BC_ACQUIRE | BC_RELEASE | BC_DECREFS => {
+                let handle = read_u32(r)?;
+                let strong = cmd == BC_ACQUIRE || cmd == BC_RELEASE;
+                let increment = cmd == BC_INCREFS || cmd == BC_ACQUIRE;
+                let mut done = false;
+                if increment && handle == 0 {
+                    if let Some(mgr) = self.device.context_manager() {
+                        if core::ptr::eq(&*mgr.owner, &**self) {
+                            return Err(EINVAL);
+                        }
+                        done = self.inc_ref_for_node(&mgr, strong, None).is_ok();
+                    }
+                }
+                if !done {
+                    // Invalid references are user errors the C driver only logs.
+                    let _ = self.update_ref(handle, increment, strong);
+                }
+            }
+            BC_INCREFS_DONE | BC_ACQUIRE_DONE => {
+                let ptr = read_u64(r)?;
+                let cookie = read_u64(r)?;
+                self.refcount_done(ptr, cookie, cmd == BC_ACQUIRE_DONE);
+            }
+            BC_ATTEMPT_ACQUIRE | BC_ACQUIRE_RESULT => return Err(EINVAL),
+            BC_FREE_BUFFER => {
+                let ptr = read_u64(r)? as usize;
+                self.user_free_buffer(ptr);
+            }
+            BC_TRANSACTION | BC_REPLY => {
+                let mut b = [0u8; TXN_DATA_SIZE];
+                r.read_slice(&mut b)?;
+                self.transaction(thread, &TxnData::from_bytes(&b), cmd == BC_REPLY);
+            }
+            BC_REGISTER_LOOPER => {
+                let mut inner = self.inner.lock();
+                let requested = inner.requested_threads;
+                if requested > 0 {
+                    if let Some(ts) = inner.threads.get(&thread.id) {
+                        if ts.looper & LOOPER_ENTERED == 0 {
+                            inner.requested_threads -= 1;
+                            inner.requested_threads_started += 1;
+                        }
+                    }
+                }
+                if let Some(ts) = inner.thread_mut(thread.id) {
+                    if ts.looper & LOOPER_ENTERED != 0 || requested == 0 {
+                        ts.looper |= LOOPER_INVALID;
+                    }
+                    ts.looper |= LOOPER_REGISTERED;
+                }
+            }
+            BC_ENTER_LOOPER => {
+                if let Some(ts) = self.inner.lock().thread_mut(thread.id) {
+                    if ts.looper & LOOPER_REGISTERED != 0 {
+                        ts.looper |= LOOPER_INVALID;
+                    }
+                    ts.looper |= LOOPER_ENTERED;
+                }
+            }
+            BC_EXIT_LOOPER => {
+                if let Some(ts) = self.inner.lock().thread_mut(thread.id) {
+                    ts.looper |= LOOPER_EXITED;
+                }
+            }
+            BC_REQUEST_DEATH_NOTIFICATION | BC_CLEAR_DEATH_NOTIFICATION => {
+                let handle = read_u32(r)?;
+                let cookie = read_u64(r)?;
+                if cmd == BC_REQUEST_DEATH_NOTIFICATION {
+                    self.request_death(thread, handle, cookie)?;
+                } else {
+                    self.clear_death(thread, handle, cookie);
+                }
+            }
+            BC_DEAD_BINDER_DONE => {
+                let cookie = read_u64(r)?;
+                self.dead_binder_done(thread, cookie);
+            }
+            _ => return Err(EINVAL),
+        }
+        Ok(())
+    }
+
+    // ---- reading ----
+
+    fn thread_read(
+        self: &Arc<Self>,
+        thread: &Arc<Thread>,
+        buf: usize,
+        size: usize,
+        consumed: &mut usize,
+        nonblock: bool,
+    ) -> Result {
+        let mut out = ReadBuf { base: buf, size, pos: *consumed };
+        if out.pos == 0 {
+            out.put_u32(BR_NOOP)?;
+        }
+        let id = thread.id;
+        let res = 'retry: loop {
+            let mut inner = self.inner.lock();
+            let proc_work = inner.available_for_proc_work(id);
+            if let Some(ts) = inner.thread_mut(id) {
+                ts.looper |= LOOPER_WAITING;
+            }
+            let mut ret = Ok(());
+            if nonblock {
+                if !inner.has_work(id, proc_work) {
+                    ret = Err(EAGAIN);
+                }
+            } else {
+                while !inner.has_work(id, proc_work) {
+                    if proc_work && inner.waiting.push(thread.clone(), GFP_KERNEL).is_err() {
+                        ret = Err(ENOMEM);
+                        break;
+                    }
+                    let signal = thread.cond.wait_interruptible(&mut inner);
+                    inner.waiting.retain(|t| !Arc::ptr_eq(t, thread));
+                    if signal {
+                        ret = Err(EINTR);
+                        break;
+                    }
+                }
+            }
+            if let Some(ts) = inner.thread_mut(id) {
+                ts.looper &= !LOOPER_WAITING;
+            }
+            ret?;
+
+            loop {
+                let Some(ts) = inner.threads.get(&id) else { break 'retry Ok(()) };
+                let from_thread = !ts.todo.is_empty();
+                let need_return = ts.need_return;
+                if !from_thread && !(proc_work && !inner.todo.is_empty()) {
+                    if out.pos == 4 && !need_return {
+                        drop(inner);
+                        continue 'retry;
+                    }
+                    break 'retry Ok(());
+                }
+                if out.size - out.pos < READ_ITEM_ROOM {
+                    break 'retry Ok(());
+                }
+                let w = match inner.threads.get_mut(&id) {
+                    Some(ts) if from_thread => {
+                        let w = ts.todo.pop_front();
+                        if ts.todo.is_empty() {
+                            ts.process_todo = false;
+                        }
+                        w
+                    }
+                    _ => inner.todo.pop_front(),
+                };
+                let Some(w) = w else { break 'retry Ok(()) };
+                match self.deliver_work(&mut inner, thread, w, &mut out) {
+                    Ok(true) => break 'retry Ok(()),
+                    Ok(false) => {}
+                    Err(e) => break 'retry Err(e),
+                }
+            }
+        };
+        *consumed = out.pos;
+        res?;
+        let mut inner = self.inner.lock();
+        let looping = inner
+            .threads
+            .get(&id)
+            .is_some_and(|ts| ts.looper & (LOOPER_REGISTERED | LOOPER_ENTERED) != 0);
+        if inner.requested_threads == 0
+            && inner.waiting.is_empty()
+            && inner.requested_threads_started < inner.max_threads
+            && looping
+        {
+            inner.requested_threads += 1;
+            drop(inner);
+            UserSlice::new(buf, 4).writer().write_slice(&BR_SPAWN_LOOPER.to_ne_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// Writes one work item to the read buffer; `Ok(true)` ends the read.
+    fn deliver_work(
+        self: &Arc<Self>,
+        inner: &mut ProcessInner,
+        thread: &Arc<Thread>,
+        w: Work,
+        out: &mut ReadBuf,
+    ) -> Result<bool> {
+        match w {
+            Work::TransactionComplete => out.put_u32(BR_TRANSACTION_COMPLETE)?,
+            Work::ReturnError | Work::ReplyError => {
+                let Some(ts) = inner.thread_mut(thread.id) else { return Ok(false) };
+                let slot = if matches!(w, Work::ReturnError) { &mut ts.return_error } else { &mut ts.reply_error };
+                let cmd = core::mem::replace(slot, BR_OK);
+                out.put_u32(cmd)?;
+            }
+            Work::Node(node) => {
+                let Some(ns) = inner.node_state(&node) else { return Ok(false) };
+                ns.work_queued = false;
+                let (strong, weak) = (ns.strong(), ns.weak());
+                let (has_strong, has_weak) = (ns.has_strong, ns.has_weak);
+                if weak && !has_weak {
+                    ns.has_weak = true;
+                    ns.pending_weak = true;
+                    ns.local_weak += 1;
+                }
+                if strong && !has_strong {
+                    ns.has_strong = true;
+                    ns.pending_strong = true;
+                    ns.local_strong += 1;
+                }
+                if !strong && has_strong {
+                    ns.has_strong = false;
+                }
+                if !weak && has_weak {
+                    ns.has_weak = false;
+                }
+                if !weak && !strong {
+                    inner.nodes.remove(&node.ptr);
+                }
+                if weak && !has_weak {
+                    out.put_node_cmd(BR_INCREFS, node.ptr, node.cookie)?;
+                }
+                if strong && !has_strong {
+                    out.put_node_cmd(BR_ACQUIRE, node.ptr, node.cookie)?;
+                }
+                if !strong && has_strong {
+                    out.put_node_cmd(BR_RELEASE, node.ptr, node.cookie)?;
+                }
+                if !weak && has_weak {
+                    out.put_node_cmd(BR_DECREFS, node.ptr, node.cookie)?;
+                }
+            }
+            Work::DeadBinder(death) => {
+                inner.delivered_death.push(death.clone(), GFP_KERNEL)?;
+                out.put_cmd_u64(BR_DEAD_BINDER, death.cookie)?;
+                return Ok(true);
+            }
+            Work::ClearDeathDone(death) => {
+                death.queued.store(false, Ordering::Relaxed);
+                out.put_cmd_u64(BR_CLEAR_DEATH_NOTIFICATION_DONE, death.cookie)?;
+            }
+            Work::Transaction(t) => {
+                self.deliver_transaction(inner, thread, t, out)?;
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    fn deliver_transaction(
+        self: &Arc<Self>,
+        inner: &mut ProcessInner,
+        thread: &Arc<Thread>,
+        t: Arc<Transaction>,
+        out: &mut ReadBuf,
+    ) -> Result {
+        let mut tr = TxnData::default();
+        let cmd = match &t.target_node {
+            Some(n) => {
+                tr.target = n.ptr;
+                tr.cookie = n.cookie;
+                BR_TRANSACTION
+            }
+            None => BR_REPLY,
+        };
+        tr.code = t.code;
+        tr.flags = t.flags;
+        tr.sender_euid = t.sender_euid.in_current_ns();
+        tr.sender_pid = match t.from() {
+            Some(from) => task::tgid_in_current_ns(&from.process.task),
+            None => 0,
+        };
+        tr.data_size = t.data_size as u64;
+        tr.offsets_size = t.offsets_size as u64;
+        tr.buffer = t.buffer_addr as u64;
+        tr.offsets = (t.buffer_addr + ((t.data_size + 7) & !7)) as u64;
+        if let Some(off) = t.links.lock().buffer {
+            if let Some(m) = self.mapping.lock().as_mut().and_then(|m| m.meta_mut(off)) {
+                m.allow_user_free = true;
+            }
+        }
+        let mut b = [0u8; 4 + TXN_DATA_SIZE];
+        b[..4].copy_from_slice(&cmd.to_ne_bytes());
+        b[4..].copy_from_slice(&tr.to_bytes());
+        out.put(&b)?;
+        if cmd != BR_REPLY && !t.is_oneway() {
+            if let Some(ts) = inner.thread_mut(thread.id) {
+                let mut links = t.links.lock();
+                links.to_parent = ts.stack.take();
+                links.to_thread = Some(thread.clone());
+                drop(links);
+                ts.stack = Some(t);
+            }
+        }
+        Ok(())
+    }
+
+    // ---- used by transactions ----
+
+    /// Records the extended error of thread `id`.
+    pub(crate) fn set_extended_error(&self, id: i32, txn: usize, command: u32, param: i32) {
+        if let Some(ts) = self.inner.lock().thread_mut(id) {
+            ts.ee = ExtendedError { id: txn as u32, command, param };
+        }
+    }
+
+    /// Makes `cmd` the pending return error of thread `id`.
+    pub(crate) fn queue_return_error(&self, id: i32, cmd: u32) {
+        let mut inner = self.inner.lock();
+        if let Some(ts) = inner.thread_mut(id) {
+            ts.return_error = cmd;
+        }
+        let _ = inner.push_thread_work(id, Work::ReturnError, true);
+    }
+
+    /// Queues `w` for thread `id` of this process.
+    pub(crate) fn queue_thread_work(&self, id: i32, w: Work, wake: bool) {
+        let _ = self.inner.lock().push_thread_work(id, w, wake);
+    }
+
+    /// Takes back the last queued `BR_TRANSACTION_COMPLETE` of thread `id`.
+    pub(crate) fn dequeue_complete(&self, id: i32) {
+        if let Some(ts) = self.inner.lock().thread_mut(id) {
+            ts.todo.remove_first(|w| matches!(w, Work::TransactionComplete));
+            if ts.todo.is_empty() {
+                ts.process_todo = false;
+            }
+        }
+    }
+
+    /// Pushes the call `t` on `thread`'s stack, with its deferred completion.
+    pub(crate) fn push_outgoing(&self, thread: &Arc<Thread>, t: &Arc<Transaction>) {
+        let mut inner = self.inner.lock();
+        if let Some(ts) = inner.thread_mut(thread.id) {
+            let _ = ts.todo.push_back(Work::TransactionComplete);
+            t.links.lock().from_parent = ts.stack.take();
+            ts.stack = Some(t.clone());
+        }
+    }
+
+    /// Pops the call `t` from `thread`'s stack after it could not be sent.
+    pub(crate) fn pop_outgoing(&self, thread: &Arc<Thread>, t: &Arc<Transaction>) {
+        let mut inner = self.inner.lock();
+        if let Some(ts) = inner.thread_mut(thread.id) {
+            if ts.stack.as_ref().is_some_and(|s| Arc::ptr_eq(s, t)) {
+                ts.stack = t.links.lock().from_parent.take();
+            }
+        }
+    }
+
+    /// Whether `thread` of this process is waiting for the reply to `t`.
+    pub(crate) fn is_waiting_on(&self, thread: &Arc<Thread>, t: &Arc<Transaction>) -> bool {
+        let inner = self.inner.lock();
+        inner
+            .threads
+            .get(&thread.id)
+            .and_then(|ts| ts.stack.as_ref())
+            .is_some_and(|s| Arc::ptr_eq(s, t))
+    }
+
+    /// Queues transaction `t` in this (target) process: for `thread` if
+    /// given, else for a waiting thread or the process.
+    pub(crate) fn deliver(
+        &self,
+        t: Arc<Transaction>,
+        thread: Option<Arc<Thread>>,
+    ) -> Result<(), crate::transaction::TxnError> {
+        let dead = || crate::transaction::TxnError { cmd: BR_DEAD_REPLY, param: EINVAL.to_errno() };
+        let mut inner = self.inner.lock();
+        let mut pending_async = false;
+        if t.is_oneway() {
+            if let Some(node) = &t.target_node {
+                if let Some(ns) = inner.node_state(node) {
+                    if ns.has_async {
+                        pending_async = true;
+                    } else {
+                        ns.has_async = true;
+                    }
+                }
+            }
+        }
+        if inner.is_dead || thread.as_ref().is_some_and(|th| !inner.threads.get(&th.id).is_some_and(|ts| Arc::ptr_eq(&ts.thread, th))) {
+            return Err(dead());
+        }
+        let mut thread = thread;
+        if thread.is_none() && !pending_async {
+            thread = inner.waiting.pop();
+        }
+        let res = if let Some(th) = thread {
+            inner.push_thread_work(th.id, Work::Transaction(t), true)
+        } else if !pending_async {
+            inner.push_proc_work(Work::Transaction(t))
+        } else {
+            let node = t.target_node.clone();
+            match node.and_then(|n| inner.node_state(&n).map(|ns| ns.async_todo.push_back(Work::Transaction(t)))) {
+                Some(r) => r,
+                None => Err(EINVAL),
+            }
+        };
+        res.map_err(|e| crate::transaction::TxnError { cmd: BR_FAILED_REPLY, param: e.to_errno() })
+    }
+
+    /// Delivers reply `t` to `thread` (of this process), which waits for
+    /// `orig`.
+    pub(crate) fn deliver_reply(
+        &self,
+        thread: &Arc<Thread>,
+        orig: &Arc<Transaction>,
+        t: Arc<Transaction>,
+    ) -> Result<(), crate::transaction::TxnError> {
+        let mut inner = self.inner.lock();
+        let Some(ts) = inner.thread_mut(thread.id).filter(|ts| Arc::ptr_eq(&ts.thread, thread)) else {
+            return Err(crate::transaction::TxnError { cmd: BR_DEAD_REPLY, param: EINVAL.to_errno() });
+        };
+        if ts.stack.as_ref().is_some_and(|s| Arc::ptr_eq(s, orig)) {
+            ts.stack = orig.links.lock().from_parent.take();
+        }
+        inner
+            .push_thread_work(thread.id, Work::Transaction(t), true)
+            .map_err(|e| crate::transaction::TxnError { cmd: BR_FAILED_REPLY, param: e.to_errno() })
+    }
+
+    /// Tells `thread` (of this process), which waits for `t`, that the call
+    /// failed with `cmd`.
+    pub(crate) fn fail_waiting_thread(&self, thread: &Arc<Thread>, t: &Arc<Transaction>, cmd: u32) {
+        let mut inner = self.inner.lock();
+        let Some(ts) = inner.thread_mut(thread.id).filter(|ts| Arc::ptr_eq(&ts.thread, thread)) else {
+            return;
+        };
+        if ts.stack.as_ref().is_some_and(|s| Arc::ptr_eq(s, t)) {
+            ts.stack = t.links.lock().from_parent.take();
+        }
+        if ts.reply_error == BR_OK {
+            ts.reply_error = cmd;
+            let _ = inner.push_thread_work(thread.id, Work::ReplyError, true);
+        }
+    }
+
+    // ---- buffers ----
+
+    /// Allocates a buffer of `size` bytes; returns its offset and the
+    /// area's user address.
+    pub(crate) fn alloc_buffer(&self, size: usize, meta: BufferMeta) -> Result<(usize, usize)> {
+        let mm = self.mm.as_ref().ok_or(ESRCH)?;
+        let mut mapping = self.mapping.lock();
+        if mapping.is_none() {
+            let pending = self.area.lock().pending.take();
+            let (start, len) = pending.ok_or(ESRCH)?;
+            *mapping = Some(Mapping::new(start, len, self.vma_id())?);
+        }
+        let m = mapping.as_mut().ok_or(ESRCH)?;
+        let off = m.alloc(mm, size, meta)?;
+        Ok((off, m.start))
+    }
+
+    /// Records the references a buffer holds.
+    pub(crate) fn set_buffer_held(&self, off: usize, held: KVec<Held>) {
+        if let Some(m) = self.mapping.lock().as_mut().and_then(|m| m.meta_mut(off)) {
+            m.held = held;
+        }
+    }
+
+    /// Frees the buffer at offset `off`: releases what its objects hold and
+    /// starts the next one-way transaction of its node.
+    pub(crate) fn free_buffer(&self, off: usize) {
+        let Some(mm) = self.mm.as_ref() else { return };
+        let meta = match self.mapping.lock().as_mut() {
+            Some(m) => m.free(mm, off),
+            None => None,
+        };
+        let Some(meta) = meta else { return };
+        if let Some(node) = &meta.async_node {
+            let mut inner = self.inner.lock();
+            let next = inner.node_state(node).and_then(|ns| {
+                let w = ns.async_todo.pop_front();
+                if w.is_none() {
+                    ns.has_async = false;
+                }
+                w
+            });
+            if let Some(w) = next {
+                let _ = inner.push_proc_work(w);
+            }
+        }
+        for h in meta.held.iter() {
+            match h {
+                Held::Node { node, strong } => node.owner.dec_node(node, *strong, false),
+                Held::Ref { node, strong } => {
+                    let handle = self.refs.lock().by_node.get(&node.id).copied();
+                    if let Some(handle) = handle {
+                        let _ = self.update_ref(handle, false, *strong);
+                    }
+                }
+            }
+        }
+    }
+
+    fn user_free_buffer(&self, ptr: usize) {
+        let off = {
+            let mut mapping = self.mapping.lock();
+            let Some(m) = mapping.as_mut() else { return };
+            let Some(off) = ptr.checked_sub(m.start) else { return };
+            match m.meta_mut(off) {
+                Some(meta) if meta.allow_user_free => {
+                    meta.allow_user_free = false;
+                    off
+                }
+                // No match, or not yet delivered: the C driver only logs it.
+                _ => return,
+            }
+        };
+        self.free_buffer(off);
+    }
+
+    fn vma_id(&self) -> usize {
+        self as *const Self as usize
+    }
+
+    /// Sets up the mapping of the buffer area (the `mmap` file operation).
+    pub(crate) fn mmap(&self, vma: &VmaNew) -> Result {
+        if !task::is_current_group_leader(&self.task) {
+            return Err(EINVAL);
+        }
+        if vma.is_writable() {
+            return Err(EPERM);
+        }
+        vma.set_binder(&BINDER_VM_OPS, self.vma_id());
+        if !self.mm.as_ref().is_some_and(|mm| vma.in_mm(mm)) {
+            return Err(EINVAL);
+        }
+        let mut area = self.area.lock();
+        if area.mapped {
+            return Err(EBUSY);
+        }
+        area.mapped = true;
+        area.pending = Some((vma.start(), (vma.end() - vma.start()).min(MAX_AREA)));
+        Ok(())
+    }
+
+    // ---- nodes and references ----
+
+    /// The node of this process for `ptr`, created if new.
+    pub(crate) fn get_or_create_node(self: &Arc<Self>, ptr: u64, cookie: u64, flags: u32) -> Result<Arc<Node>> {
+        if let Some(ns) = self.inner.lock().nodes.get(&ptr) {
+            return Ok(ns.node.clone());
+        }
+        let node = Arc::new(Node { id: next_debug_id(), ptr, cookie, flags, owner: self.clone() }, GFP_KERNEL)?;
+        let rb = RBTreeNode::new(ptr, NodeState::new(node.clone()), GFP_KERNEL)?;
+        let mut inner = self.inner.lock();
+        if let Some(ns) = inner.nodes.get(&ptr) {
+            return Ok(ns.node.clone());
+        }
+        if inner.is_dead {
+            return Err(ESRCH);
+        }
+        inner.nodes.insert(rb);
+        Ok(node)
+    }
+
+    /// The node behind `handle`, if the reference is (`strong`ly) held.
+    pub(crate) fn node_for_handle(&self, handle: u32, strong: bool) -> Option<Arc<Node>> {
+        let refs = self.refs.lock();
+        let r = refs.by_handle.get(&handle)?;
+        if strong && r.strong == 0 {
+            return None;
+        }
+        Some(r.node.clone())
+    }
+
+    /// Increments a count of `node` in its owner (this process); see the C
+    /// driver's `binder_inc_node_nilocked`. `thread` is the sending thread
+    /// (of this process) that gets the refcount update, if any.
+    fn inc_node(&self, node: &Arc<Node>, strong: bool, internal: bool, thread: Option<&Arc<Thread>>) -> Result {
+        let is_mgr = self.device.context_manager().is_some_and(|m| Arc::ptr_eq(&m, node));
+        let mut inner = self.inner.lock();
+        let Some(ns) = inner.node_state(node) else { return Ok(()) };
+        if strong {
+            if internal {
+                if thread.is_none() && ns.internal_strong == 0 && !(is_mgr && ns.has_strong) {
+                    return Err(EINVAL);
+                }
+                ns.internal_strong += 1;
+            } else {
+                ns.local_strong += 1;
+            }
+            if !ns.has_strong {
+                if let Some(th) = thread {
+                    ns.work_queued = true;
+                    inner.dequeue_node_work(node);
+                    inner.push_thread_work(th.id, Work::Node(node.clone()), false)?;
+                }
+            }
+        } else {
+            if !internal {
+                ns.local_weak += 1;
+            }
+            if !ns.has_weak && !ns.work_queued {
+                let Some(th) = thread else { return Err(EINVAL) };
+                ns.work_queued = true;
+                inner.push_thread_work(th.id, Work::Node(node.clone()), false)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Increments a local count of our `node` (an object in a buffer).
+    pub(crate) fn inc_node_local(&self, node: &Arc<Node>, strong: bool) -> Result {
+        self.inc_node(node, strong, false, None)
+    }
+
+    /// Decrements a count of `node` (ours); see `binder_dec_node_nilocked`.
+    pub(crate) fn dec_node(&self, node: &Arc<Node>, strong: bool, internal: bool) {
+        let mut inner = self.inner.lock();
+        let Some(ns) = inner.node_state(node) else { return };
+        if strong {
+            if internal {
+                ns.internal_strong = ns.internal_strong.saturating_sub(1);
+            } else {
+                ns.local_strong = ns.local_strong.saturating_sub(1);
+            }
+            if ns.strong() {
+                return;
+            }
+        } else {
+            if !internal {
+                ns.local_weak = ns.local_weak.saturating_sub(1);
+            }
+            if ns.local_weak > 0 || ns.refs > 0 {
+                return;
+            }
+        }
+        if ns.has_strong || ns.has_weak {
+            if !ns.work_queued {
+                ns.work_queued = true;
+                let _ = inner.push_proc_work(Work::Node(node.clone()));
+            }
+        } else if ns.refs == 0 && ns.local_strong == 0 && ns.local_weak == 0 {
+            if ns.work_queued {
+                inner.dequeue_node_work(node);
+            }
+            inner.nodes.remove(&node.ptr);
+        }
+    }
+
+    /// Takes a strong or weak count on this process's reference to `node`,
+    /// creating the reference (lowest free handle) if needed; returns the
+    /// handle.
+    pub(crate) fn inc_ref_for_node(&self, node: &Arc<Node>, strong: bool, thread: Option<&Arc<Thread>>) -> Result<u32> {
+        let is_mgr = self.device.context_manager().is_some_and(|m| Arc::ptr_eq(&m, node));
+        let mut refs = self.refs.lock();
+        let (handle, created) = match refs.by_node.get(&node.id) {
+            Some(&h) => (h, false),
+            None => {
+                let mut h = if is_mgr { 0 } else { 1 };
+                for &k in refs.by_handle.keys() {
+                    if k == h {
+                        h += 1;
+                    } else if k > h {
+                        break;
+                    }
+                }
+                let n1 = RBTreeNode::new(h, NodeRef { node: node.clone(), strong: 0, weak: 0, death: None }, GFP_KERNEL)?;
+                let n2 = RBTreeNode::new(node.id, h, GFP_KERNEL)?;
+                refs.by_handle.insert(n1);
+                refs.by_node.insert(n2);
+                let mut oi = node.owner.inner.lock();
+                if let Some(ns) = oi.node_state(node) {
+                    ns.refs += 1;
+                }
+                (h, true)
+            }
+        };
+        let r = refs.by_handle.get(&handle).ok_or(EINVAL)?;
+        let first = if strong { r.strong == 0 } else { r.weak == 0 };
+        let res = if first { node.owner.inc_node(node, strong, true, thread) } else { Ok(()) };
+        match res {
+            Ok(()) => {
+                if let Some(r) = refs.by_handle.get_mut(&handle) {
+                    if strong {
+                        r.strong += 1;
+                    } else {
+                        r.weak += 1;
+                    }
+                }
+                Ok(handle)
+            }
+            Err(e) => {
+                if created {
+                    refs.by_handle.remove(&handle);
+                    refs.by_node.remove(&node.id);
+                    drop(refs);
+                    node.owner.drop_ref_count(node);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// One reference to our `node` went away.
+    fn drop_ref_count(&self, node: &Arc<Node>) {
+        {
+            let mut inner = self.inner.lock();
+            let Some(ns) = inner.node_state(node) else { return };
+            ns.refs = ns.refs.saturating_sub(1);
+        }
+        self.dec_node(node, false, true);
+    }
+
+    /// `BC_INCREFS` and friends on a handle: errors are user errors.
+    fn update_ref(&self, handle: u32, increment: bool, strong: bool) -> Result {
+        let mut refs = self.refs.lock();
+        let r = refs.by_handle.get_mut(&handle).ok_or(EINVAL)?;
+        if strong && r.strong == 0 {
+            return Err(EINVAL);
+        }
+        let node = r.node.clone();
+        if increment {
+            let first = if strong { r.strong == 0 } else { r.weak == 0 };
+            if first {
+                node.owner.inc_node(&node, strong, true, None)?;
+            }
+            let r = refs.by_handle.get_mut(&handle).ok_or(EINVAL)?;
+            if strong {
+                r.strong += 1;
+            } else {
+                r.weak += 1;
+            }
+            return Ok(());
+        }
+        if strong {
+            r.strong -= 1;
+            if r.strong == 0 {
+                node.owner.dec_node(&node, true, true);
+            }
+        } else {
+            if r.weak == 0 {
+                return Err(EINVAL);
+            }
+            r.weak -= 1;
+        }
+        let r = refs.by_handle.get(&handle).ok_or(EINVAL)?;
+        if r.strong == 0 && r.weak == 0 {
+            let r = refs.by_handle.remove(&handle);
+            refs.by_node.remove(&node.id);
+            drop(refs);
+            if let Some(death) = r.and_then(|r| r.death) {
+                self.forget_death(&node, &death);
+            }
+            node.owner.drop_ref_count(&node);
+        }
+        Ok(())
+    }
+
+    /// `BC_INCREFS_DONE` / `BC_ACQUIRE_DONE` for our node at `ptr`.
+    fn refcount_done(&self, ptr: u64, cookie: u64, strong: bool) {
+        let node = {
+            let mut inner = self.inner.lock();
+            let Some(ns) = inner.nodes.get_mut(&ptr) else { return };
+            if ns.node.cookie != cookie {
+                return;
+            }
+            let pending = if strong { &mut ns.pending_strong } else { &mut ns.pending_weak };
+            if !*pending {
+                return;
+            }
+            *pending = false;
+            ns.node.clone()
+        };
+        self.dec_node(&node, strong, false);
+    }
+
+    // ---- death notifications ----
+
+    fn request_death(self: &Arc<Self>, _thread: &Arc<Thread>, handle: u32, cookie: u64) -> Result {
+        let death = Arc::new(Death::new(self.clone(), cookie), GFP_KERNEL)?;
+        let mut refs = self.refs.lock();
+        let Some(r) = refs.by_handle.get_mut(&handle) else { return Ok(()) };
+        if r.death.is_some() {
+            return Ok(());
+        }
+        r.death = Some(death.clone());
+        let node = r.node.clone();
+        let registered = {
+            let mut oi = node.owner.inner.lock();
+            let alive = !oi.is_dead;
+            match oi.node_state(&node) {
+                Some(ns) if alive => {
+                    ns.deaths.push(death.clone(), GFP_KERNEL)?;
+                    true
+                }
+                _ => false,
+            }
+        };
+        drop(refs);
+        if !registered {
+            death.queued.store(true, Ordering::Relaxed);
+            let _ = self.inner.lock().push_proc_work(Work::DeadBinder(death));
+        }
+        Ok(())
+    }
+
+    /// Removes `death` from `node`'s list, and a queued notification of it
+    /// from our queue.
+    fn forget_death(&self, node: &Arc<Node>, death: &Arc<Death>) {
+        {
+            let mut oi = node.owner.inner.lock();
+            if let Some(ns) = oi.node_state(node) {
+                ns.deaths.retain(|d| !Arc::ptr_eq(d, death));
+            }
+        }
+        let mut inner = self.inner.lock();
+        inner.todo.remove_first(|w| matches!(w, Work::DeadBinder(d) if Arc::ptr_eq(d, death)));
+    }
+
+    fn queue_clear_done(&self, inner: &mut ProcessInner, thread: &Arc<Thread>, death: Arc<Death>) {
+        death.queued.store(true, Ordering::Relaxed);
+        let looping = inner
+            .threads
+            .get(&thread.id)
+            .is_some_and(|ts| ts.looper & (LOOPER_REGISTERED | LOOPER_ENTERED) != 0);
+        let _ = if looping {
+            inner.push_thread_work(thread.id, Work::ClearDeathDone(death), true)
+        } else {
+            inner.push_proc_work(Work::ClearDeathDone(death))
+        };
+    }
+
+    fn clear_death(&self, thread: &Arc<Thread>, handle: u32, cookie: u64) {
+        let mut refs = self.refs.lock();
+        let Some(r) = refs.by_handle.get_mut(&handle) else { return };
+        match &r.death {
+            Some(d) if d.cookie == cookie => {}
+            _ => return,
+        }
+        let Some(death) = r.death.take() else { return };
+        let node = r.node.clone();
+        {
+            let mut oi = node.owner.inner.lock();
+            if let Some(ns) = oi.node_state(&node) {
+                ns.deaths.retain(|d| !Arc::ptr_eq(d, &death));
+            }
+        }
+        drop(refs);
+        let mut inner = self.inner.lock();
+        if death.queued.load(Ordering::Relaxed) {
+            death.and_clear.store(true, Ordering::Relaxed);
+        } else {
+            self.queue_clear_done(&mut inner, thread, death);
+        }
+    }
+
+    fn dead_binder_done(&self, thread: &Arc<Thread>, cookie: u64) {
+        let mut inner = self.inner.lock();
+        let Some(pos) = inner.delivered_death.iter().position(|d| d.cookie == cookie) else { return };
+        let death = inner.delivered_death[pos].clone();
+        inner.delivered_death.retain(|d| !Arc::ptr_eq(d, &death));
+        death.queued.store(false, Ordering::Relaxed);
+        if death.and_clear.load(Ordering::Relaxed) {
+            self.queue_clear_done(&mut inner, thread, death);
+        }
+    }
+
+    // ---- teardown ----
+
+    /// Gets rid of thread `thread` (`BINDER_THREAD_EXIT` or process exit):
+    /// its callers get `BR_DEAD_REPLY`, what it called forgets it.
+    pub(crate) fn thread_release(&self, thread: &Arc<Thread>) {
+        let ts = {
+            let mut inner = self.inner.lock();
+            inner.waiting.retain(|t| !Arc::ptr_eq(t, thread));
+            inner.threads.remove(&thread.id)
+        };
+        let Some(mut ts) = ts else { return };
+        let mut send_reply = None;
+        let mut cur = ts.stack.take();
+        if let Some(t) = &cur {
+            if t.links.lock().to_thread.as_ref().is_some_and(|x| Arc::ptr_eq(x, thread)) {
+                send_reply = Some(t.clone());
+            }
+        }
+        while let Some(t) = cur {
+            let mut links = t.links.lock();
+            if links.to_thread.as_ref().is_some_and(|x| Arc::ptr_eq(x, thread)) {
+                links.to_thread = None;
+                cur = links.to_parent.clone();
+            } else if links.from.as_ref().is_some_and(|x| Arc::ptr_eq(x, thread)) {
+                links.from = None;
+                cur = links.from_parent.clone();
+            } else {
+                cur = None;
+            }
+        }
+        if let Some(t) = send_reply {
+            send_failed_reply(t, BR_DEAD_REPLY);
+        }
+        release_work(ts.todo.take_all());
+    }
+
+    /// Tears the process down when its file is released.
+    pub(crate) fn release(self: &Arc<Self>) {
+        {
+            let mut mgr = self.device.manager.lock();
+            if mgr.node.as_ref().is_some_and(|n| Arc::ptr_eq(&n.owner, self)) {
+                mgr.node = None;
+            }
+        }
+        let threads = {
+            let mut inner = self.inner.lock();
+            inner.is_dead = true;
+            let mut v = KVec::new();
+            for (_, ts) in inner.threads.iter() {
+                let _ = v.push(ts.thread.clone(), GFP_KERNEL);
+            }
+            v
+        };
+        for t in threads.iter() {
+            self.thread_release(t);
+        }
+        // Our nodes die: holders of death notifications are told.
+        let mut nodes = core::mem::replace(&mut self.inner.lock().nodes, RBTree::new());
+        while let Some(c) = nodes.cursor_front() {
+            let (_, n) = c.remove_current();
+            let (_, mut ns) = n.to_key_value();
+            release_work(ns.async_todo.take_all());
+            for d in ns.deaths.iter() {
+                d.queued.store(true, Ordering::Relaxed);
+                let _ = d.proc.inner.lock().push_proc_work(Work::DeadBinder(d.clone()));
+            }
+        }
+        // Our references go.
+        let mut refs = core::mem::replace(&mut self.refs.lock().by_handle, RBTree::new());
+        self.refs.lock().by_node = RBTree::new();
+        while let Some(c) = refs.cursor_front() {
+            let (_, n) = c.remove_current();
+            let (_, r) = n.to_key_value();
+            if let Some(d) = &r.death {
+                let mut oi = r.node.owner.inner.lock();
+                if let Some(ns) = oi.node_state(&r.node) {
+                    ns.deaths.retain(|x| !Arc::ptr_eq(x, d));
+                }
+            }
+            if r.strong > 0 {
+                r.node.owner.dec_node(&r.node, true, true);
+            }
+            r.node.owner.drop_ref_count(&r.node);
+        }
+        let (todo, deaths) = {
+            let mut inner = self.inner.lock();
+            (inner.todo.take_all(), core::mem::replace(&mut inner.delivered_death, KVec::new()))
+        };
+        release_work(todo);
+        drop(deaths);
+        *self.mapping.lock() = None;
+    }
+
+    /// `flush()`: every thread returns from its current read.
+    pub(crate) fn flush(&self) {
+        let mut inner = self.inner.lock();
+        for (_, ts) in inner.threads.iter_mut() {
+            ts.need_return = true;
+            if ts.looper & LOOPER_WAITING != 0 {
+                ts.thread.cond.notify_all();
+            }
+        }
+    }
+}
+
+/// Disposes of undelivered work: callers of undelivered calls get
+/// `BR_DEAD_REPLY`.
+fn release_work(mut q: Queue) {
+    while let Some(w) = q.pop_front() {
+        if let Work::Transaction(t) = w {
+            if t.target_node.is_some() && !t.is_oneway() {
+                send_failed_reply(t, BR_DEAD_REPLY);
+            }
         }
     }
 }

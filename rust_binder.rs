@@ -6,11 +6,15 @@
 //! This is the crate root: the module's parameters, and its init and exit,
 //! which register and unregister the `binder` filesystem.
 
+mod allocation;
 mod binderfs;
 mod device;
 mod ffi;
+mod node;
 mod process;
+mod transaction;
 mod uapi;
+mod work;
 
 use kernel::prelude::*;
 use kernel::sync::Arc;

@@ -14,6 +14,7 @@
 
 mod control;
 mod features;
+pub(crate) mod logs;
 mod minors;
 
 use crate::device::BinderDevice;
@@ -51,6 +52,8 @@ static CONTROL_FOPS: FileOpsTable<control::ControlFile> = FileOpsTable::new(This
 /// Operations of binder device files.
 static BINDER_FOPS: FileOpsTable<crate::device::BinderFile> =
     FileOpsTable::new(ThisModulePtr::get());
+/// Operations of the files in `binder_logs/`.
+static LOG_FOPS: FileOpsTable<logs::LogFile> = FileOpsTable::new(ThisModulePtr::get());
 /// Operations of the files in `features/`.
 static FEATURE_FOPS: FileOpsTable<features::FeatureFile> = FileOpsTable::new(ThisModulePtr::get());
 
@@ -191,6 +194,8 @@ pub(crate) enum Node {
     },
     /// A read-only file with fixed contents (`features/*`).
     Constant(&'static [u8]),
+    /// A file of `binder_logs/`.
+    Log(logs::LogKind),
 }
 
 impl FileSystem for BinderFs {
@@ -283,7 +288,7 @@ impl FileSystem for BinderFs {
 
         features::create(sb)?;
         if info.stats_global {
-            create_dir(sb.root(), b"binder_logs")?;
+            logs::create(sb)?;
         }
         Ok(())
     }

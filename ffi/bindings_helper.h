@@ -15,6 +15,12 @@
 #include <linux/ipc_namespace.h>
 #include <linux/kdev_t.h>
 #include <linux/magic.h>
+#include <linux/mm.h>
+#include <linux/mm_types.h>
+#include <linux/pid.h>
+#include <linux/poll.h>
+#include <linux/sched/mm.h>
+#include <linux/security.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/namei.h>

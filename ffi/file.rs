@@ -5,6 +5,7 @@
 
 use super::bindings;
 use super::fs::{FileSystem, Inode};
+use super::mm::VmaNew;
 use super::layout::field;
 use super::ThisModulePtr;
 use core::ffi::{c_int, c_long, c_uint, c_ulong};
@@ -41,6 +42,12 @@ impl<F: FileSystem> File<F> {
         unsafe { Inode::from_raw(*field!(self.0.get(), file, f_inode)) }
     }
 
+    /// The credentials the file was opened with.
+    pub(crate) fn cred(&self) -> super::task::Cred {
+        // SAFETY: `f_cred` is set at open and lives as long as the file.
+        unsafe { super::task::Cred::get(*field!(self.0.get(), file, f_cred)) }
+    }
+
     /// The file's `O_*` flags.
     pub(crate) fn flags(&self) -> u32 {
         // SAFETY: `f_flags` of a live file may be read; races with fcntl are
@@ -72,6 +79,10 @@ pub(crate) trait FileOperations: Sized + 'static {
     const HAS_IOCTL: bool = false;
     /// Whether [`FileOperations::read`] is provided.
     const HAS_READ: bool = false;
+    /// Whether [`FileOperations::mmap`] is provided.
+    const HAS_MMAP: bool = false;
+    /// Whether [`FileOperations::flush`] is provided.
+    const HAS_FLUSH: bool = false;
 
     /// Opens the file; `node` is the inode's filesystem node, if it has one.
     fn open(
@@ -92,6 +103,20 @@ pub(crate) trait FileOperations: Sized + 'static {
         _arg: usize,
     ) -> Result<i32> {
         Err(ENOTTY)
+    }
+
+    /// Sets up a new mapping of the file.
+    fn mmap(
+        _data: <Self::Data as ForeignOwnable>::Borrowed<'_>,
+        _file: &File<Self::Fs>,
+        _vma: &VmaNew,
+    ) -> Result {
+        Err(ENODEV)
+    }
+
+    /// Called on every `close()` of a descriptor of the file.
+    fn flush(_data: <Self::Data as ForeignOwnable>::Borrowed<'_>, _file: &File<Self::Fs>) -> Result {
+        Ok(())
     }
 
     /// Reads at `*pos` into `buf`, advancing `*pos`; returns the bytes read.
@@ -135,6 +160,12 @@ impl<T: FileOperations> FileOpsTable<T> {
         }
         if T::HAS_READ {
             raw.read = Some(read_callback::<T>);
+        }
+        if T::HAS_MMAP {
+            raw.mmap = Some(mmap_callback::<T>);
+        }
+        if T::HAS_FLUSH {
+            raw.flush = Some(flush_callback::<T>);
         }
         Self {
             raw,
@@ -240,6 +271,43 @@ unsafe extern "C" fn read_callback<T: FileOperations>(
     match T::read(data, f, writer, pos) {
         Ok(n) => n as isize,
         Err(e) => e.to_errno() as isize,
+    }
+}
+
+/// # Safety
+///
+/// Called by the VFS (with `mmap_lock` held for writing) on a file opened
+/// through `open_callback::<T>`, with the new mapping.
+unsafe extern "C" fn mmap_callback<T: FileOperations>(
+    file: *mut bindings::file,
+    vma: *mut bindings::vm_area_struct,
+) -> c_int {
+    // SAFETY: as for `ioctl_callback`; `vma` is the mapping being created.
+    let (data, f, vma) = unsafe {
+        (
+            T::Data::borrow(*field!(file, file, private_data)),
+            File::<T::Fs>::from_raw(file),
+            VmaNew::from_raw(vma),
+        )
+    };
+    match T::mmap(data, f, vma) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// # Safety
+///
+/// Called by the VFS on a file opened through `open_callback::<T>`.
+unsafe extern "C" fn flush_callback<T: FileOperations>(
+    file: *mut bindings::file,
+    _id: bindings::fl_owner_t,
+) -> c_int {
+    // SAFETY: as for `ioctl_callback`.
+    let (data, f) = unsafe { (T::Data::borrow(*field!(file, file, private_data)), File::<T::Fs>::from_raw(file)) };
+    match T::flush(data, f) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
     }
 }
 

@@ -463,6 +463,28 @@ impl<T: FileSystem> Dentry<T> {
         ret
     }
 
+    /// Removes the child `name` of this directory if it exists, as
+    /// binderfs removes its per-process log files.
+    pub(crate) fn remove_child(&self, name: &[u8]) {
+        let Ok(len) = c_int::try_from(name.len()) else { return };
+        let Some(dir) = self.inode().map(|i| i.as_raw()) else { return };
+        // SAFETY: `dir` is a live directory; its lock is held around the
+        // lookup and unlink as they require. The lookup's reference is
+        // dropped last; `simple_unlink` drops the pin `create_child` left.
+        unsafe {
+            bindings::down_write(field!(dir, inode, i_rwsem));
+            let d = bindings::lookup_one_len(name.as_ptr().cast(), self.raw(), len);
+            if err_ptr(d).is_none() {
+                if !(*field!(d, dentry, d_inode)).is_null() {
+                    bindings::simple_unlink(dir, d);
+                    bindings::d_delete(d);
+                }
+                bindings::dput(d);
+            }
+            bindings::up_write(field!(dir, inode, i_rwsem));
+        }
+    }
+
     /// Looks up the child `name` of this directory.
     pub(crate) fn child(&self, name: &[u8]) -> Result<DentryRef<T>> {
         let len = c_int::try_from(name.len()).map_err(|_| EINVAL)?;
@@ -850,9 +872,10 @@ impl Drop for ChrdevRegion {
 
 /// Parses an unsigned 32-bit number as the kernel's `kstrtouint(s, 0)`:
 /// decimal, `0x` hex or leading-`0` octal.
+/// Any malformed or out-of-range value is `EINVAL`, as `fs_parse()` says.
 pub(crate) fn parse_u32(s: &CStr) -> Result<u32> {
     let mut v: c_uint = 0;
     // SAFETY: `s` is a C string, `v` a valid out pointer.
-    check(unsafe { bindings::kstrtouint(s.as_ptr(), 0, &mut v) })?;
+    check(unsafe { bindings::kstrtouint(s.as_ptr(), 0, &mut v) }).map_err(|_| EINVAL)?;
     Ok(v)
 }

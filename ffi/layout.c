@@ -14,6 +14,9 @@
 #include <linux/fsnotify.h>
 #include <linux/ipc_namespace.h>
 #include <linux/kbuild.h>
+#include <linux/mm.h>
+#include <linux/mm_types.h>
+#include <linux/cred.h>
 #include <linux/moduleparam.h>
 #include <linux/nsproxy.h>
 #include <linux/sched.h>
@@ -29,7 +32,30 @@ void rb_layout(void)
 	F(ipc_namespace, ns);
 	F(ns_common, count);
 
+	F(task_struct, mm);
+	F(task_struct, cred);
+	F(task_struct, pid);
+	F(task_struct, tgid);
+	F(task_struct, group_leader);
+	F(cred, usage);
+	F(cred, euid);
+	F(cred, user_ns);
+
+	F(mm_struct, mm_count);
+	F(mm_struct, mm_users);
+	F(mm_struct, mmap_lock);
+	F(vm_area_struct, vm_start);
+	F(vm_area_struct, vm_end);
+	F(vm_area_struct, vm_mm);
+	F(vm_area_struct, vm_flags);
+	F(vm_area_struct, vm_ops);
+	F(vm_area_struct, vm_private_data);
+	S(vm_operations_struct);
+	F(vm_operations_struct, close);
+	F(vm_operations_struct, fault);
+
 	F(file, private_data);
+	F(file, f_cred);
 	F(file, f_inode);
 	F(file, f_flags);
 
@@ -92,6 +118,9 @@ void rb_layout(void)
 	F(file_operations, owner);
 	F(file_operations, llseek);
 	F(file_operations, read);
+	F(file_operations, poll);
+	F(file_operations, mmap);
+	F(file_operations, flush);
 	F(file_operations, unlocked_ioctl);
 	F(file_operations, compat_ioctl);
 	F(file_operations, open);

@@ -14,11 +14,16 @@ use core::mem::{offset_of, size_of};
 
 include!("layout_generated.rs");
 
-/// A raw pointer to field `$f` (bindgen path `$($path).+`, default `$f`) of
-/// the `bindings::$ty` that `$ptr` points to, at the C compiler's offset.
+/// A raw pointer to field `$f` (bindgen path `$($path).+`, default `$f`; or
+/// typed `$t` with `as`) of the `bindings::$ty` that `$ptr` points to, at the
+/// C compiler's offset.
 ///
 /// Only the address is computed; using the result needs the usual care.
 macro_rules! field {
+    ($ptr:expr, $ty:ident, $f:ident as $t:ty) => {{
+        let p: *mut $crate::ffi::bindings::$ty = $ptr;
+        p.cast::<u8>().wrapping_add($crate::ffi::layout::c_layout!($ty, $f)).cast::<$t>()
+    }};
     ($ptr:expr, $ty:ident, $f:ident) => {
         $crate::ffi::layout::field!($ptr, $ty, $f => $f)
     };
@@ -61,7 +66,8 @@ check_layout!(file_system_type: name, fs_flags, init_fs_context, kill_sb, owner)
 check_layout!(super_operations: evict_inode, show_options, statfs);
 check_layout!(fs_context_operations: free, parse_param, get_tree, reconfigure);
 check_layout!(inode_operations: lookup, unlink, rename);
-check_layout!(file_operations: owner, llseek, read, unlocked_ioctl, compat_ioctl, open, release);
+check_layout!(file_operations: owner, llseek, read, poll, unlocked_ioctl, compat_ioctl, mmap, open, flush, release);
+check_layout!(vm_operations_struct: close, fault);
 check_layout!(kernel_param: name, ops, perm, level, flags);
 const _: () = assert!(offset_of!(bindings::kernel_param, mod_) == c_layout!(kernel_param, mod));
 const _: () =

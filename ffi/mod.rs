@@ -12,8 +12,10 @@ pub(crate) mod bindings;
 pub(crate) mod file;
 pub(crate) mod fs;
 pub(crate) mod layout;
+pub(crate) mod mm;
 pub(crate) mod param;
 pub(crate) mod task;
+pub(crate) mod vec;
 
 #[allow(clashing_extern_declarations)]
 extern "C" {

@@ -17,7 +17,7 @@ pub(crate) fn capable(cap: i32) -> bool {
     unsafe { bindings::capable(cap) }
 }
 
-fn current_raw() -> *mut bindings::task_struct {
+pub(crate) fn current_raw() -> *mut bindings::task_struct {
     // SAFETY: `get_current` has no preconditions; the two bindings describe
     // the same C `struct task_struct`.
     unsafe { kernel::bindings::get_current().cast() }
@@ -64,5 +64,151 @@ impl Drop for IpcNs {
     fn drop(&mut self) {
         // SAFETY: by the type invariant we own one reference.
         unsafe { bindings::put_ipc_ns(self.0.as_ptr()) };
+    }
+}
+
+/// A kernel user id (`kuid_t`), as the initial user namespace sees it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Kuid(pub(crate) u32);
+
+impl Kuid {
+    /// The effective user id of the current task.
+    pub(crate) fn current_euid() -> Self {
+        // SAFETY: `current->cred` is stable while we run as `current`.
+        unsafe {
+            let cred = *field!(current_raw(), task_struct, cred as *const bindings::cred);
+            Self((*field!(cred as *mut bindings::cred, cred, euid)).val)
+        }
+    }
+
+    /// This id as seen from the current task's user namespace (the overflow
+    /// id if unmapped).
+    pub(crate) fn in_current_ns(self) -> u32 {
+        // SAFETY: as in `current_euid`; `from_kuid` only reads the namespace.
+        unsafe {
+            let cred = *field!(current_raw(), task_struct, cred as *mut bindings::cred);
+            let ns = *field!(cred, cred, user_ns);
+            bindings::from_kuid(ns, bindings::kuid_t { val: self.0 })
+        }
+    }
+}
+
+/// The current thread's id (global pid).
+pub(crate) fn current_pid() -> i32 {
+    // SAFETY: `current->pid` never changes.
+    unsafe { *field!(current_raw(), task_struct, pid) }
+}
+
+/// The current thread group's id (global tgid).
+pub(crate) fn current_tgid() -> i32 {
+    // SAFETY: `current->tgid` never changes.
+    unsafe { *field!(current_raw(), task_struct, tgid) }
+}
+
+/// The thread-group id of `task` as seen from the current task's pid
+/// namespace (0 if it isn't visible there).
+pub(crate) fn tgid_in_current_ns(task: &kernel::task::Task) -> i32 {
+    // SAFETY: `task` is a live task (we hold a reference through `&Task`);
+    // both helpers only read pid structures under RCU internally.
+    unsafe {
+        let t: *mut bindings::task_struct = (task as *const kernel::task::Task).cast_mut().cast();
+        let ns = bindings::task_active_pid_ns(current_raw());
+        bindings::__task_pid_nr_ns(t, bindings::pid_type_PIDTYPE_TGID, ns)
+    }
+}
+
+/// Whether `task` is the current task's thread-group leader.
+pub(crate) fn is_current_group_leader(task: &kernel::task::Task) -> bool {
+    // SAFETY: `group_leader` of current is stable while we run as current.
+    let leader = unsafe { *field!(current_raw(), task_struct, group_leader) };
+    core::ptr::eq(leader.cast_const().cast::<kernel::task::Task>(), task)
+}
+
+/// Credentials (`struct cred`), counted.
+///
+/// # Invariants
+///
+/// `self.0` is a live cred on which we own a `usage` reference.
+pub(crate) struct Cred(NonNull<bindings::cred>);
+
+// SAFETY: creds are immutable and refcounted atomically.
+unsafe impl Send for Cred {}
+// SAFETY: as above.
+unsafe impl Sync for Cred {}
+
+impl Cred {
+    /// Takes a reference on `cred` (`get_cred`).
+    ///
+    /// # Safety
+    ///
+    /// `cred` must be live for the duration of the call.
+    pub(crate) unsafe fn get(cred: *const bindings::cred) -> Self {
+        let usage = field!(cred.cast_mut(), cred, usage as core::sync::atomic::AtomicI64);
+        // SAFETY: `usage` is an `atomic_long_t` of a live cred.
+        unsafe { (*usage).fetch_add(1, core::sync::atomic::Ordering::Relaxed) };
+        // INVARIANT: we took a reference on a non-null cred.
+        Self(unsafe { NonNull::new_unchecked(cred.cast_mut()) })
+    }
+
+    pub(crate) fn as_ptr(&self) -> *const bindings::cred {
+        self.0.as_ptr()
+    }
+
+    /// The effective user id.
+    pub(crate) fn euid(&self) -> Kuid {
+        // SAFETY: creds are immutable once published.
+        Kuid(unsafe { (*field!(self.0.as_ptr(), cred, euid)).val })
+    }
+}
+
+impl Drop for Cred {
+    fn drop(&mut self) {
+        let usage = field!(self.0.as_ptr(), cred, usage as core::sync::atomic::AtomicI64);
+        // SAFETY: we own a reference (`put_cred`).
+        unsafe {
+            if (*usage).fetch_sub(1, core::sync::atomic::Ordering::Release) == 1 {
+                core::sync::atomic::fence(core::sync::atomic::Ordering::Acquire);
+                bindings::__put_cred(self.0.as_ptr());
+            }
+        }
+    }
+}
+
+/// The LSM hooks binder calls; each is `Ok` when no LSM objects.
+pub(crate) mod security {
+    use super::{bindings, Cred};
+    use crate::ffi::file::check;
+    use kernel::error::Result;
+
+    /// May `mgr` become the context manager?
+    pub(crate) fn binder_set_context_mgr(mgr: &Cred) -> Result {
+        // SAFETY: the cred is live.
+        check(unsafe { bindings::security_binder_set_context_mgr(mgr.as_ptr()) })
+    }
+
+    /// May `from` make a transaction to `to`?
+    pub(crate) fn binder_transaction(from: &Cred, to: &Cred) -> Result {
+        // SAFETY: both creds are live.
+        check(unsafe { bindings::security_binder_transaction(from.as_ptr(), to.as_ptr()) })
+    }
+
+    /// May `from` pass a binder object to `to`?
+    pub(crate) fn binder_transfer_binder(from: &Cred, to: &Cred) -> Result {
+        // SAFETY: both creds are live.
+        check(unsafe { bindings::security_binder_transfer_binder(from.as_ptr(), to.as_ptr()) })
+    }
+}
+
+/// The current thread group's leader, counted.
+///
+/// (The 6.12 `Task::group_leader` reads `task_struct` with bindgen's
+/// layout, which is wrong for this struct; see `layout.rs`.)
+pub(crate) fn current_group_leader() -> kernel::types::ARef<kernel::task::Task> {
+    // SAFETY: `current->group_leader` is a live task for as long as the
+    // current task lives; `Task` is a transparent wrapper of `task_struct`,
+    // and `ARef::from` takes a reference on it.
+    unsafe {
+        let leader = *field!(current_raw(), task_struct, group_leader);
+        kernel::types::ARef::from(&*leader.cast::<kernel::task::Task>())
     }
 }

@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The buffer area of a process: the read-only region it mapped, carved into
+//! transaction buffers by a best-fit allocator that merges free neighbours
+//! (O(log n) per operation), with async-space accounting, and the pages
+//! behind buffers, allocated when a buffer first needs them and inserted
+//! into the process's mapping, released when no buffer uses them.
+
+use crate::ffi::mm::{MmGrab, VmOps};
+use crate::node::Node;
+use kernel::alloc::{flags::*, KVec};
+use kernel::error::{code::*, Result};
+use kernel::page::{Page, PAGE_SIZE};
+use kernel::rbtree::{RBTree, RBTreeNode};
+use kernel::sync::Arc;
+use kernel::uaccess::UserSliceReader;
+
+/// The largest area a process may map.
+pub(crate) const MAX_AREA: usize = 4 << 20;
+
+/// Operations of every binder mapping.
+pub(crate) static BINDER_VM_OPS: VmOps = VmOps::new();
+
+/// A reference that a buffer holds on behalf of its transaction's objects,
+/// dropped when the buffer is freed.
+pub(crate) enum Held {
+    /// A strong or weak local reference on a node of the buffer's owner.
+    Node { node: Arc<Node>, strong: bool },
+    /// A strong or weak count on the owner's handle for `node`.
+    Ref { node: Arc<Node>, strong: bool },
+}
+
+/// What the driver knows of an allocated buffer.
+pub(crate) struct BufferMeta {
+    pub(crate) data_size: usize,
+    pub(crate) offsets_size: usize,
+    /// Counted against the async space.
+    pub(crate) is_async: bool,
+    /// The node a one-way transaction in this buffer went to: its next
+    /// queued one-way transaction is released when the buffer is freed.
+    pub(crate) async_node: Option<Arc<Node>>,
+    /// Delivered to user space, so `BC_FREE_BUFFER` may free it.
+    pub(crate) allow_user_free: bool,
+    /// References the objects in the buffer hold.
+    pub(crate) held: KVec<Held>,
+}
+
+enum Block {
+    Free,
+    Used(BufferMeta),
+}
+
+struct PageSlot {
+    page: Option<Arc<Page>>,
+    users: u32,
+}
+
+/// The mapped area of one process.
+pub(crate) struct Mapping {
+    /// User address of the area.
+    pub(crate) start: usize,
+    /// Its size in bytes.
+    pub(crate) size: usize,
+    vma_id: usize,
+    /// Every block by offset, with its size.
+    blocks: RBTree<usize, (usize, Block)>,
+    /// Free blocks by (size, offset).
+    free_by_size: RBTree<(usize, usize), ()>,
+    free_async_space: usize,
+    pages: KVec<PageSlot>,
+}
+
+/// The size a buffer needs for its parts, each 8-byte aligned; `None` on
+/// overflow.
+pub(crate) fn buffer_size(data: usize, offsets: usize, extra: usize) -> Option<usize> {
+    let a = |v: usize| v.checked_add(7).map(|v| v & !7);
+    let total = a(data)?.checked_add(a(offsets)?)?.checked_add(a(extra)?)?;
+    // Zero-sized buffers still get unique addresses.
+    Some(total.max(core::mem::size_of::<usize>()))
+}
+
+impl Mapping {
+    /// The area `[start, start + size)`, mapped by the binder mapping with
+    /// identity `vma_id`.
+    pub(crate) fn new(start: usize, size: usize, vma_id: usize) -> Result<Self> {
+        let npages = size.div_ceil(PAGE_SIZE);
+        let mut pages = KVec::with_capacity(npages, GFP_KERNEL)?;
+        for _ in 0..npages {
+            pages.push(PageSlot { page: None, users: 0 }, GFP_KERNEL)?;
+        }
+        let mut blocks = RBTree::new();
+        blocks.insert(RBTreeNode::new(0, (size, Block::Free), GFP_KERNEL)?);
+        let mut free_by_size = RBTree::new();
+        free_by_size.insert(RBTreeNode::new((size, 0), (), GFP_KERNEL)?);
+        Ok(Self {
+            start,
+            size,
+            vma_id,
+            blocks,
+            free_by_size,
+            free_async_space: size / 2,
+            pages,
+        })
+    }
+
+    /// Allocates a buffer of `size` bytes (see [`buffer_size`]): the free
+    /// block that fits best, split if larger; its pages are made present.
+    /// `ENOSPC` if nothing fits (or the async space is used up), `ESRCH` if
+    /// the mapping is gone.
+    pub(crate) fn alloc(&mut self, mm: &MmGrab, size: usize, meta: BufferMeta) -> Result<usize> {
+        if meta.is_async && self.free_async_space < size {
+            return Err(ENOSPC);
+        }
+        let (bsize, off) = match self.free_by_size.cursor_lower_bound(&(size, 0)) {
+            Some(c) => *c.current().0,
+            None => return Err(ENOSPC),
+        };
+        // Everything that can fail comes before any change.
+        let rest = if bsize > size {
+            Some((
+                RBTreeNode::new(off + size, (bsize - size, Block::Free), GFP_KERNEL)?,
+                RBTreeNode::new((bsize - size, off + size), (), GFP_KERNEL)?,
+            ))
+        } else {
+            None
+        };
+        self.map_pages(mm, off, size)?;
+        self.free_by_size.remove(&(bsize, off));
+        if let Some((b, f)) = rest {
+            self.blocks.insert(b);
+            self.free_by_size.insert(f);
+        }
+        if meta.is_async {
+            self.free_async_space -= size;
+        }
+        if let Some(b) = self.blocks.get_mut(&off) {
+            *b = (size, Block::Used(meta));
+        }
+        Ok(off)
+    }
+
+    /// The metadata of the allocated buffer at `off`.
+    pub(crate) fn meta_mut(&mut self, off: usize) -> Option<&mut BufferMeta> {
+        match self.blocks.get_mut(&off) {
+            Some((_, Block::Used(m))) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// Frees the allocated buffer at `off`, merging it with free neighbours
+    /// and releasing pages no other buffer uses; returns its metadata.
+    pub(crate) fn free(&mut self, mm: &MmGrab, off: usize) -> Option<BufferMeta> {
+        let (size, meta) = match self.blocks.get_mut(&off) {
+            Some((size, b @ Block::Used(_))) => match core::mem::replace(b, Block::Free) {
+                Block::Used(m) => (*size, m),
+                Block::Free => return None,
+            },
+            _ => return None,
+        };
+        if meta.is_async {
+            self.free_async_space += size;
+        }
+        self.unmap_pages(mm, off, size);
+
+        let (mut start, mut len) = (off, size);
+        // Merge with the next block.
+        if let Some((nsize, Block::Free)) = self.blocks.get(&(off + size)) {
+            let nsize = *nsize;
+            self.free_by_size.remove(&(nsize, off + size));
+            self.blocks.remove(&(off + size));
+            len += nsize;
+        }
+        // Merge with the previous block.
+        let prev = self.blocks.cursor_lower_bound(&off).and_then(|c| {
+            c.peek_prev().and_then(|(&poff, (psize, b))| match b {
+                Block::Free => Some((poff, *psize)),
+                Block::Used(_) => None,
+            })
+        });
+        if let Some((poff, psize)) = prev {
+            self.free_by_size.remove(&(psize, poff));
+            self.blocks.remove(&off);
+            start = poff;
+            len += psize;
+        }
+        if let Some(b) = self.blocks.get_mut(&start) {
+            b.0 = len;
+        }
+        // If this allocation fails the block is merely not reusable until a
+        // neighbour is freed; nothing is lost.
+        if let Ok(n) = RBTreeNode::new((len, start), (), GFP_KERNEL) {
+            self.free_by_size.insert(n);
+        }
+        Some(meta)
+    }
+
+    /// Offsets of every allocated buffer.
+    pub(crate) fn allocated(&self) -> KVec<usize> {
+        let mut v = KVec::new();
+        for (off, (_, b)) in self.blocks.iter() {
+            if let Block::Used(_) = b {
+                // Best effort: on allocation failure the rest is freed with
+                // the mapping anyway.
+                let _ = v.push(*off, GFP_KERNEL);
+            }
+        }
+        v
+    }
+
+    fn page_range(off: usize, size: usize) -> core::ops::Range<usize> {
+        off / PAGE_SIZE..(off + size).div_ceil(PAGE_SIZE)
+    }
+
+    fn map_pages(&mut self, mm: &MmGrab, off: usize, size: usize) -> Result {
+        let range = Self::page_range(off, size);
+        // Allocate and insert the missing pages.
+        let mut new = KVec::new();
+        for i in range.clone() {
+            if self.pages[i].page.is_none() {
+                new.push(i, GFP_KERNEL)?;
+            }
+        }
+        if !new.is_empty() {
+            let user = mm.mmget().ok_or(ESRCH)?;
+            let guard = user.read_lock();
+            let vma = guard.vma_lookup(self.start).ok_or(ESRCH)?;
+            if !vma.is_binder(&BINDER_VM_OPS, self.vma_id) {
+                return Err(ESRCH);
+            }
+            for (n, &i) in new.iter().enumerate() {
+                let res = Page::alloc_page(GFP_KERNEL | __GFP_ZERO)
+                    .map_err(|_| ENOMEM)
+                    .and_then(|p| Ok(Arc::new(p, GFP_KERNEL)?))
+                    .and_then(|p| {
+                        vma.insert_page(self.start + i * PAGE_SIZE, &p)?;
+                        Ok(p)
+                    });
+                match res {
+                    Ok(p) => self.pages[i].page = Some(p),
+                    Err(e) => {
+                        for &j in &new[..n] {
+                            vma.zap(self.start + j * PAGE_SIZE, PAGE_SIZE);
+                            self.pages[j].page = None;
+                        }
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        for i in range {
+            self.pages[i].users += 1;
+        }
+        Ok(())
+    }
+
+    fn unmap_pages(&mut self, mm: &MmGrab, off: usize, size: usize) {
+        let mut gone = KVec::new();
+        for i in Self::page_range(off, size) {
+            let slot = &mut self.pages[i];
+            slot.users -= 1;
+            if slot.users == 0 {
+                if let Some(p) = slot.page.take() {
+                    let _ = gone.push((i, p), GFP_KERNEL);
+                }
+            }
+        }
+        if gone.is_empty() {
+            return;
+        }
+        // Unmap before the pages go back to the kernel; a process that has
+        // exited or unmapped the area has no mapping left to clear.
+        if let Some(user) = mm.mmget() {
+            let guard = user.read_lock();
+            if let Some(vma) = guard.vma_lookup(self.start) {
+                if vma.is_binder(&BINDER_VM_OPS, self.vma_id) {
+                    for (i, _) in gone.iter() {
+                        vma.zap(self.start + i * PAGE_SIZE, PAGE_SIZE);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Calls `f(page, offset in page, len)` over `[off, off + len)`.
+    fn for_pages(&self, off: usize, len: usize, mut f: impl FnMut(&Page, usize, usize) -> Result) -> Result {
+        if off.checked_add(len).is_none_or(|end| end > self.size) {
+            return Err(EINVAL);
+        }
+        let mut done = 0;
+        while done < len {
+            let pos = off + done;
+            let (i, in_page) = (pos / PAGE_SIZE, pos % PAGE_SIZE);
+            let n = (PAGE_SIZE - in_page).min(len - done);
+            let page = self.pages[i].page.as_ref().ok_or(EFAULT)?;
+            f(page, in_page, n)?;
+            done += n;
+        }
+        Ok(())
+    }
+
+    /// Copies `len` bytes from user space into the buffer area at `off`.
+    pub(crate) fn copy_from_user(&self, off: usize, reader: &mut UserSliceReader, len: usize) -> Result {
+        self.for_pages(off, len, |page, o, n| {
+            // SAFETY: `o + n` is within the page.
+            unsafe { page.copy_from_user_slice_raw(reader, o, n) }
+        })
+    }
+
+    /// Writes `data` into the buffer area at `off`.
+    pub(crate) fn write(&self, off: usize, data: &[u8]) -> Result {
+        let mut done = 0;
+        self.for_pages(off, data.len(), |page, o, n| {
+            // SAFETY: `o + n` is within the page and `data[done..done + n]`
+            // is valid for reads.
+            unsafe { page.write_raw(data[done..].as_ptr(), o, n)? };
+            done += n;
+            Ok(())
+        })
+    }
+
+    /// Reads the buffer area at `off` into `out`.
+    pub(crate) fn read(&self, off: usize, out: &mut [u8]) -> Result {
+        let mut done = 0;
+        self.for_pages(off, out.len(), |page, o, n| {
+            // SAFETY: `o + n` is within the page and `out[done..done + n]`
+            // is valid for writes.
+            unsafe { page.read_raw(out[done..].as_mut_ptr(), o, n)? };
+            done += n;
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Vector operations that the 6.12 `KVec` lacks and newer kernels have
+//! (`pop`, `remove`, `retain`), as an extension trait.
+
+use core::ptr;
+use kernel::alloc::{Allocator, Vec};
+
+/// `pop`, `remove` and `retain` for kernel vectors.
+pub(crate) trait VecExt<T> {
+    /// Removes and returns the last element.
+    fn pop(&mut self) -> Option<T>;
+    /// Removes and returns the element at `i` (shifting the rest down);
+    /// `None` if out of bounds.
+    fn remove_at(&mut self, i: usize) -> Option<T>;
+    /// Keeps only the elements for which `f` holds, in order.
+    fn retain(&mut self, f: impl FnMut(&T) -> bool);
+}
+
+impl<T, A: Allocator> VecExt<T> for Vec<T, A> {
+    fn pop(&mut self) -> Option<T> {
+        let len = self.len();
+        self.remove_at(len.checked_sub(1)?)
+    }
+
+    fn remove_at(&mut self, i: usize) -> Option<T> {
+        let len = self.len();
+        if i >= len {
+            return None;
+        }
+        // SAFETY: `i < len`: the element is initialised and read out once;
+        // the tail is moved down over it (possibly overlapping, hence
+        // `copy`), and the length shrinks so the last slot is no longer
+        // considered initialised.
+        unsafe {
+            let p = self.as_mut_ptr().add(i);
+            let v = ptr::read(p);
+            ptr::copy(p.add(1), p, len - i - 1);
+            self.set_len(len - 1);
+            Some(v)
+        }
+    }
+
+    fn retain(&mut self, mut f: impl FnMut(&T) -> bool) {
+        let mut i = 0;
+        while i < self.len() {
+            if f(&self[i]) {
+                i += 1;
+            } else {
+                drop(self.remove_at(i));
+            }
+        }
+    }
+}

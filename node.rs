@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Binder nodes (the objects a process offers to others) and references to
+//! them (the handles other processes hold), with the reference-count
+//! handshake of the C driver: `BR_INCREFS`/`BR_ACQUIRE` tell the owner that
+//! its node gained its first weak/strong reference (answered with
+//! `BC_INCREFS_DONE`/`BC_ACQUIRE_DONE`), `BR_RELEASE`/`BR_DECREFS` that the
+//! last one went.
+//!
+//! The counts of a node live in its owner's [`ProcessInner`], so they are
+//! always changed under the owner's lock; references live in the holder's
+//! [`ProcessRefs`].
+//!
+//! [`ProcessInner`]: crate::process::ProcessInner
+//! [`ProcessRefs`]: crate::process::ProcessRefs
+
+use crate::process::Process;
+use crate::work::Queue;
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use kernel::alloc::KVec;
+use kernel::sync::Arc;
+
+static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
+
+/// A new debug id, unique among nodes, transactions and the like.
+pub(crate) fn next_debug_id() -> usize {
+    NEXT_ID.fetch_add(1, Ordering::Relaxed)
+}
+
+/// A binder node: an object owned by one process.
+pub(crate) struct Node {
+    /// Unique id (also the key of references to it).
+    pub(crate) id: usize,
+    /// The owner's pointer and cookie for the object.
+    pub(crate) ptr: u64,
+    pub(crate) cookie: u64,
+    /// `FLAT_BINDER_FLAG_*` given when the node was created.
+    pub(crate) flags: u32,
+    /// The owning process.
+    pub(crate) owner: Arc<Process>,
+}
+
+/// A registered death notification.
+pub(crate) struct Death {
+    /// The process holding the reference (where `BR_DEAD_BINDER` goes).
+    pub(crate) proc: Arc<Process>,
+    pub(crate) cookie: u64,
+    /// Queued or delivered and not yet acknowledged (changed under the
+    /// holder's inner lock).
+    pub(crate) queued: AtomicBool,
+    /// Cleared while queued: `BR_CLEAR_DEATH_NOTIFICATION_DONE` follows the
+    /// acknowledgement.
+    pub(crate) and_clear: AtomicBool,
+}
+
+impl Death {
+    pub(crate) fn new(proc: Arc<Process>, cookie: u64) -> Self {
+        Self { proc, cookie, queued: AtomicBool::new(false), and_clear: AtomicBool::new(false) }
+    }
+}
+
+/// The counts and state of a node, kept in its owner's inner state.
+pub(crate) struct NodeState {
+    pub(crate) node: Arc<Node>,
+    /// References from other processes that are strong, plus the
+    /// references transactions in flight hold.
+    pub(crate) internal_strong: u32,
+    /// References from other processes (each counts as a weak reference).
+    pub(crate) refs: u32,
+    /// Strong and weak counts held by the owner itself (objects in its own
+    /// buffers, and the pending handshake).
+    pub(crate) local_strong: u32,
+    pub(crate) local_weak: u32,
+    /// Whether the owner was told of a strong / weak reference.
+    pub(crate) has_strong: bool,
+    pub(crate) has_weak: bool,
+    /// Whether the owner still has to acknowledge the last BR_ACQUIRE /
+    /// BR_INCREFS.
+    pub(crate) pending_strong: bool,
+    pub(crate) pending_weak: bool,
+    /// Whether a refcount update for this node is queued for the owner.
+    pub(crate) work_queued: bool,
+    /// A one-way transaction to this node is being handled.
+    pub(crate) has_async: bool,
+    /// One-way transactions waiting for the current one to finish.
+    pub(crate) async_todo: Queue,
+    /// Death notifications registered by holders of references.
+    pub(crate) deaths: KVec<Arc<Death>>,
+}
+
+impl NodeState {
+    pub(crate) fn new(node: Arc<Node>) -> Self {
+        Self {
+            node,
+            internal_strong: 0,
+            refs: 0,
+            local_strong: 0,
+            local_weak: 0,
+            has_strong: false,
+            has_weak: false,
+            pending_strong: false,
+            pending_weak: false,
+            work_queued: false,
+            has_async: false,
+            async_todo: Queue::new(),
+            deaths: KVec::new(),
+        }
+    }
+
+    /// Whether anything still holds the node strongly.
+    pub(crate) fn strong(&self) -> bool {
+        self.internal_strong > 0 || self.local_strong > 0
+    }
+
+    /// Whether anything still holds the node at all.
+    pub(crate) fn weak(&self) -> bool {
+        self.refs > 0 || self.local_weak > 0 || self.strong()
+    }
+
+    /// Whether the owner must be told about a change of the node's counts.
+    pub(crate) fn needs_update(&self) -> bool {
+        let (s, w) = (self.strong(), self.weak());
+        (s != self.has_strong) || (w != self.has_weak)
+    }
+}
+
+/// A reference a process holds on a node of another process (or its own,
+/// for the context manager's handle 0).
+pub(crate) struct NodeRef {
+    pub(crate) node: Arc<Node>,
+    pub(crate) strong: u32,
+    pub(crate) weak: u32,
+    /// The death notification registered on this handle.
+    pub(crate) death: Option<Arc<Death>>,
+}

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# rust_binder: build the binderfs kselftests and run them in QEMU against each
+# driver given (c = the kernel's binder_linux.ko, the oracle; rust = our module).
+#
+# Usage: scripts/check-tests.sh [--module PATH] [--timeout SECS] [--no-build] DRIVER...
+#   DRIVER       c and/or rust (default: c)
+#   --module     the rust module (default <repo>/rust_binder.ko)
+#   --timeout    per-boot limit in seconds (default 600)
+#   --no-build   don't run make for the tests first
+#
+# Per driver it boots the VM (scripts/run-vm.sh):
+#   default   our binderfs tests + the kernel's binderfs_test.c (default params)
+#   devices   binderfs_devices_test with devices=binder,hwbinder,vndbinder
+#   kmemleak  (rust only) binderfs_smoke_test with --kmemleak, then rmmod
+# It prints every TAP result line prefixed with the driver ("[c] ok 3 ..."),
+# per-driver counts, the log files, and as its very last line
+# "N passed, N failed, N skipped" over all drivers. A problem the VM run finds
+# itself (timeout, kernel log, kmemleak, rmmod) is a "not ok" line and counts
+# as a failure. Exit status is non-zero if anything failed.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=env.sh
+. "$ROOT/scripts/env.sh"
+
+MODULE= TIMEOUT=600 BUILD=1
+DRIVERS=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --module) MODULE=${2:?}; shift 2 ;;
+        --timeout) TIMEOUT=${2:?}; shift 2 ;;
+        --no-build) BUILD=0; shift ;;
+        -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
+        c|rust) DRIVERS+=("$1"); shift ;;
+        *) echo "check-tests: unknown argument $1" >&2; exit 2 ;;
+    esac
+done
+[ ${#DRIVERS[@]} -gt 0 ] || DRIVERS=(c)
+
+KDIR=${KDIR:-$(rb_kdir)}
+export KDIR
+T=$ROOT/build/tests
+LOGDIR=$ROOT/build/logs
+mkdir -p "$LOGDIR"
+STAMP=$(date -u +%Y%m%dT%H%M%S)
+
+if [ "$BUILD" = 1 ]; then
+    make -s -C "$ROOT/tests/kselftest" KDIR="$KDIR" O="$T" >&2
+fi
+
+DEVICES=binder,hwbinder,vndbinder
+total_pass=0 total_fail=0 total_skip=0
+
+# run_boot DRIVER NAME RUN-VM-ARGS...: one VM boot; prints and counts results.
+run_boot() {
+    local drv=$1 name=$2; shift 2
+    local base=$LOGDIR/$STAMP-$drv-$name out rc=0 p f s
+    out=$base.out
+    echo "[$drv] boot $name: scripts/run-vm.sh $*" | sed "s|$ROOT/||g"
+    "$ROOT/scripts/run-vm.sh" --timeout "$TIMEOUT" --log "$base.console.log" "$@" > "$out" 2>&1 || rc=$?
+    # Results, failure details of the harness, and the VM's own verdict lines.
+    grep -E '^(ok|not ok)( |$)|^# [^ ]+\.c:[0-9]+:|^# [^ ]+: Test (terminated|failed)|^# kernel: |^# run-vm: (wall|driver)|^# (qemu|rb-vm): ' "$out" |
+        grep -vE '^# rb-vm: (driver=|done)' | sed "s|^|[$drv] |" || true
+    p=$(grep -E '^ok( |$)' "$out" | grep -cvE '# SKIP' || true)
+    s=$(grep -E '^ok( |$)' "$out" | grep -cE '# SKIP' || true)
+    f=$(grep -cE '^not ok( |$)' "$out" || true)
+    if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+        echo "[$drv] not ok - boot $name: run-vm.sh exited with status $rc (see $out)"
+        f=1
+    fi
+    echo "[$drv] boot $name: $p passed, $f failed, $s skipped (output: $out)"
+    drv_pass=$((drv_pass + p)); drv_fail=$((drv_fail + f)); drv_skip=$((drv_skip + s))
+    drv_logs+=("$base.console.log")
+}
+
+for drv in "${DRIVERS[@]}"; do
+    drv_pass=0 drv_fail=0 drv_skip=0 drv_logs=()
+    modarg=()
+    [ "$drv" = rust ] && [ -n "$MODULE" ] && modarg=(--module "$MODULE")
+    run_boot "$drv" default --driver "$drv" "${modarg[@]}" \
+        "$T/binderfs_test_rb" "$T/binderfs_device_test_rb" "$T/binderfs_userns_test_rb" \
+        "$T/binderfs_test"
+    run_boot "$drv" devices --driver "$drv" "${modarg[@]}" --params "devices=$DEVICES" \
+        "$T/binderfs_devices_test"
+    if [ "$drv" = rust ]; then
+        run_boot "$drv" kmemleak --driver "$drv" "${modarg[@]}" --kmemleak \
+            "$T/binderfs_smoke_test"
+    fi
+    echo "[$drv] total: $drv_pass passed, $drv_fail failed, $drv_skip skipped"
+    echo "[$drv] console logs: ${drv_logs[*]}"
+    total_pass=$((total_pass + drv_pass)); total_fail=$((total_fail + drv_fail))
+    total_skip=$((total_skip + drv_skip))
+done
+
+echo "$total_pass passed, $total_fail failed, $total_skip skipped"
+[ "$total_fail" = 0 ]

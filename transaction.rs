@@ -1,0 +1,534 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Transactions: `BC_TRANSACTION` and `BC_REPLY` as the C driver handles
+//! them, from finding the target to copying and translating the payload
+//! into a buffer of the target process and queuing it.
+//!
+//! A synchronous transaction sits on two transaction stacks: the sender
+//! thread's (through `from_parent`) and, once read, the receiving thread's
+//! (through `to_parent`). Replies unwind both.
+//!
+//! Locks: no process lock is held while another process's lock is taken;
+//! `links` (a spinlock) nests inside a process's `inner`.
+
+use crate::allocation::{buffer_size, BufferMeta, Held};
+use crate::ffi::task::{security, Kuid};
+use crate::node::{next_debug_id, Node};
+use crate::process::{Process, Thread};
+use crate::uapi::*;
+use crate::work::Work;
+use kernel::alloc::{flags::GFP_KERNEL, KVec};
+use kernel::error::{code::*, Error, Result};
+use kernel::prelude::*;
+use kernel::sync::{Arc, SpinLock};
+use kernel::uaccess::UserSlice;
+
+/// `struct binder_transaction_data` as user space passes it.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct TxnData {
+    pub(crate) target: u64,
+    pub(crate) cookie: u64,
+    pub(crate) code: u32,
+    pub(crate) flags: u32,
+    pub(crate) sender_pid: i32,
+    pub(crate) sender_euid: u32,
+    pub(crate) data_size: u64,
+    pub(crate) offsets_size: u64,
+    pub(crate) buffer: u64,
+    pub(crate) offsets: u64,
+}
+
+/// The size of `struct binder_transaction_data`.
+pub(crate) const TXN_DATA_SIZE: usize = 64;
+
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    let mut a = [0u8; 4];
+    a.copy_from_slice(&b[at..at + 4]);
+    u32::from_ne_bytes(a)
+}
+
+fn u64_at(b: &[u8], at: usize) -> u64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&b[at..at + 8]);
+    u64::from_ne_bytes(a)
+}
+
+impl TxnData {
+    pub(crate) fn from_bytes(b: &[u8; TXN_DATA_SIZE]) -> Self {
+        Self {
+            target: u64_at(b, 0),
+            cookie: u64_at(b, 8),
+            code: u32_at(b, 16),
+            flags: u32_at(b, 20),
+            sender_pid: u32_at(b, 24) as i32,
+            sender_euid: u32_at(b, 28),
+            data_size: u64_at(b, 32),
+            offsets_size: u64_at(b, 40),
+            buffer: u64_at(b, 48),
+            offsets: u64_at(b, 56),
+        }
+    }
+
+    pub(crate) fn to_bytes(&self) -> [u8; TXN_DATA_SIZE] {
+        let mut b = [0u8; TXN_DATA_SIZE];
+        b[0..8].copy_from_slice(&self.target.to_ne_bytes());
+        b[8..16].copy_from_slice(&self.cookie.to_ne_bytes());
+        b[16..20].copy_from_slice(&self.code.to_ne_bytes());
+        b[20..24].copy_from_slice(&self.flags.to_ne_bytes());
+        b[24..28].copy_from_slice(&self.sender_pid.to_ne_bytes());
+        b[28..32].copy_from_slice(&self.sender_euid.to_ne_bytes());
+        b[32..40].copy_from_slice(&self.data_size.to_ne_bytes());
+        b[40..48].copy_from_slice(&self.offsets_size.to_ne_bytes());
+        b[48..56].copy_from_slice(&self.buffer.to_ne_bytes());
+        b[56..64].copy_from_slice(&self.offsets.to_ne_bytes());
+        b
+    }
+}
+
+/// The links of a transaction into the two transaction stacks.
+pub(crate) struct Links {
+    /// The thread waiting for the reply; cleared if it dies.
+    pub(crate) from: Option<Arc<Thread>>,
+    /// The sender's previous transaction.
+    pub(crate) from_parent: Option<Arc<Transaction>>,
+    /// The thread handling the transaction; cleared if it dies.
+    pub(crate) to_thread: Option<Arc<Thread>>,
+    /// The handler's previous transaction.
+    pub(crate) to_parent: Option<Arc<Transaction>>,
+    /// The buffer, while it is not freed.
+    pub(crate) buffer: Option<usize>,
+}
+
+/// One transaction or reply.
+#[pin_data]
+pub(crate) struct Transaction {
+    pub(crate) id: usize,
+    pub(crate) code: u32,
+    pub(crate) flags: u32,
+    pub(crate) is_reply: bool,
+    pub(crate) sender_euid: Kuid,
+    pub(crate) to_proc: Arc<Process>,
+    /// The node a (non-reply) transaction goes to.
+    pub(crate) target_node: Option<Arc<Node>>,
+    pub(crate) data_size: usize,
+    pub(crate) offsets_size: usize,
+    /// User address of the buffer in the target.
+    pub(crate) buffer_addr: usize,
+    #[pin]
+    pub(crate) links: SpinLock<Links>,
+}
+
+impl Transaction {
+    pub(crate) fn is_oneway(&self) -> bool {
+        self.flags & TF_ONE_WAY != 0
+    }
+
+    pub(crate) fn from(&self) -> Option<Arc<Thread>> {
+        self.links.lock().from.clone()
+    }
+}
+
+fn eproto() -> Error {
+    Error::from_errno(-(crate::ffi::bindings::EPROTO as i32))
+}
+
+/// Why a transaction failed: the BR_* code and the errno parameter (as the
+/// extended error reports them).
+pub(crate) struct TxnError {
+    pub(crate) cmd: u32,
+    pub(crate) param: i32,
+}
+
+impl TxnError {
+    fn failed(e: Error) -> Self {
+        Self { cmd: BR_FAILED_REPLY, param: e.to_errno() }
+    }
+
+    fn dead() -> Self {
+        Self { cmd: BR_DEAD_REPLY, param: EINVAL.to_errno() }
+    }
+}
+
+const FLAT_OBJ_SIZE: usize = 24;
+
+/// The size of the object whose header is at `off`, as `binder_get_object`:
+/// 0 for an unknown type, a misaligned offset or an object past the data.
+fn object_size(data: &[u8], off: usize) -> usize {
+    let dsize = data.len();
+    if off > dsize || dsize - off < 4 || off % 4 != 0 {
+        return 0;
+    }
+    let size = match u32_at(data, off) {
+        BINDER_TYPE_BINDER | BINDER_TYPE_WEAK_BINDER | BINDER_TYPE_HANDLE | BINDER_TYPE_WEAK_HANDLE => 24,
+        BINDER_TYPE_FD => 24,
+        BINDER_TYPE_PTR => 40,
+        BINDER_TYPE_FDA => 32,
+        _ => return 0,
+    };
+    if dsize >= size && off <= dsize - size {
+        size
+    } else {
+        0
+    }
+}
+
+impl Process {
+    /// Handles `BC_TRANSACTION` / `BC_REPLY` from `thread`. Failures are
+    /// reported to the thread (or, for replies, to the caller) through
+    /// return errors, as in the C driver.
+    pub(crate) fn transaction(self: &Arc<Self>, thread: &Arc<Thread>, tr: &TxnData, reply: bool) {
+        let id = next_debug_id();
+        self.set_extended_error(thread.id, id, BR_OK, 0);
+        let res = if reply {
+            let orig = match self.reply_target(thread) {
+                Ok(orig) => orig,
+                Err(e) => return self.report_error(thread, id, e),
+            };
+            let res = match orig.from() {
+                None => Err(TxnError::dead()),
+                Some(caller) => {
+                    if !caller.process.is_waiting_on(&caller, &orig) {
+                        return self.report_error(thread, id, TxnError::failed(eproto()));
+                    }
+                    self.send(thread, tr, id, None, Some(caller), Some(orig.clone()))
+                }
+            };
+            if let Err(e) = res {
+                // The replier is told its part is done; the caller gets the
+                // error.
+                self.queue_return_error(thread.id, BR_TRANSACTION_COMPLETE);
+                send_failed_reply(orig, e.cmd);
+            }
+            return;
+        } else {
+            self.call_target(thread, tr)
+                .and_then(|(node, target_thread)| self.send(thread, tr, id, Some(node), target_thread, None))
+        };
+        if let Err(e) = res {
+            self.report_error(thread, id, e);
+        }
+    }
+
+    fn report_error(&self, thread: &Arc<Thread>, id: usize, e: TxnError) {
+        self.set_extended_error(thread.id, id, e.cmd, e.param);
+        self.queue_return_error(thread.id, e.cmd);
+    }
+
+    /// The transaction a reply answers, with the replier's stack popped.
+    fn reply_target(&self, thread: &Arc<Thread>) -> Result<Arc<Transaction>, TxnError> {
+        let proto = || TxnError::failed(eproto());
+        let mut inner = self.inner.lock();
+        let ts = inner.thread_mut(thread.id).ok_or_else(proto)?;
+        let orig = ts.stack.clone().ok_or_else(proto)?;
+        let mut links = orig.links.lock();
+        if !links.to_thread.as_ref().is_some_and(|t| Arc::ptr_eq(t, thread)) {
+            return Err(proto());
+        }
+        ts.stack = links.to_parent.take();
+        drop(links);
+        Ok(orig)
+    }
+
+    /// The node a call goes to, and the thread of the target that should
+    /// handle it (one already waiting in this thread's call chain).
+    fn call_target(
+        self: &Arc<Self>,
+        thread: &Arc<Thread>,
+        tr: &TxnData,
+    ) -> Result<(Arc<Node>, Option<Arc<Thread>>), TxnError> {
+        let handle = tr.target as u32;
+        let node = if handle != 0 {
+            let refs = self.refs.lock();
+            match refs.by_handle.get(&handle) {
+                Some(r) if r.strong > 0 => r.node.clone(),
+                _ => return Err(TxnError::failed(EINVAL)),
+            }
+        } else {
+            match self.device.context_manager() {
+                Some(n) if n.owner.pid == self.pid => return Err(TxnError::failed(EINVAL)),
+                Some(n) => n,
+                None => return Err(TxnError::dead()),
+            }
+        };
+        let target_proc = node.owner.clone();
+        if target_proc.is_dead() {
+            return Err(TxnError::dead());
+        }
+        if Arc::ptr_eq(&target_proc, self) {
+            return Err(TxnError::failed(EINVAL));
+        }
+        security::binder_transaction(&self.cred, &target_proc.cred).map_err(|_| TxnError::failed(EPERM))?;
+
+        let mut target_thread = None;
+        if tr.flags & TF_ONE_WAY == 0 {
+            let inner = self.inner.lock();
+            let ts = inner.threads.get(&thread.id).ok_or(TxnError::failed(eproto()))?;
+            if matches!(ts.todo.front(), Some(Work::Transaction(_))) {
+                return Err(TxnError::failed(eproto()));
+            }
+            if let Some(top) = ts.stack.clone() {
+                if !top.links.lock().to_thread.as_ref().is_some_and(|t| Arc::ptr_eq(t, thread)) {
+                    return Err(TxnError::failed(eproto()));
+                }
+                let mut cur = Some(top);
+                while let Some(t) = cur {
+                    let links = t.links.lock();
+                    if let Some(from) = &links.from {
+                        if Arc::ptr_eq(&from.process, &target_proc) {
+                            target_thread = Some(from.clone());
+                            break;
+                        }
+                    }
+                    cur = links.from_parent.clone();
+                }
+            }
+        }
+        Ok((node, target_thread))
+    }
+
+    /// Builds the transaction in the target's buffer and queues it.
+    fn send(
+        self: &Arc<Self>,
+        thread: &Arc<Thread>,
+        tr: &TxnData,
+        id: usize,
+        node: Option<Arc<Node>>,
+        target_thread: Option<Arc<Thread>>,
+        in_reply_to: Option<Arc<Transaction>>,
+    ) -> Result<(), TxnError> {
+        let reply = in_reply_to.is_some();
+        let oneway = !reply && tr.flags & TF_ONE_WAY != 0;
+        let target_proc = match (&node, &target_thread) {
+            (Some(n), _) => n.owner.clone(),
+            (None, Some(t)) => t.process.clone(),
+            (None, None) => return Err(TxnError::dead()),
+        };
+        let data_size = usize::try_from(tr.data_size).map_err(|_| TxnError::failed(EINVAL))?;
+        let offsets_size = usize::try_from(tr.offsets_size).map_err(|_| TxnError::failed(EINVAL))?;
+        let size = buffer_size(data_size, offsets_size, 0).ok_or(TxnError::failed(EINVAL))?;
+
+        // The buffer.
+        let meta = BufferMeta {
+            data_size,
+            offsets_size,
+            is_async: oneway,
+            async_node: if oneway { node.clone() } else { None },
+            allow_user_free: false,
+            held: KVec::new(),
+        };
+        let (off, start) = target_proc.alloc_buffer(size, meta).map_err(|e| TxnError {
+            cmd: if e == ESRCH { BR_DEAD_REPLY } else { BR_FAILED_REPLY },
+            param: e.to_errno(),
+        })?;
+        let mut held = KVec::new();
+        let res = self.fill_buffer(thread, tr, &target_proc, off, data_size, offsets_size, &mut held);
+        // Record what the buffer holds, even on failure, so that freeing it
+        // gives everything back.
+        target_proc.set_buffer_held(off, held);
+        if let Err(e) = res {
+            target_proc.free_buffer(off);
+            return Err(e);
+        }
+
+        let to_proc = target_proc.clone();
+        let t = Arc::pin_init(
+            pin_init!(Transaction {
+                id,
+                code: tr.code,
+                flags: tr.flags,
+                is_reply: reply,
+                sender_euid: Kuid::current_euid(),
+                to_proc,
+                target_node: node.clone(),
+                data_size,
+                offsets_size,
+                buffer_addr: start + off,
+                links <- kernel::new_spinlock!(Links {
+                    from: if reply || oneway { None } else { Some(thread.clone()) },
+                    from_parent: None,
+                    to_thread: None,
+                    to_parent: None,
+                    buffer: Some(off),
+                }, "Transaction::links"),
+            }),
+            GFP_KERNEL,
+        );
+        let t = match t {
+            Ok(t) => t,
+            Err(_) => {
+                target_proc.free_buffer(off);
+                return Err(TxnError::failed(ENOMEM));
+            }
+        };
+
+        let res = if let Some(orig) = in_reply_to {
+            // Replies: complete for the replier, the reply for the caller.
+            self.queue_thread_work(thread.id, Work::TransactionComplete, true);
+            let target = target_thread.as_ref().ok_or(TxnError::dead())?;
+            match target_proc.deliver_reply(target, &orig, t.clone()) {
+                Ok(()) => Ok(()),
+                Err(e) => {
+                    self.dequeue_complete(thread.id);
+                    Err(e)
+                }
+            }
+        } else if !oneway {
+            // Calls: complete is deferred until the reply comes.
+            self.push_outgoing(thread, &t);
+            match target_proc.deliver(t.clone(), target_thread) {
+                Ok(()) => Ok(()),
+                Err(e) => {
+                    self.pop_outgoing(thread, &t);
+                    self.dequeue_complete(thread.id);
+                    Err(e)
+                }
+            }
+        } else {
+            self.queue_thread_work(thread.id, Work::TransactionComplete, true);
+            match target_proc.deliver(t.clone(), None) {
+                Ok(()) => Ok(()),
+                Err(e) => {
+                    self.dequeue_complete(thread.id);
+                    Err(e)
+                }
+            }
+        };
+        if res.is_err() {
+            t.links.lock().buffer = None;
+            target_proc.free_buffer(off);
+        }
+        res
+    }
+
+    /// Copies the payload into the buffer at `off` of `target` and
+    /// translates its objects; what the objects hold goes into `held`.
+    #[allow(clippy::too_many_arguments)]
+    fn fill_buffer(
+        self: &Arc<Self>,
+        thread: &Arc<Thread>,
+        tr: &TxnData,
+        target: &Arc<Process>,
+        off: usize,
+        data_size: usize,
+        offsets_size: usize,
+        held: &mut KVec<Held>,
+    ) -> Result<(), TxnError> {
+        let off_start = (data_size + 7) & !7;
+        // Offsets first, as the C driver copies them first.
+        let mut offsets = KVec::new();
+        offsets.extend_with(offsets_size, 0u8, GFP_KERNEL).map_err(|_| TxnError::failed(ENOMEM))?;
+        UserSlice::new(tr.offsets as usize, offsets_size)
+            .reader()
+            .read_slice(&mut offsets)
+            .map_err(|_| TxnError::failed(EFAULT))?;
+        if offsets_size % 8 != 0 {
+            return Err(TxnError::failed(EINVAL));
+        }
+        let mut data = KVec::new();
+        data.extend_with(data_size, 0u8, GFP_KERNEL).map_err(|_| TxnError::failed(ENOMEM))?;
+        let data_ok = UserSlice::new(tr.buffer as usize, data_size).reader().read_slice(&mut data).is_ok();
+
+        let mut user_off = 0usize;
+        let mut off_min = 0usize;
+        for chunk in offsets.chunks(8) {
+            let obj_off = u64_at(chunk, 0);
+            let obj_off = usize::try_from(obj_off).unwrap_or(usize::MAX);
+            if obj_off != user_off && (user_off > obj_off || obj_off > data_size || !data_ok) {
+                return Err(TxnError::failed(EFAULT));
+            }
+            let size = object_size(&data, obj_off);
+            if size == 0 || obj_off < off_min {
+                return Err(TxnError::failed(EINVAL));
+            }
+            user_off = obj_off + size;
+            off_min = obj_off + size;
+            let obj = &mut data[obj_off..obj_off + size];
+            match u32_at(obj, 0) {
+                BINDER_TYPE_BINDER | BINDER_TYPE_WEAK_BINDER | BINDER_TYPE_HANDLE | BINDER_TYPE_WEAK_HANDLE => {
+                    let mut fp = [0u8; FLAT_OBJ_SIZE];
+                    fp.copy_from_slice(obj);
+                    self.translate_flat(thread, target, &mut fp, held).map_err(TxnError::failed)?;
+                    obj.copy_from_slice(&fp);
+                }
+                // File descriptors and scatter-gather buffers are not
+                // supported yet.
+                _ => return Err(TxnError::failed(EINVAL)),
+            }
+        }
+        if !data_ok {
+            return Err(TxnError::failed(EFAULT));
+        }
+        let mapping = target.mapping.lock();
+        let m = mapping.as_ref().ok_or(TxnError::dead())?;
+        m.write(off, &data).map_err(|_| TxnError::failed(EFAULT))?;
+        m.write(off + off_start, &offsets).map_err(|_| TxnError::failed(EFAULT))?;
+        Ok(())
+    }
+
+    /// Translates a binder or handle object for `target`.
+    fn translate_flat(
+        self: &Arc<Self>,
+        thread: &Arc<Thread>,
+        target: &Arc<Process>,
+        fp: &mut [u8; FLAT_OBJ_SIZE],
+        held: &mut KVec<Held>,
+    ) -> Result {
+        let ty = u32_at(fp, 0);
+        let flags = u32_at(fp, 4);
+        let binder = u64_at(fp, 8);
+        let cookie = u64_at(fp, 16);
+        held.reserve(1, GFP_KERNEL)?;
+        let (new_ty, new_binder, new_cookie) = match ty {
+            BINDER_TYPE_BINDER | BINDER_TYPE_WEAK_BINDER => {
+                let strong = ty == BINDER_TYPE_BINDER;
+                let node = self.get_or_create_node(binder, cookie, flags)?;
+                if node.cookie != cookie {
+                    return Err(EINVAL);
+                }
+                security::binder_transfer_binder(&self.cred, &target.cred).map_err(|_| EPERM)?;
+                let handle = target.inc_ref_for_node(&node, strong, Some(thread))?;
+                held.push(Held::Ref { node, strong }, GFP_KERNEL)?;
+                (if strong { BINDER_TYPE_HANDLE } else { BINDER_TYPE_WEAK_HANDLE }, handle as u64, 0)
+            }
+            _ => {
+                let strong = ty == BINDER_TYPE_HANDLE;
+                let node = self.node_for_handle(binder as u32, strong).ok_or(EINVAL)?;
+                security::binder_transfer_binder(&self.cred, &target.cred).map_err(|_| EPERM)?;
+                if Arc::ptr_eq(&node.owner, target) {
+                    target.inc_node_local(&node, strong)?;
+                    let (b, c) = (node.ptr, node.cookie);
+                    held.push(Held::Node { node, strong }, GFP_KERNEL)?;
+                    (if strong { BINDER_TYPE_BINDER } else { BINDER_TYPE_WEAK_BINDER }, b, c)
+                } else {
+                    let handle = target.inc_ref_for_node(&node, strong, None)?;
+                    held.push(Held::Ref { node, strong }, GFP_KERNEL)?;
+                    (if strong { BINDER_TYPE_HANDLE } else { BINDER_TYPE_WEAK_HANDLE }, handle as u64, 0)
+                }
+            }
+        };
+        fp[0..4].copy_from_slice(&new_ty.to_ne_bytes());
+        fp[8..16].copy_from_slice(&new_binder.to_ne_bytes());
+        fp[16..24].copy_from_slice(&new_cookie.to_ne_bytes());
+        Ok(())
+    }
+}
+
+/// Tells the caller waiting for `t` (or, if that caller is gone, the one
+/// waiting further down its chain) that its call failed with `cmd`.
+pub(crate) fn send_failed_reply(mut t: Arc<Transaction>, cmd: u32) {
+    loop {
+        let (from, parent) = {
+            let links = t.links.lock();
+            (links.from.clone(), links.from_parent.clone())
+        };
+        if let Some(from) = from {
+            let proc = from.process.clone();
+            proc.fail_waiting_thread(&from, &t, cmd);
+            return;
+        }
+        match parent {
+            Some(p) => t = p,
+            None => return,
+        }
+    }
+}

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Work items, what a thread reads from the driver, and the queues that
+//! hold them (a process's, a thread's, a node's one-way queue).
+
+use crate::node::{Death, Node};
+use crate::transaction::Transaction;
+use kernel::alloc::{flags::GFP_KERNEL, KVec};
+use kernel::error::Result;
+use kernel::sync::Arc;
+
+/// Something to deliver to user space.
+pub(crate) enum Work {
+    /// `BR_TRANSACTION` (or `BR_REPLY` for a reply).
+    Transaction(Arc<Transaction>),
+    /// `BR_TRANSACTION_COMPLETE`.
+    TransactionComplete,
+    /// The thread's pending return error (`BR_FAILED_REPLY`, ...).
+    ReturnError,
+    /// The thread's pending reply error (`BR_DEAD_REPLY`, ...).
+    ReplyError,
+    /// A refcount update for one of the process's own nodes.
+    Node(Arc<Node>),
+    /// `BR_DEAD_BINDER`.
+    DeadBinder(Arc<Death>),
+    /// `BR_CLEAR_DEATH_NOTIFICATION_DONE`.
+    ClearDeathDone(Arc<Death>),
+}
+
+/// A FIFO of work items, as a ring over a growable vector.
+pub(crate) struct Queue {
+    buf: KVec<Option<Work>>,
+    head: usize,
+    len: usize,
+}
+
+impl Queue {
+    pub(crate) const fn new() -> Self {
+        Self { buf: KVec::new(), head: 0, len: 0 }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Makes room for one more item (may sleep); call before taking locks
+    /// that forbid allocation, or rely on the error.
+    pub(crate) fn push_back(&mut self, w: Work) -> Result {
+        if self.len == self.buf.len() {
+            let cap = (self.buf.len() * 2).max(4);
+            let mut nbuf = KVec::with_capacity(cap, GFP_KERNEL)?;
+            for i in 0..self.len {
+                let idx = (self.head + i) % self.buf.len();
+                nbuf.push(self.buf[idx].take(), GFP_KERNEL)?;
+            }
+            while nbuf.len() < cap {
+                nbuf.push(None, GFP_KERNEL)?;
+            }
+            self.buf = nbuf;
+            self.head = 0;
+        }
+        let idx = (self.head + self.len) % self.buf.len();
+        self.buf[idx] = Some(w);
+        self.len += 1;
+        Ok(())
+    }
+
+    /// The item that would be popped next.
+    pub(crate) fn front(&self) -> Option<&Work> {
+        if self.len == 0 {
+            return None;
+        }
+        self.buf[self.head].as_ref()
+    }
+
+    pub(crate) fn pop_front(&mut self) -> Option<Work> {
+        if self.len == 0 {
+            return None;
+        }
+        let w = self.buf[self.head].take();
+        self.head = (self.head + 1) % self.buf.len();
+        self.len -= 1;
+        w
+    }
+
+    /// Removes the first item for which `pred` holds.
+    pub(crate) fn remove_first(&mut self, mut pred: impl FnMut(&Work) -> bool) -> Option<Work> {
+        let n = self.buf.len();
+        let pos = (0..self.len).find(|&i| self.buf[(self.head + i) % n].as_ref().is_some_and(&mut pred))?;
+        let w = self.buf[(self.head + pos) % n].take();
+        // Close the gap by shifting the later items down.
+        for i in pos..self.len - 1 {
+            let (a, b) = ((self.head + i) % n, (self.head + i + 1) % n);
+            self.buf[a] = self.buf[b].take();
+        }
+        self.len -= 1;
+        w
+    }
+
+    /// Takes every item out.
+    pub(crate) fn take_all(&mut self) -> Self {
+        core::mem::replace(self, Self::new())
+    }
+}
