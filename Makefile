@@ -53,6 +53,7 @@ check:
 demo:
 	bash $(ROOT)/scripts/demo.sh
 
-# Formats the crate (rustfmt follows `mod` declarations from the root).
+# Formats the crate (rustfmt follows `mod` declarations from the root),
+# with the kernel's settings.
 rustfmt:
-	rustfmt --edition 2021 $(ROOT)/rust_binder.rs
+	rustfmt --edition 2021 --config-path $(KDIR)/source/.rustfmt.toml $(ROOT)/rust_binder.rs

@@ -86,7 +86,13 @@ impl Mapping {
         let npages = size.div_ceil(PAGE_SIZE);
         let mut pages = KVec::with_capacity(npages, GFP_KERNEL)?;
         for _ in 0..npages {
-            pages.push(PageSlot { page: None, users: 0 }, GFP_KERNEL)?;
+            pages.push(
+                PageSlot {
+                    page: None,
+                    users: 0,
+                },
+                GFP_KERNEL,
+            )?;
         }
         let mut blocks = RBTree::new();
         blocks.insert(RBTreeNode::new(0, (size, Block::Free), GFP_KERNEL)?);
@@ -282,7 +288,12 @@ impl Mapping {
     }
 
     /// Calls `f(page, offset in page, len)` over `[off, off + len)`.
-    fn for_pages(&self, off: usize, len: usize, mut f: impl FnMut(&Page, usize, usize) -> Result) -> Result {
+    fn for_pages(
+        &self,
+        off: usize,
+        len: usize,
+        mut f: impl FnMut(&Page, usize, usize) -> Result,
+    ) -> Result {
         if off.checked_add(len).is_none_or(|end| end > self.size) {
             return Err(EINVAL);
         }
@@ -299,7 +310,12 @@ impl Mapping {
     }
 
     /// Copies `len` bytes from user space into the buffer area at `off`.
-    pub(crate) fn copy_from_user(&self, off: usize, reader: &mut UserSliceReader, len: usize) -> Result {
+    pub(crate) fn copy_from_user(
+        &self,
+        off: usize,
+        reader: &mut UserSliceReader,
+        len: usize,
+    ) -> Result {
         self.for_pages(off, len, |page, o, n| {
             // SAFETY: `o + n` is within the page.
             unsafe { page.copy_from_user_slice_raw(reader, o, n) }

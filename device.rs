@@ -5,12 +5,12 @@
 //! opens to become a binder process.
 
 use crate::binderfs::{logs, BinderFs, Node as FsNode};
-use core::sync::atomic::Ordering;
 use crate::ffi::file::{File, FileOperations};
 use crate::ffi::mm::VmaNew;
 use crate::ffi::task::Kuid;
 use crate::node::Node;
 use crate::process::Process;
+use core::sync::atomic::Ordering;
 use kernel::alloc::{flags::GFP_KERNEL, KVec};
 use kernel::error::{code::*, Result};
 use kernel::prelude::*;
@@ -99,7 +99,12 @@ impl FileOperations for BinderFile {
         proc.release();
     }
 
-    fn ioctl(proc: ArcBorrow<'_, Process>, file: &File<BinderFs>, cmd: u32, arg: usize) -> Result<i32> {
+    fn ioctl(
+        proc: ArcBorrow<'_, Process>,
+        file: &File<BinderFs>,
+        cmd: u32,
+        arg: usize,
+    ) -> Result<i32> {
         let proc: Arc<Process> = proc.into();
         proc.ioctl(cmd, arg, file.flags() & O_NONBLOCK != 0)
     }

@@ -55,7 +55,12 @@ pub(crate) struct Death {
 
 impl Death {
     pub(crate) fn new(proc: Arc<Process>, cookie: u64) -> Self {
-        Self { proc, cookie, queued: AtomicBool::new(false), and_clear: AtomicBool::new(false) }
+        Self {
+            proc,
+            cookie,
+            queued: AtomicBool::new(false),
+            and_clear: AtomicBool::new(false),
+        }
     }
 }
 

@@ -99,17 +99,23 @@ impl ProcessInner {
     }
 
     fn node_state(&mut self, node: &Node) -> Option<&mut NodeState> {
-        self.nodes.get_mut(&node.ptr).filter(|ns| core::ptr::eq(&*ns.node, node))
+        self.nodes
+            .get_mut(&node.ptr)
+            .filter(|ns| core::ptr::eq(&*ns.node, node))
     }
 
     fn available_for_proc_work(&self, id: i32) -> bool {
         self.threads.get(&id).is_some_and(|ts| {
-            ts.stack.is_none() && ts.todo.is_empty() && ts.looper & (LOOPER_ENTERED | LOOPER_REGISTERED) != 0
+            ts.stack.is_none()
+                && ts.todo.is_empty()
+                && ts.looper & (LOOPER_ENTERED | LOOPER_REGISTERED) != 0
         })
     }
 
     fn has_work(&self, id: i32, proc_work: bool) -> bool {
-        self.threads.get(&id).is_some_and(|ts| ts.process_todo || ts.need_return)
+        self.threads
+            .get(&id)
+            .is_some_and(|ts| ts.process_todo || ts.need_return)
             || (proc_work && !self.todo.is_empty())
     }
 
@@ -213,7 +219,9 @@ impl ReadBuf {
         if self.size - self.pos < data.len() {
             return Err(EFAULT);
         }
-        UserSlice::new(self.base + self.pos, data.len()).writer().write_slice(data)?;
+        UserSlice::new(self.base + self.pos, data.len())
+            .writer()
+            .write_slice(data)?;
         self.pos += data.len();
         Ok(())
     }
@@ -298,7 +306,11 @@ impl Process {
                 need_return: true,
                 return_error: BR_OK,
                 reply_error: BR_OK,
-                ee: ExtendedError { id: 0, command: BR_OK, param: 0 },
+                ee: ExtendedError {
+                    id: 0,
+                    command: BR_OK,
+                    param: 0,
+                },
             },
             GFP_KERNEL,
         )?;
@@ -322,7 +334,13 @@ impl Process {
         res
     }
 
-    fn ioctl_thread(self: &Arc<Self>, thread: &Arc<Thread>, cmd: u32, arg: usize, nonblock: bool) -> Result<i32> {
+    fn ioctl_thread(
+        self: &Arc<Self>,
+        thread: &Arc<Thread>,
+        cmd: u32,
+        arg: usize,
+        nonblock: bool,
+    ) -> Result<i32> {
         match cmd {
             BINDER_WRITE_READ => self.write_read(thread, arg, nonblock)?,
             BINDER_SET_MAX_THREADS => {
@@ -332,7 +350,10 @@ impl Process {
             }
             BINDER_SET_CONTEXT_MGR_EXT => {
                 let mut b = [0u8; 24];
-                UserSlice::new(arg, 24).reader().read_slice(&mut b).map_err(|_| EINVAL)?;
+                UserSlice::new(arg, 24)
+                    .reader()
+                    .read_slice(&mut b)
+                    .map_err(|_| EINVAL)?;
                 let flags = u32::from_ne_bytes([b[4], b[5], b[6], b[7]]);
                 let mut p = [0u8; 8];
                 p.copy_from_slice(&b[8..16]);
@@ -345,14 +366,21 @@ impl Process {
             BINDER_VERSION => {
                 let version = BINDER_CURRENT_PROTOCOL_VERSION as i32;
                 // As the C driver: a fault here is reported as EINVAL.
-                UserSlice::new(arg, 4).writer().write_slice(&version.to_ne_bytes()).map_err(|_| EINVAL)?;
+                UserSlice::new(arg, 4)
+                    .writer()
+                    .write_slice(&version.to_ne_bytes())
+                    .map_err(|_| EINVAL)?;
             }
             BINDER_GET_NODE_DEBUG_INFO => {
                 let (mut r, mut w) = UserSlice::new(arg, 24).reader_writer();
                 let ptr = read_u64(&mut r)?;
                 let mut out = [0u8; 24];
                 let mut inner = self.inner.lock();
-                if let Some(c) = inner.nodes.cursor_lower_bound(&ptr.wrapping_add(1)).filter(|_| ptr != u64::MAX) {
+                if let Some(c) = inner
+                    .nodes
+                    .cursor_lower_bound(&ptr.wrapping_add(1))
+                    .filter(|_| ptr != u64::MAX)
+                {
                     let (_, ns) = c.current();
                     out[..8].copy_from_slice(&ns.node.ptr.to_ne_bytes());
                     out[8..16].copy_from_slice(&ns.node.cookie.to_ne_bytes());
@@ -396,7 +424,11 @@ impl Process {
                     let mut inner = self.inner.lock();
                     let ts = inner.thread_mut(thread.id).ok_or(EINVAL)?;
                     let ee = ts.ee;
-                    ts.ee = ExtendedError { id: 0, command: BR_OK, param: 0 };
+                    ts.ee = ExtendedError {
+                        id: 0,
+                        command: BR_OK,
+                        param: 0,
+                    };
                     ee
                 };
                 let mut b = [0u8; 12];
@@ -469,7 +501,13 @@ impl Process {
 
     // ---- commands ----
 
-    fn thread_write(self: &Arc<Self>, thread: &Arc<Thread>, buf: usize, size: usize, consumed: &mut usize) -> Result {
+    fn thread_write(
+        self: &Arc<Self>,
+        thread: &Arc<Thread>,
+        buf: usize,
+        size: usize,
+        consumed: &mut usize,
+    ) -> Result {
         while *consumed < size {
             {
                 let inner = self.inner.lock();
@@ -487,7 +525,12 @@ impl Process {
         Ok(())
     }
 
-    fn command(self: &Arc<Self>, thread: &Arc<Thread>, cmd: u32, r: &mut UserSliceReader) -> Result {
+    fn command(
+        self: &Arc<Self>,
+        thread: &Arc<Thread>,
+        cmd: u32,
+        r: &mut UserSliceReader,
+    ) -> Result {
         match cmd {
             BC_INCREFS | BC_ACQUIRE | BC_RELEASE | BC_DECREFS => {
                 let handle = read_u32(r)?;
@@ -581,7 +624,11 @@ impl Process {
         consumed: &mut usize,
         nonblock: bool,
     ) -> Result {
-        let mut out = ReadBuf { base: buf, size, pos: *consumed };
+        let mut out = ReadBuf {
+            base: buf,
+            size,
+            pos: *consumed,
+        };
         if out.pos == 0 {
             out.put_u32(BR_NOOP)?;
         }
@@ -617,7 +664,9 @@ impl Process {
             ret?;
 
             loop {
-                let Some(ts) = inner.threads.get(&id) else { break 'retry Ok(()) };
+                let Some(ts) = inner.threads.get(&id) else {
+                    break 'retry Ok(());
+                };
                 let from_thread = !ts.todo.is_empty();
                 let need_return = ts.need_return;
                 if !from_thread && !(proc_work && !inner.todo.is_empty()) {
@@ -662,7 +711,9 @@ impl Process {
         {
             inner.requested_threads += 1;
             drop(inner);
-            UserSlice::new(buf, 4).writer().write_slice(&BR_SPAWN_LOOPER.to_ne_bytes())?;
+            UserSlice::new(buf, 4)
+                .writer()
+                .write_slice(&BR_SPAWN_LOOPER.to_ne_bytes())?;
         }
         Ok(())
     }
@@ -678,13 +729,21 @@ impl Process {
         match w {
             Work::TransactionComplete => out.put_u32(BR_TRANSACTION_COMPLETE)?,
             Work::ReturnError | Work::ReplyError => {
-                let Some(ts) = inner.thread_mut(thread.id) else { return Ok(false) };
-                let slot = if matches!(w, Work::ReturnError) { &mut ts.return_error } else { &mut ts.reply_error };
+                let Some(ts) = inner.thread_mut(thread.id) else {
+                    return Ok(false);
+                };
+                let slot = if matches!(w, Work::ReturnError) {
+                    &mut ts.return_error
+                } else {
+                    &mut ts.reply_error
+                };
                 let cmd = core::mem::replace(slot, BR_OK);
                 out.put_u32(cmd)?;
             }
             Work::Node(node) => {
-                let Some(ns) = inner.node_state(&node) else { return Ok(false) };
+                let Some(ns) = inner.node_state(&node) else {
+                    return Ok(false);
+                };
                 ns.work_queued = false;
                 let (strong, weak) = (ns.strong(), ns.weak());
                 let (has_strong, has_weak) = (ns.has_strong, ns.has_weak);
@@ -790,7 +849,11 @@ impl Process {
     /// Records the extended error of thread `id`.
     pub(crate) fn set_extended_error(&self, id: i32, txn: usize, command: u32, param: i32) {
         if let Some(ts) = self.inner.lock().thread_mut(id) {
-            ts.ee = ExtendedError { id: txn as u32, command, param };
+            ts.ee = ExtendedError {
+                id: txn as u32,
+                command,
+                param,
+            };
         }
     }
 
@@ -811,7 +874,8 @@ impl Process {
     /// Takes back the last queued `BR_TRANSACTION_COMPLETE` of thread `id`.
     pub(crate) fn dequeue_complete(&self, id: i32) {
         if let Some(ts) = self.inner.lock().thread_mut(id) {
-            ts.todo.remove_first(|w| matches!(w, Work::TransactionComplete));
+            ts.todo
+                .remove_first(|w| matches!(w, Work::TransactionComplete));
             if ts.todo.is_empty() {
                 ts.process_todo = false;
             }
@@ -855,7 +919,10 @@ impl Process {
         t: Arc<Transaction>,
         thread: Option<Arc<Thread>>,
     ) -> Result<(), crate::transaction::TxnError> {
-        let dead = || crate::transaction::TxnError { cmd: BR_DEAD_REPLY, param: EINVAL.to_errno() };
+        let dead = || crate::transaction::TxnError {
+            cmd: BR_DEAD_REPLY,
+            param: EINVAL.to_errno(),
+        };
         let mut inner = self.inner.lock();
         let mut pending_async = false;
         if t.is_oneway() {
@@ -869,7 +936,14 @@ impl Process {
                 }
             }
         }
-        if inner.is_dead || thread.as_ref().is_some_and(|th| !inner.threads.get(&th.id).is_some_and(|ts| Arc::ptr_eq(&ts.thread, th))) {
+        if inner.is_dead
+            || thread.as_ref().is_some_and(|th| {
+                !inner
+                    .threads
+                    .get(&th.id)
+                    .is_some_and(|ts| Arc::ptr_eq(&ts.thread, th))
+            })
+        {
             return Err(dead());
         }
         let mut thread = thread;
@@ -882,12 +956,19 @@ impl Process {
             inner.push_proc_work(Work::Transaction(t))
         } else {
             let node = t.target_node.clone();
-            match node.and_then(|n| inner.node_state(&n).map(|ns| ns.async_todo.push_back(Work::Transaction(t)))) {
+            match node.and_then(|n| {
+                inner
+                    .node_state(&n)
+                    .map(|ns| ns.async_todo.push_back(Work::Transaction(t)))
+            }) {
                 Some(r) => r,
                 None => Err(EINVAL),
             }
         };
-        res.map_err(|e| crate::transaction::TxnError { cmd: BR_FAILED_REPLY, param: e.to_errno() })
+        res.map_err(|e| crate::transaction::TxnError {
+            cmd: BR_FAILED_REPLY,
+            param: e.to_errno(),
+        })
     }
 
     /// Delivers reply `t` to `thread` (of this process), which waits for
@@ -899,22 +980,34 @@ impl Process {
         t: Arc<Transaction>,
     ) -> Result<(), crate::transaction::TxnError> {
         let mut inner = self.inner.lock();
-        let Some(ts) = inner.thread_mut(thread.id).filter(|ts| Arc::ptr_eq(&ts.thread, thread)) else {
-            return Err(crate::transaction::TxnError { cmd: BR_DEAD_REPLY, param: EINVAL.to_errno() });
+        let Some(ts) = inner
+            .thread_mut(thread.id)
+            .filter(|ts| Arc::ptr_eq(&ts.thread, thread))
+        else {
+            return Err(crate::transaction::TxnError {
+                cmd: BR_DEAD_REPLY,
+                param: EINVAL.to_errno(),
+            });
         };
         if ts.stack.as_ref().is_some_and(|s| Arc::ptr_eq(s, orig)) {
             ts.stack = orig.links.lock().from_parent.take();
         }
         inner
             .push_thread_work(thread.id, Work::Transaction(t), true)
-            .map_err(|e| crate::transaction::TxnError { cmd: BR_FAILED_REPLY, param: e.to_errno() })
+            .map_err(|e| crate::transaction::TxnError {
+                cmd: BR_FAILED_REPLY,
+                param: e.to_errno(),
+            })
     }
 
     /// Tells `thread` (of this process), which waits for `t`, that the call
     /// failed with `cmd`.
     pub(crate) fn fail_waiting_thread(&self, thread: &Arc<Thread>, t: &Arc<Transaction>, cmd: u32) {
         let mut inner = self.inner.lock();
-        let Some(ts) = inner.thread_mut(thread.id).filter(|ts| Arc::ptr_eq(&ts.thread, thread)) else {
+        let Some(ts) = inner
+            .thread_mut(thread.id)
+            .filter(|ts| Arc::ptr_eq(&ts.thread, thread))
+        else {
             return;
         };
         if ts.stack.as_ref().is_some_and(|s| Arc::ptr_eq(s, t)) {
@@ -989,7 +1082,9 @@ impl Process {
         let off = {
             let mut mapping = self.mapping.lock();
             let Some(m) = mapping.as_mut() else { return };
-            let Some(off) = ptr.checked_sub(m.start) else { return };
+            let Some(off) = ptr.checked_sub(m.start) else {
+                return;
+            };
             match m.meta_mut(off) {
                 Some(meta) if meta.allow_user_free => {
                     meta.allow_user_free = false;
@@ -1030,11 +1125,25 @@ impl Process {
     // ---- nodes and references ----
 
     /// The node of this process for `ptr`, created if new.
-    pub(crate) fn get_or_create_node(self: &Arc<Self>, ptr: u64, cookie: u64, flags: u32) -> Result<Arc<Node>> {
+    pub(crate) fn get_or_create_node(
+        self: &Arc<Self>,
+        ptr: u64,
+        cookie: u64,
+        flags: u32,
+    ) -> Result<Arc<Node>> {
         if let Some(ns) = self.inner.lock().nodes.get(&ptr) {
             return Ok(ns.node.clone());
         }
-        let node = Arc::new(Node { id: next_debug_id(), ptr, cookie, flags, owner: self.clone() }, GFP_KERNEL)?;
+        let node = Arc::new(
+            Node {
+                id: next_debug_id(),
+                ptr,
+                cookie,
+                flags,
+                owner: self.clone(),
+            },
+            GFP_KERNEL,
+        )?;
         let rb = RBTreeNode::new(ptr, NodeState::new(node.clone()), GFP_KERNEL)?;
         let mut inner = self.inner.lock();
         if let Some(ns) = inner.nodes.get(&ptr) {
@@ -1060,10 +1169,21 @@ impl Process {
     /// Increments a count of `node` in its owner (this process); see the C
     /// driver's `binder_inc_node_nilocked`. `thread` is the sending thread
     /// (of this process) that gets the refcount update, if any.
-    fn inc_node(&self, node: &Arc<Node>, strong: bool, internal: bool, thread: Option<&Arc<Thread>>) -> Result {
-        let is_mgr = self.device.context_manager().is_some_and(|m| Arc::ptr_eq(&m, node));
+    fn inc_node(
+        &self,
+        node: &Arc<Node>,
+        strong: bool,
+        internal: bool,
+        thread: Option<&Arc<Thread>>,
+    ) -> Result {
+        let is_mgr = self
+            .device
+            .context_manager()
+            .is_some_and(|m| Arc::ptr_eq(&m, node));
         let mut inner = self.inner.lock();
-        let Some(ns) = inner.node_state(node) else { return Ok(()) };
+        let Some(ns) = inner.node_state(node) else {
+            return Ok(());
+        };
         if strong {
             if internal {
                 if thread.is_none() && ns.internal_strong == 0 && !(is_mgr && ns.has_strong) {
@@ -1101,7 +1221,9 @@ impl Process {
     /// Decrements a count of `node` (ours); see `binder_dec_node_nilocked`.
     pub(crate) fn dec_node(&self, node: &Arc<Node>, strong: bool, internal: bool) {
         let mut inner = self.inner.lock();
-        let Some(ns) = inner.node_state(node) else { return };
+        let Some(ns) = inner.node_state(node) else {
+            return;
+        };
         if strong {
             if internal {
                 ns.internal_strong = ns.internal_strong.saturating_sub(1);
@@ -1135,8 +1257,16 @@ impl Process {
     /// Takes a strong or weak count on this process's reference to `node`,
     /// creating the reference (lowest free handle) if needed; returns the
     /// handle.
-    pub(crate) fn inc_ref_for_node(&self, node: &Arc<Node>, strong: bool, thread: Option<&Arc<Thread>>) -> Result<u32> {
-        let is_mgr = self.device.context_manager().is_some_and(|m| Arc::ptr_eq(&m, node));
+    pub(crate) fn inc_ref_for_node(
+        &self,
+        node: &Arc<Node>,
+        strong: bool,
+        thread: Option<&Arc<Thread>>,
+    ) -> Result<u32> {
+        let is_mgr = self
+            .device
+            .context_manager()
+            .is_some_and(|m| Arc::ptr_eq(&m, node));
         let mut refs = self.refs.lock();
         let (handle, created) = match refs.by_node.get(&node.id) {
             Some(&h) => (h, false),
@@ -1149,7 +1279,16 @@ impl Process {
                         break;
                     }
                 }
-                let n1 = RBTreeNode::new(h, NodeRef { node: node.clone(), strong: 0, weak: 0, death: None }, GFP_KERNEL)?;
+                let n1 = RBTreeNode::new(
+                    h,
+                    NodeRef {
+                        node: node.clone(),
+                        strong: 0,
+                        weak: 0,
+                        death: None,
+                    },
+                    GFP_KERNEL,
+                )?;
                 let n2 = RBTreeNode::new(node.id, h, GFP_KERNEL)?;
                 refs.by_handle.insert(n1);
                 refs.by_node.insert(n2);
@@ -1162,7 +1301,11 @@ impl Process {
         };
         let r = refs.by_handle.get(&handle).ok_or(EINVAL)?;
         let first = if strong { r.strong == 0 } else { r.weak == 0 };
-        let res = if first { node.owner.inc_node(node, strong, true, thread) } else { Ok(()) };
+        let res = if first {
+            node.owner.inc_node(node, strong, true, thread)
+        } else {
+            Ok(())
+        };
         match res {
             Ok(()) => {
                 if let Some(r) = refs.by_handle.get_mut(&handle) {
@@ -1190,7 +1333,9 @@ impl Process {
     fn drop_ref_count(&self, node: &Arc<Node>) {
         {
             let mut inner = self.inner.lock();
-            let Some(ns) = inner.node_state(node) else { return };
+            let Some(ns) = inner.node_state(node) else {
+                return;
+            };
             ns.refs = ns.refs.saturating_sub(1);
         }
         self.dec_node(node, false, true);
@@ -1245,11 +1390,17 @@ impl Process {
     fn refcount_done(&self, ptr: u64, cookie: u64, strong: bool) {
         let node = {
             let mut inner = self.inner.lock();
-            let Some(ns) = inner.nodes.get_mut(&ptr) else { return };
+            let Some(ns) = inner.nodes.get_mut(&ptr) else {
+                return;
+            };
             if ns.node.cookie != cookie {
                 return;
             }
-            let pending = if strong { &mut ns.pending_strong } else { &mut ns.pending_weak };
+            let pending = if strong {
+                &mut ns.pending_strong
+            } else {
+                &mut ns.pending_weak
+            };
             if !*pending {
                 return;
             }
@@ -1264,7 +1415,9 @@ impl Process {
     fn request_death(self: &Arc<Self>, _thread: &Arc<Thread>, handle: u32, cookie: u64) -> Result {
         let death = Arc::new(Death::new(self.clone(), cookie), GFP_KERNEL)?;
         let mut refs = self.refs.lock();
-        let Some(r) = refs.by_handle.get_mut(&handle) else { return Ok(()) };
+        let Some(r) = refs.by_handle.get_mut(&handle) else {
+            return Ok(());
+        };
         if r.death.is_some() {
             return Ok(());
         }
@@ -1299,7 +1452,9 @@ impl Process {
             }
         }
         let mut inner = self.inner.lock();
-        inner.todo.remove_first(|w| matches!(w, Work::DeadBinder(d) if Arc::ptr_eq(d, death)));
+        inner
+            .todo
+            .remove_first(|w| matches!(w, Work::DeadBinder(d) if Arc::ptr_eq(d, death)));
     }
 
     fn queue_clear_done(&self, inner: &mut ProcessInner, thread: &Arc<Thread>, death: Arc<Death>) {
@@ -1317,7 +1472,9 @@ impl Process {
 
     fn clear_death(&self, thread: &Arc<Thread>, handle: u32, cookie: u64) {
         let mut refs = self.refs.lock();
-        let Some(r) = refs.by_handle.get_mut(&handle) else { return };
+        let Some(r) = refs.by_handle.get_mut(&handle) else {
+            return;
+        };
         match &r.death {
             Some(d) if d.cookie == cookie => {}
             _ => return,
@@ -1341,7 +1498,13 @@ impl Process {
 
     fn dead_binder_done(&self, thread: &Arc<Thread>, cookie: u64) {
         let mut inner = self.inner.lock();
-        let Some(pos) = inner.delivered_death.iter().position(|d| d.cookie == cookie) else { return };
+        let Some(pos) = inner
+            .delivered_death
+            .iter()
+            .position(|d| d.cookie == cookie)
+        else {
+            return;
+        };
         let death = inner.delivered_death[pos].clone();
         inner.delivered_death.retain(|d| !Arc::ptr_eq(d, &death));
         death.queued.store(false, Ordering::Relaxed);
@@ -1364,13 +1527,22 @@ impl Process {
         let mut send_reply = None;
         let mut cur = ts.stack.take();
         if let Some(t) = &cur {
-            if t.links.lock().to_thread.as_ref().is_some_and(|x| Arc::ptr_eq(x, thread)) {
+            if t.links
+                .lock()
+                .to_thread
+                .as_ref()
+                .is_some_and(|x| Arc::ptr_eq(x, thread))
+            {
                 send_reply = Some(t.clone());
             }
         }
         while let Some(t) = cur {
             let mut links = t.links.lock();
-            if links.to_thread.as_ref().is_some_and(|x| Arc::ptr_eq(x, thread)) {
+            if links
+                .to_thread
+                .as_ref()
+                .is_some_and(|x| Arc::ptr_eq(x, thread))
+            {
                 links.to_thread = None;
                 cur = links.to_parent.clone();
             } else if links.from.as_ref().is_some_and(|x| Arc::ptr_eq(x, thread)) {
@@ -1390,7 +1562,11 @@ impl Process {
     pub(crate) fn release(self: &Arc<Self>) {
         {
             let mut mgr = self.device.manager.lock();
-            if mgr.node.as_ref().is_some_and(|n| Arc::ptr_eq(&n.owner, self)) {
+            if mgr
+                .node
+                .as_ref()
+                .is_some_and(|n| Arc::ptr_eq(&n.owner, self))
+            {
                 mgr.node = None;
             }
         }
@@ -1414,7 +1590,11 @@ impl Process {
             release_work(ns.async_todo.take_all());
             for d in ns.deaths.iter() {
                 d.queued.store(true, Ordering::Relaxed);
-                let _ = d.proc.inner.lock().push_proc_work(Work::DeadBinder(d.clone()));
+                let _ = d
+                    .proc
+                    .inner
+                    .lock()
+                    .push_proc_work(Work::DeadBinder(d.clone()));
             }
         }
         // Our references go.
@@ -1436,7 +1616,10 @@ impl Process {
         }
         let (todo, deaths) = {
             let mut inner = self.inner.lock();
-            (inner.todo.take_all(), core::mem::replace(&mut inner.delivered_death, KVec::new()))
+            (
+                inner.todo.take_all(),
+                core::mem::replace(&mut inner.delivered_death, KVec::new()),
+            )
         };
         release_work(todo);
         drop(deaths);

@@ -141,11 +141,17 @@ pub(crate) struct TxnError {
 
 impl TxnError {
     fn failed(e: Error) -> Self {
-        Self { cmd: BR_FAILED_REPLY, param: e.to_errno() }
+        Self {
+            cmd: BR_FAILED_REPLY,
+            param: e.to_errno(),
+        }
     }
 
     fn dead() -> Self {
-        Self { cmd: BR_DEAD_REPLY, param: EINVAL.to_errno() }
+        Self {
+            cmd: BR_DEAD_REPLY,
+            param: EINVAL.to_errno(),
+        }
     }
 }
 
@@ -159,7 +165,10 @@ fn object_size(data: &[u8], off: usize) -> usize {
         return 0;
     }
     let size = match u32_at(data, off) {
-        BINDER_TYPE_BINDER | BINDER_TYPE_WEAK_BINDER | BINDER_TYPE_HANDLE | BINDER_TYPE_WEAK_HANDLE => 24,
+        BINDER_TYPE_BINDER
+        | BINDER_TYPE_WEAK_BINDER
+        | BINDER_TYPE_HANDLE
+        | BINDER_TYPE_WEAK_HANDLE => 24,
         BINDER_TYPE_FD => 24,
         BINDER_TYPE_PTR => 40,
         BINDER_TYPE_FDA => 32,
@@ -202,7 +211,9 @@ impl Process {
             return;
         } else {
             self.call_target(thread, tr)
-                .and_then(|(node, target_thread)| self.send(thread, tr, id, Some(node), target_thread, None))
+                .and_then(|(node, target_thread)| {
+                    self.send(thread, tr, id, Some(node), target_thread, None)
+                })
         };
         if let Err(e) = res {
             self.report_error(thread, id, e);
@@ -221,7 +232,11 @@ impl Process {
         let ts = inner.thread_mut(thread.id).ok_or_else(proto)?;
         let orig = ts.stack.clone().ok_or_else(proto)?;
         let mut links = orig.links.lock();
-        if !links.to_thread.as_ref().is_some_and(|t| Arc::ptr_eq(t, thread)) {
+        if !links
+            .to_thread
+            .as_ref()
+            .is_some_and(|t| Arc::ptr_eq(t, thread))
+        {
             return Err(proto());
         }
         ts.stack = links.to_parent.take();
@@ -257,17 +272,27 @@ impl Process {
         if Arc::ptr_eq(&target_proc, self) {
             return Err(TxnError::failed(EINVAL));
         }
-        security::binder_transaction(&self.cred, &target_proc.cred).map_err(|_| TxnError::failed(EPERM))?;
+        security::binder_transaction(&self.cred, &target_proc.cred)
+            .map_err(|_| TxnError::failed(EPERM))?;
 
         let mut target_thread = None;
         if tr.flags & TF_ONE_WAY == 0 {
             let inner = self.inner.lock();
-            let ts = inner.threads.get(&thread.id).ok_or(TxnError::failed(eproto()))?;
+            let ts = inner
+                .threads
+                .get(&thread.id)
+                .ok_or(TxnError::failed(eproto()))?;
             if matches!(ts.todo.front(), Some(Work::Transaction(_))) {
                 return Err(TxnError::failed(eproto()));
             }
             if let Some(top) = ts.stack.clone() {
-                if !top.links.lock().to_thread.as_ref().is_some_and(|t| Arc::ptr_eq(t, thread)) {
+                if !top
+                    .links
+                    .lock()
+                    .to_thread
+                    .as_ref()
+                    .is_some_and(|t| Arc::ptr_eq(t, thread))
+                {
                     return Err(TxnError::failed(eproto()));
                 }
                 let mut cur = Some(top);
@@ -304,7 +329,8 @@ impl Process {
             (None, None) => return Err(TxnError::dead()),
         };
         let data_size = usize::try_from(tr.data_size).map_err(|_| TxnError::failed(EINVAL))?;
-        let offsets_size = usize::try_from(tr.offsets_size).map_err(|_| TxnError::failed(EINVAL))?;
+        let offsets_size =
+            usize::try_from(tr.offsets_size).map_err(|_| TxnError::failed(EINVAL))?;
         let size = buffer_size(data_size, offsets_size, 0).ok_or(TxnError::failed(EINVAL))?;
 
         // The buffer.
@@ -317,11 +343,23 @@ impl Process {
             held: KVec::new(),
         };
         let (off, start) = target_proc.alloc_buffer(size, meta).map_err(|e| TxnError {
-            cmd: if e == ESRCH { BR_DEAD_REPLY } else { BR_FAILED_REPLY },
+            cmd: if e == ESRCH {
+                BR_DEAD_REPLY
+            } else {
+                BR_FAILED_REPLY
+            },
             param: e.to_errno(),
         })?;
         let mut held = KVec::new();
-        let res = self.fill_buffer(thread, tr, &target_proc, off, data_size, offsets_size, &mut held);
+        let res = self.fill_buffer(
+            thread,
+            tr,
+            &target_proc,
+            off,
+            data_size,
+            offsets_size,
+            &mut held,
+        );
         // Record what the buffer holds, even on failure, so that freeing it
         // gives everything back.
         target_proc.set_buffer_held(off, held);
@@ -416,7 +454,9 @@ impl Process {
         let off_start = (data_size + 7) & !7;
         // Offsets first, as the C driver copies them first.
         let mut offsets = KVec::new();
-        offsets.extend_with(offsets_size, 0u8, GFP_KERNEL).map_err(|_| TxnError::failed(ENOMEM))?;
+        offsets
+            .extend_with(offsets_size, 0u8, GFP_KERNEL)
+            .map_err(|_| TxnError::failed(ENOMEM))?;
         UserSlice::new(tr.offsets as usize, offsets_size)
             .reader()
             .read_slice(&mut offsets)
@@ -425,8 +465,12 @@ impl Process {
             return Err(TxnError::failed(EINVAL));
         }
         let mut data = KVec::new();
-        data.extend_with(data_size, 0u8, GFP_KERNEL).map_err(|_| TxnError::failed(ENOMEM))?;
-        let data_ok = UserSlice::new(tr.buffer as usize, data_size).reader().read_slice(&mut data).is_ok();
+        data.extend_with(data_size, 0u8, GFP_KERNEL)
+            .map_err(|_| TxnError::failed(ENOMEM))?;
+        let data_ok = UserSlice::new(tr.buffer as usize, data_size)
+            .reader()
+            .read_slice(&mut data)
+            .is_ok();
 
         let mut user_off = 0usize;
         let mut off_min = 0usize;
@@ -444,10 +488,14 @@ impl Process {
             off_min = obj_off + size;
             let obj = &mut data[obj_off..obj_off + size];
             match u32_at(obj, 0) {
-                BINDER_TYPE_BINDER | BINDER_TYPE_WEAK_BINDER | BINDER_TYPE_HANDLE | BINDER_TYPE_WEAK_HANDLE => {
+                BINDER_TYPE_BINDER
+                | BINDER_TYPE_WEAK_BINDER
+                | BINDER_TYPE_HANDLE
+                | BINDER_TYPE_WEAK_HANDLE => {
                     let mut fp = [0u8; FLAT_OBJ_SIZE];
                     fp.copy_from_slice(obj);
-                    self.translate_flat(thread, target, &mut fp, held).map_err(TxnError::failed)?;
+                    self.translate_flat(thread, target, &mut fp, held)
+                        .map_err(TxnError::failed)?;
                     obj.copy_from_slice(&fp);
                 }
                 // File descriptors and scatter-gather buffers are not
@@ -461,7 +509,8 @@ impl Process {
         let mapping = target.mapping.lock();
         let m = mapping.as_ref().ok_or(TxnError::dead())?;
         m.write(off, &data).map_err(|_| TxnError::failed(EFAULT))?;
-        m.write(off + off_start, &offsets).map_err(|_| TxnError::failed(EFAULT))?;
+        m.write(off + off_start, &offsets)
+            .map_err(|_| TxnError::failed(EFAULT))?;
         Ok(())
     }
 
@@ -488,7 +537,15 @@ impl Process {
                 security::binder_transfer_binder(&self.cred, &target.cred).map_err(|_| EPERM)?;
                 let handle = target.inc_ref_for_node(&node, strong, Some(thread))?;
                 held.push(Held::Ref { node, strong }, GFP_KERNEL)?;
-                (if strong { BINDER_TYPE_HANDLE } else { BINDER_TYPE_WEAK_HANDLE }, handle as u64, 0)
+                (
+                    if strong {
+                        BINDER_TYPE_HANDLE
+                    } else {
+                        BINDER_TYPE_WEAK_HANDLE
+                    },
+                    handle as u64,
+                    0,
+                )
             }
             _ => {
                 let strong = ty == BINDER_TYPE_HANDLE;
@@ -498,11 +555,27 @@ impl Process {
                     target.inc_node_local(&node, strong)?;
                     let (b, c) = (node.ptr, node.cookie);
                     held.push(Held::Node { node, strong }, GFP_KERNEL)?;
-                    (if strong { BINDER_TYPE_BINDER } else { BINDER_TYPE_WEAK_BINDER }, b, c)
+                    (
+                        if strong {
+                            BINDER_TYPE_BINDER
+                        } else {
+                            BINDER_TYPE_WEAK_BINDER
+                        },
+                        b,
+                        c,
+                    )
                 } else {
                     let handle = target.inc_ref_for_node(&node, strong, None)?;
                     held.push(Held::Ref { node, strong }, GFP_KERNEL)?;
-                    (if strong { BINDER_TYPE_HANDLE } else { BINDER_TYPE_WEAK_HANDLE }, handle as u64, 0)
+                    (
+                        if strong {
+                            BINDER_TYPE_HANDLE
+                        } else {
+                            BINDER_TYPE_WEAK_HANDLE
+                        },
+                        handle as u64,
+                        0,
+                    )
                 }
             }
         };

@@ -36,7 +36,11 @@ pub(crate) struct Queue {
 
 impl Queue {
     pub(crate) const fn new() -> Self {
-        Self { buf: KVec::new(), head: 0, len: 0 }
+        Self {
+            buf: KVec::new(),
+            head: 0,
+            len: 0,
+        }
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -86,7 +90,11 @@ impl Queue {
     /// Removes the first item for which `pred` holds.
     pub(crate) fn remove_first(&mut self, mut pred: impl FnMut(&Work) -> bool) -> Option<Work> {
         let n = self.buf.len();
-        let pos = (0..self.len).find(|&i| self.buf[(self.head + i) % n].as_ref().is_some_and(&mut pred))?;
+        let pos = (0..self.len).find(|&i| {
+            self.buf[(self.head + i) % n]
+                .as_ref()
+                .is_some_and(&mut pred)
+        })?;
         let w = self.buf[(self.head + pos) % n].take();
         // Close the gap by shifting the later items down.
         for i in pos..self.len - 1 {

@@ -27,7 +27,10 @@ pub(crate) enum LogKind {
     TransactionLog,
     FailedTransactionLog,
     /// `proc/<pid>`.
-    Proc { pid: i32, device: Arc<BinderDevice> },
+    Proc {
+        pid: i32,
+        device: Arc<BinderDevice>,
+    },
 }
 
 const FILES: [(&[u8], fn() -> LogKind); 5] = [
@@ -78,11 +81,18 @@ fn pid_name(pid: i32, buf: &mut [u8; 12]) -> &[u8] {
 }
 
 /// Adds `proc/<pid>`; `Ok(false)` if it exists already.
-pub(crate) fn add_proc(sb: &SuperBlock<BinderFs>, pid: i32, device: Arc<BinderDevice>) -> Result<bool> {
+pub(crate) fn add_proc(
+    sb: &SuperBlock<BinderFs>,
+    pid: i32,
+    device: Arc<BinderDevice>,
+) -> Result<bool> {
     let dir = proc_dir(sb)?;
     let node = Arc::new(Node::Log(LogKind::Proc { pid, device }), GFP_KERNEL)?;
     let mut buf = [0u8; 12];
-    match dir.create_child(pid_name(pid, &mut buf), sb.new_inode(file_spec(), Some(node))?) {
+    match dir.create_child(
+        pid_name(pid, &mut buf),
+        sb.new_inode(file_spec(), Some(node))?,
+    ) {
         Ok(()) => Ok(true),
         Err(e) if e == EEXIST => Ok(false),
         Err(e) => Err(e),
@@ -107,7 +117,9 @@ pub(crate) struct Snapshot(KVec<u8>);
 
 impl Write for Snapshot {
     fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        self.0.extend_from_slice(s.as_bytes(), GFP_KERNEL).map_err(|_| core::fmt::Error)
+        self.0
+            .extend_from_slice(s.as_bytes(), GFP_KERNEL)
+            .map_err(|_| core::fmt::Error)
     }
 }
 
@@ -143,7 +155,12 @@ impl FileOperations for LogFile {
         }
     }
 
-    fn read(snap: &Snapshot, _file: &File<BinderFs>, mut buf: UserSliceWriter, pos: &mut i64) -> Result<usize> {
+    fn read(
+        snap: &Snapshot,
+        _file: &File<BinderFs>,
+        mut buf: UserSliceWriter,
+        pos: &mut i64,
+    ) -> Result<usize> {
         let data = &snap.0;
         let start = usize::try_from(*pos).map_err(|_| EINVAL)?.min(data.len());
         let n = (data.len() - start).min(buf.len());

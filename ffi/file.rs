@@ -5,8 +5,8 @@
 
 use super::bindings;
 use super::fs::{FileSystem, Inode};
-use super::mm::VmaNew;
 use super::layout::field;
+use super::mm::VmaNew;
 use super::ThisModulePtr;
 use core::ffi::{c_int, c_long, c_uint, c_ulong};
 use core::marker::PhantomData;
@@ -115,7 +115,10 @@ pub(crate) trait FileOperations: Sized + 'static {
     }
 
     /// Called on every `close()` of a descriptor of the file.
-    fn flush(_data: <Self::Data as ForeignOwnable>::Borrowed<'_>, _file: &File<Self::Fs>) -> Result {
+    fn flush(
+        _data: <Self::Data as ForeignOwnable>::Borrowed<'_>,
+        _file: &File<Self::Fs>,
+    ) -> Result {
         Ok(())
     }
 
@@ -304,7 +307,12 @@ unsafe extern "C" fn flush_callback<T: FileOperations>(
     _id: bindings::fl_owner_t,
 ) -> c_int {
     // SAFETY: as for `ioctl_callback`.
-    let (data, f) = unsafe { (T::Data::borrow(*field!(file, file, private_data)), File::<T::Fs>::from_raw(file)) };
+    let (data, f) = unsafe {
+        (
+            T::Data::borrow(*field!(file, file, private_data)),
+            File::<T::Fs>::from_raw(file),
+        )
+    };
     match T::flush(data, f) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),

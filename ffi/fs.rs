@@ -466,8 +466,12 @@ impl<T: FileSystem> Dentry<T> {
     /// Removes the child `name` of this directory if it exists, as
     /// binderfs removes its per-process log files.
     pub(crate) fn remove_child(&self, name: &[u8]) {
-        let Ok(len) = c_int::try_from(name.len()) else { return };
-        let Some(dir) = self.inode().map(|i| i.as_raw()) else { return };
+        let Ok(len) = c_int::try_from(name.len()) else {
+            return;
+        };
+        let Some(dir) = self.inode().map(|i| i.as_raw()) else {
+            return;
+        };
         // SAFETY: `dir` is a live directory; its lock is held around the
         // lookup and unlink as they require. The lookup's reference is
         // dropped last; `simple_unlink` drops the pin `create_child` left.

@@ -103,7 +103,13 @@ impl MmUser {
     /// Takes `mmap_lock` for reading.
     pub(crate) fn read_lock(&self) -> MmapReadGuard<'_> {
         // SAFETY: the mm is alive (type invariant).
-        unsafe { bindings::down_read(field!(self.0.as_ptr(), mm_struct, mmap_lock as bindings::rw_semaphore)) };
+        unsafe {
+            bindings::down_read(field!(
+                self.0.as_ptr(),
+                mm_struct,
+                mmap_lock as bindings::rw_semaphore
+            ))
+        };
         MmapReadGuard { mm: self }
     }
 }
@@ -138,7 +144,13 @@ impl MmapReadGuard<'_> {
 impl Drop for MmapReadGuard<'_> {
     fn drop(&mut self) {
         // SAFETY: taken in `read_lock`.
-        unsafe { bindings::up_read(field!(self.mm.0.as_ptr(), mm_struct, mmap_lock as bindings::rw_semaphore)) };
+        unsafe {
+            bindings::up_read(field!(
+                self.mm.0.as_ptr(),
+                mm_struct,
+                mmap_lock as bindings::rw_semaphore
+            ))
+        };
     }
 }
 
@@ -172,7 +184,9 @@ impl VmaRef {
     pub(crate) fn zap(&self, addr: usize, size: usize) {
         // SAFETY: the mmap lock is held; the range is inside the mapping
         // (callers check), and no zap details are needed.
-        unsafe { bindings::zap_page_range_single(self.raw(), addr as _, size as _, core::ptr::null_mut()) };
+        unsafe {
+            bindings::zap_page_range_single(self.raw(), addr as _, size as _, core::ptr::null_mut())
+        };
     }
 }
 

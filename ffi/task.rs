@@ -143,7 +143,11 @@ impl Cred {
     ///
     /// `cred` must be live for the duration of the call.
     pub(crate) unsafe fn get(cred: *const bindings::cred) -> Self {
-        let usage = field!(cred.cast_mut(), cred, usage as core::sync::atomic::AtomicI64);
+        let usage = field!(
+            cred.cast_mut(),
+            cred,
+            usage as core::sync::atomic::AtomicI64
+        );
         // SAFETY: `usage` is an `atomic_long_t` of a live cred.
         unsafe { (*usage).fetch_add(1, core::sync::atomic::Ordering::Relaxed) };
         // INVARIANT: we took a reference on a non-null cred.
@@ -163,7 +167,11 @@ impl Cred {
 
 impl Drop for Cred {
     fn drop(&mut self) {
-        let usage = field!(self.0.as_ptr(), cred, usage as core::sync::atomic::AtomicI64);
+        let usage = field!(
+            self.0.as_ptr(),
+            cred,
+            usage as core::sync::atomic::AtomicI64
+        );
         // SAFETY: we own a reference (`put_cred`).
         unsafe {
             if (*usage).fetch_sub(1, core::sync::atomic::Ordering::Release) == 1 {

@@ -19,6 +19,8 @@
 #   --oops-grace SECS  once the console shows an Oops or panic, stop the VM
 #                  if it hasn't finished SECS later (default 60)
 #   --keep         keep the temporary initramfs directory (prints its path)
+#   --file PATH    also copy PATH into the guest's /tests (on PATH there),
+#                  without running it (tools and scripts for @sh: entries)
 #   TEST           a static binary on the host, run in the guest as root in
 #                  /tmp (stdout+stderr go to the TAP stream), or the special
 #                  form "@sh:COMMAND", a busybox shell command whose exit
@@ -42,7 +44,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0" >&2; exit 2; }
 
 DRIVER= MODULE= PARAMS= KMEMLEAK=0 LOG= TIMEOUT=600 OOPS_GRACE=60 KEEP=0
-TESTS=()
+TESTS=() FILES=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --driver) DRIVER=${2:?}; shift 2 ;;
@@ -53,6 +55,7 @@ while [ $# -gt 0 ]; do
         --timeout) TIMEOUT=${2:?}; shift 2 ;;
         --oops-grace) OOPS_GRACE=${2:?}; shift 2 ;;
         --keep) KEEP=1; shift ;;
+        --file) FILES+=("${2:?}"); shift 2 ;;
         -h|--help) usage ;;
         --) shift; TESTS+=("$@"); break ;;
         -*) echo "run-vm: unknown option $1" >&2; usage ;;
@@ -105,6 +108,10 @@ cp "$MODULE" "$IR/lib/modules/"
 printf 'root:x:0:0:root:/root:/bin/sh\nrbtest:x:1000:1000:rbtest:/home/rbtest:/bin/sh\n' > "$IR/etc/passwd"
 printf 'root:x:0:\nrbtest:x:1000:\n' > "$IR/etc/group"
 
+for f in ${FILES[@]+"${FILES[@]}"}; do
+    cp "$f" "$IR/tests/$(basename "$f")"
+done
+
 : > "$IR/etc/rb-tests"
 n=0
 for t in "${TESTS[@]}"; do
@@ -133,7 +140,7 @@ cat > "$IR/init" <<'EOF'
 #!/bin/sh
 # rust_binder VM /init: mount, load the driver, run the tests (TAP to
 # ttyS1), unload, kmemleak, reboot. Messages for people go to the console.
-export PATH=/sbin:/bin:/usr/sbin:/usr/bin HOME=/root
+export PATH=/sbin:/bin:/usr/sbin:/usr/bin:/tests HOME=/root
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
