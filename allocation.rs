@@ -36,6 +36,8 @@ pub(crate) struct BufferMeta {
     pub(crate) offsets_size: usize,
     /// Counted against the async space.
     pub(crate) is_async: bool,
+    /// Zeroed when freed (`TF_CLEAR_BUF`).
+    pub(crate) clear_on_free: bool,
     /// The node a one-way transaction in this buffer went to: its next
     /// queued one-way transaction is released when the buffer is freed.
     pub(crate) async_node: Option<Arc<Node>>,
@@ -166,7 +168,10 @@ impl Mapping {
         if meta.is_async {
             self.free_async_space += size;
         }
-        self.unmap_pages(mm, off, size);
+        if meta.clear_on_free {
+            let _ = self.zero(off, size);
+        }
+        self.release_pages(mm, off, size);
 
         let (mut start, mut len) = (off, size);
         // Merge with the next block.
@@ -259,32 +264,22 @@ impl Mapping {
         Ok(())
     }
 
-    fn unmap_pages(&mut self, mm: &MmGrab, off: usize, size: usize) {
-        let mut gone = KVec::new();
+    /// Drops the buffer's claim on its pages. Pages stay mapped while the
+    /// area exists, as the C driver leaves them until memory pressure
+    /// reclaims them, so a later buffer there needs no new page.
+    fn release_pages(&mut self, _mm: &MmGrab, off: usize, size: usize) {
         for i in Self::page_range(off, size) {
             let slot = &mut self.pages[i];
-            slot.users -= 1;
-            if slot.users == 0 {
-                if let Some(p) = slot.page.take() {
-                    let _ = gone.push((i, p), GFP_KERNEL);
-                }
-            }
+            slot.users = slot.users.saturating_sub(1);
         }
-        if gone.is_empty() {
-            return;
-        }
-        // Unmap before the pages go back to the kernel; a process that has
-        // exited or unmapped the area has no mapping left to clear.
-        if let Some(user) = mm.mmget() {
-            let guard = user.read_lock();
-            if let Some(vma) = guard.vma_lookup(self.start) {
-                if vma.is_binder(&BINDER_VM_OPS, self.vma_id) {
-                    for (i, _) in gone.iter() {
-                        vma.zap(self.start + i * PAGE_SIZE, PAGE_SIZE);
-                    }
-                }
-            }
-        }
+    }
+
+    /// Zeroes `[off, off + len)`.
+    fn zero(&self, off: usize, len: usize) -> Result {
+        self.for_pages(off, len, |page, o, n| {
+            // SAFETY: `o + n` is within the page.
+            unsafe { page.fill_zero_raw(o, n) }
+        })
     }
 
     /// Calls `f(page, offset in page, len)` over `[off, off + len)`.

@@ -7,6 +7,7 @@
 use crate::binderfs::{logs, BinderFs, Node as FsNode};
 use crate::ffi::file::{File, FileOperations};
 use crate::ffi::mm::VmaNew;
+use crate::ffi::poll::PollTable;
 use crate::ffi::task::Kuid;
 use crate::node::Node;
 use crate::process::Process;
@@ -79,6 +80,7 @@ impl FileOperations for BinderFile {
     const HAS_IOCTL: bool = true;
     const HAS_MMAP: bool = true;
     const HAS_FLUSH: bool = true;
+    const HAS_POLL: bool = true;
 
     fn open(node: Option<ArcBorrow<'_, FsNode>>, file: &File<BinderFs>) -> Result<Arc<Process>> {
         let proc = match node.as_deref() {
@@ -111,6 +113,11 @@ impl FileOperations for BinderFile {
 
     fn mmap(proc: ArcBorrow<'_, Process>, _file: &File<BinderFs>, vma: &VmaNew) -> Result {
         proc.mmap(vma)
+    }
+
+    fn poll(proc: ArcBorrow<'_, Process>, file: &File<BinderFs>, table: Option<&PollTable>) -> u32 {
+        let proc: Arc<Process> = proc.into();
+        proc.poll(file.as_raw(), table)
     }
 
     fn flush(proc: ArcBorrow<'_, Process>, _file: &File<BinderFs>) -> Result {

@@ -15,6 +15,7 @@
 use crate::allocation::{BufferMeta, Held, Mapping, BINDER_VM_OPS, MAX_AREA};
 use crate::device::BinderDevice;
 use crate::ffi::mm::{MmGrab, VmaNew};
+use crate::ffi::poll::{PollTable, PollWaitQueue, POLLERR, POLLIN};
 use crate::ffi::task::{self, security, Cred, Kuid};
 use crate::ffi::vec::VecExt;
 use crate::node::{next_debug_id, Death, Node, NodeRef, NodeState};
@@ -37,6 +38,7 @@ pub(crate) const LOOPER_ENTERED: u32 = 0x02;
 pub(crate) const LOOPER_EXITED: u32 = 0x04;
 pub(crate) const LOOPER_INVALID: u32 = 0x08;
 pub(crate) const LOOPER_WAITING: u32 = 0x10;
+pub(crate) const LOOPER_POLL: u32 = 0x20;
 
 /// Room a read needs for one more item: a command and the largest payload.
 const READ_ITEM_ROOM: usize = 4 + TXN_DATA_SIZE + 8;
@@ -50,6 +52,19 @@ pub(crate) struct Thread {
     /// Where the thread waits for work.
     #[pin]
     cond: CondVar,
+    /// Where pollers of the thread wait.
+    #[pin]
+    poll_wq: PollWaitQueue,
+}
+
+impl ThreadState {
+    /// Wakes the thread, whether it waits in a read or in `poll()`.
+    fn wake(&self) {
+        self.thread.cond.notify_all();
+        if self.looper & LOOPER_POLL != 0 {
+            self.thread.poll_wq.wake_all();
+        }
+    }
 }
 
 /// The extended error of a thread (`BINDER_GET_EXTENDED_ERROR`).
@@ -125,7 +140,7 @@ impl ProcessInner {
         ts.todo.push_back(w)?;
         if wake {
             ts.process_todo = true;
-            ts.thread.cond.notify_all();
+            ts.wake();
         }
         Ok(())
     }
@@ -140,6 +155,14 @@ impl ProcessInner {
     fn wake_one(&mut self) {
         if let Some(t) = self.waiting.pop() {
             t.cond.notify_all();
+            return;
+        }
+        // Nobody waits in a read: wake the pollers that could take it.
+        for (_, ts) in self.threads.iter() {
+            let free = ts.stack.is_none() && ts.todo.is_empty() && ts.looper & (LOOPER_ENTERED | LOOPER_REGISTERED) != 0;
+            if ts.looper & LOOPER_POLL != 0 && free {
+                ts.thread.poll_wq.wake_all();
+            }
         }
     }
 
@@ -292,7 +315,12 @@ impl Process {
             return Ok(ts.thread.clone());
         }
         let thread = Arc::pin_init(
-            pin_init!(Thread { id, process: self.clone(), cond <- kernel::new_condvar!("Thread::cond") }),
+            pin_init!(Thread {
+                id,
+                process: self.clone(),
+                cond <- kernel::new_condvar!("Thread::cond"),
+                poll_wq <- PollWaitQueue::new(kernel::c_str!("Thread::poll_wq"), kernel::static_lock_class!()),
+            }),
             GFP_KERNEL,
         )?;
         let node = RBTreeNode::new(
@@ -823,7 +851,8 @@ impl Process {
         tr.offsets_size = t.offsets_size as u64;
         tr.buffer = t.buffer_addr as u64;
         tr.offsets = (t.buffer_addr + ((t.data_size + 7) & !7)) as u64;
-        if let Some(off) = t.links.lock().buffer {
+        let buffer = t.links.lock().buffer;
+        if let Some(off) = buffer {
             if let Some(m) = self.mapping.lock().as_mut().and_then(|m| m.meta_mut(off)) {
                 m.allow_user_free = true;
             }
@@ -854,6 +883,16 @@ impl Process {
                 command,
                 param,
             };
+        }
+    }
+
+    /// Records a failed reply in the extended error of the caller `thread`,
+    /// unless it already has one.
+    pub(crate) fn set_caller_error(&self, thread: &Arc<Thread>, txn: usize, command: u32, param: i32) {
+        if let Some(ts) = self.inner.lock().thread_mut(thread.id) {
+            if ts.ee.command == BR_OK {
+                ts.ee = ExtendedError { id: txn as u32, command, param };
+            }
         }
     }
 
@@ -1524,6 +1563,9 @@ impl Process {
             inner.threads.remove(&thread.id)
         };
         let Some(mut ts) = ts else { return };
+        if ts.looper & LOOPER_POLL != 0 {
+            thread.poll_wq.pollfree();
+        }
         let mut send_reply = None;
         let mut cur = ts.stack.take();
         if let Some(t) = &cur {
@@ -1626,13 +1668,34 @@ impl Process {
         *self.mapping.lock() = None;
     }
 
+    /// `poll()`: readable when the calling thread has work.
+    pub(crate) fn poll(self: &Arc<Self>, file: *mut crate::ffi::bindings::file, table: Option<&PollTable>) -> u32 {
+        let Ok(thread) = self.get_thread() else { return POLLERR };
+        let proc_work = {
+            let mut inner = self.inner.lock();
+            if let Some(ts) = inner.thread_mut(thread.id) {
+                ts.looper |= LOOPER_POLL;
+            }
+            inner.available_for_proc_work(thread.id)
+        };
+        if let Some(t) = table {
+            // SAFETY: `file` is the file being polled.
+            unsafe { t.register(file, &thread.poll_wq) };
+        }
+        if self.inner.lock().has_work(thread.id, proc_work) {
+            POLLIN
+        } else {
+            0
+        }
+    }
+
     /// `flush()`: every thread returns from its current read.
     pub(crate) fn flush(&self) {
         let mut inner = self.inner.lock();
         for (_, ts) in inner.threads.iter_mut() {
             ts.need_return = true;
             if ts.looper & LOOPER_WAITING != 0 {
-                ts.thread.cond.notify_all();
+                ts.wake();
             }
         }
     }

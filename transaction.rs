@@ -205,6 +205,9 @@ impl Process {
             if let Err(e) = res {
                 // The replier is told its part is done; the caller gets the
                 // error.
+                if let Some(caller) = orig.from() {
+                    caller.process.set_caller_error(&caller, id, e.cmd, e.param);
+                }
                 self.queue_return_error(thread.id, BR_TRANSACTION_COMPLETE);
                 send_failed_reply(orig, e.cmd);
             }
@@ -338,6 +341,7 @@ impl Process {
             data_size,
             offsets_size,
             is_async: oneway,
+            clear_on_free: tr.flags & TF_CLEAR_BUF != 0,
             async_node: if oneway { node.clone() } else { None },
             allow_user_free: false,
             held: KVec::new(),

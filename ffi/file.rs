@@ -7,6 +7,7 @@ use super::bindings;
 use super::fs::{FileSystem, Inode};
 use super::layout::field;
 use super::mm::VmaNew;
+use super::poll::PollTable;
 use super::ThisModulePtr;
 use core::ffi::{c_int, c_long, c_uint, c_ulong};
 use core::marker::PhantomData;
@@ -33,6 +34,10 @@ impl<F: FileSystem> File<F> {
     unsafe fn from_raw<'a>(ptr: *mut bindings::file) -> &'a Self {
         // SAFETY: `File` is a transparent wrapper; the caller guarantees validity.
         unsafe { &*ptr.cast() }
+    }
+
+    pub(crate) fn as_raw(&self) -> *mut bindings::file {
+        self.0.get()
     }
 
     /// The inode the file was opened from.
@@ -83,6 +88,8 @@ pub(crate) trait FileOperations: Sized + 'static {
     const HAS_MMAP: bool = false;
     /// Whether [`FileOperations::flush`] is provided.
     const HAS_FLUSH: bool = false;
+    /// Whether [`FileOperations::poll`] is provided.
+    const HAS_POLL: bool = false;
 
     /// Opens the file; `node` is the inode's filesystem node, if it has one.
     fn open(
@@ -112,6 +119,15 @@ pub(crate) trait FileOperations: Sized + 'static {
         _vma: &VmaNew,
     ) -> Result {
         Err(ENODEV)
+    }
+
+    /// Reports readiness, registering the file's wait queues with `table`.
+    fn poll(
+        _data: <Self::Data as ForeignOwnable>::Borrowed<'_>,
+        _file: &File<Self::Fs>,
+        _table: Option<&PollTable>,
+    ) -> u32 {
+        0
     }
 
     /// Called on every `close()` of a descriptor of the file.
@@ -169,6 +185,9 @@ impl<T: FileOperations> FileOpsTable<T> {
         }
         if T::HAS_FLUSH {
             raw.flush = Some(flush_callback::<T>);
+        }
+        if T::HAS_POLL {
+            raw.poll = Some(poll_callback::<T>);
         }
         Self {
             raw,
@@ -317,6 +336,25 @@ unsafe extern "C" fn flush_callback<T: FileOperations>(
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
+}
+
+/// # Safety
+///
+/// Called by the VFS on a file opened through `open_callback::<T>`, with a
+/// null or valid poll table.
+unsafe extern "C" fn poll_callback<T: FileOperations>(
+    file: *mut bindings::file,
+    table: *mut bindings::poll_table_struct,
+) -> bindings::__poll_t {
+    // SAFETY: as for `ioctl_callback`; the table is valid for the call.
+    let (data, f, table) = unsafe {
+        (
+            T::Data::borrow(*field!(file, file, private_data)),
+            File::<T::Fs>::from_raw(file),
+            PollTable::from_raw(table),
+        )
+    };
+    T::poll(data, f, table)
 }
 
 /// Converts a C return value into a [`Result`].

@@ -19,10 +19,12 @@
 #include <linux/cred.h>
 #include <linux/moduleparam.h>
 #include <linux/nsproxy.h>
+#include <linux/poll.h>
 #include <linux/sched.h>
+#include <linux/wait.h>
 
-#define F(str, mem) OFFSET(str##__##mem, str, mem)
-#define S(str) DEFINE(size__##str, sizeof(struct str))
+#define F(str, mem) OFFSET(str##__OF__##mem, str, mem)
+#define S(str) DEFINE(size__OF__##str, sizeof(struct str))
 
 void rb_layout(void);
 void rb_layout(void)
@@ -53,6 +55,9 @@ void rb_layout(void)
 	S(vm_operations_struct);
 	F(vm_operations_struct, close);
 	F(vm_operations_struct, fault);
+
+	F(poll_table_struct, _qproc);
+	F(wait_queue_head, head);
 
 	F(file, private_data);
 	F(file, f_cred);

@@ -14,6 +14,7 @@ pub(crate) mod fs;
 pub(crate) mod layout;
 pub(crate) mod mm;
 pub(crate) mod param;
+pub(crate) mod poll;
 pub(crate) mod task;
 pub(crate) mod vec;
 
