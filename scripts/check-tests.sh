@@ -12,6 +12,8 @@
 #   default   our binderfs tests + the kernel's binderfs_test.c (default params)
 #   devices   binderfs_devices_test with devices=binder,hwbinder,vndbinder
 #   kmemleak  (rust only) binderfs_smoke_test with --kmemleak, then rmmod
+#   android   tests/android (rsbinder service manager, AIDL service, client);
+#             for rust with --kmemleak and the rmmod check
 # It prints every TAP result line prefixed with the driver ("[c] ok 3 ..."),
 # per-driver counts, the log files, and as its very last line
 # "N passed, N failed, N skipped" over all drivers. A problem the VM run finds
@@ -57,7 +59,7 @@ run_boot() {
     local base=$LOGDIR/$STAMP-$drv-$name out rc=0 p f s
     out=$base.out
     echo "[$drv] boot $name: scripts/run-vm.sh $*" | sed "s|$ROOT/||g"
-    "$ROOT/scripts/run-vm.sh" --timeout "$TIMEOUT" --log "$base.console.log" "$@" > "$out" 2>&1 || rc=$?
+    "${RUNNER[@]}" --timeout "$TIMEOUT" --log "$base.console.log" "$@" > "$out" 2>&1 || rc=$?
     # Results, failure details of the harness, and the VM's own verdict lines.
     grep -E '^(ok|not ok)( |$)|^# [^ ]+\.c:[0-9]+:|^# [^ ]+: Test (terminated|failed)|^# kernel: |^# run-vm: (wall|driver)|^# (qemu|rb-vm): ' "$out" |
         grep -vE '^# rb-vm: (driver=|done)' | sed "s|^|[$drv] |" || true
@@ -75,6 +77,7 @@ run_boot() {
 
 for drv in "${DRIVERS[@]}"; do
     drv_pass=0 drv_fail=0 drv_skip=0 drv_logs=()
+    RUNNER=("$ROOT/scripts/run-vm.sh")
     modarg=()
     [ "$drv" = rust ] && [ -n "$MODULE" ] && modarg=(--module "$MODULE")
     run_boot "$drv" default --driver "$drv" "${modarg[@]}" \
@@ -86,6 +89,13 @@ for drv in "${DRIVERS[@]}"; do
         run_boot "$drv" kmemleak --driver "$drv" "${modarg[@]}" --kmemleak \
             "$T/binderfs_smoke_test"
     fi
+    # Android-style userspace (rsbinder service manager, service, client);
+    # on rust_binder with kmemleak and the unload check.
+    RUNNER=("$ROOT/tests/android/run-in-vm.sh" "$drv")
+    leak=()
+    [ "$drv" = rust ] && leak=(--kmemleak)
+    run_boot "$drv" android "${modarg[@]}" "${leak[@]}"
+    RUNNER=("$ROOT/scripts/run-vm.sh")
     echo "[$drv] total: $drv_pass passed, $drv_fail failed, $drv_skip skipped"
     echo "[$drv] console logs: ${drv_logs[*]}"
     total_pass=$((total_pass + drv_pass)); total_fail=$((total_fail + drv_fail))

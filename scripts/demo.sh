@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # rust_binder: `make demo`: set up, build, boot the QEMU test kernel with
-# rust_binder.ko, and show binderfs and binder devices at work; the module is
-# unloaded at the end (run-vm.sh reports the rmmod).
+# rust_binder.ko and show binderfs and binder devices at work, then run an
+# Android-style service manager, service and client on it (calls, a callback
+# binder passed back and forth, a death notification). Each boot ends by
+# unloading the module (run-vm.sh reports the rmmod).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/scripts/env.sh"
@@ -17,3 +19,7 @@ echo "== rust_binder demo: QEMU (TCG), $(basename "$KDIR"), rust_binder.ko =="
 bash "$ROOT/scripts/run-vm.sh" --driver rust \
     --file "$ROOT/build/tools/binderctl" --file "$ROOT/tools/demo-guest.sh" \
     "@sh:sh /tests/demo-guest.sh"
+
+echo
+echo "== Android-style userspace on rust_binder: rsb_hub (service manager), an AIDL service and a client =="
+bash "$ROOT/tests/android/run-in-vm.sh" rust
