@@ -38,6 +38,8 @@ pub(crate) struct BufferMeta {
     pub(crate) is_async: bool,
     /// Zeroed when freed (`TF_CLEAR_BUF`).
     pub(crate) clear_on_free: bool,
+    /// Thread-group id of the sender (for one-way spam detection).
+    pub(crate) sender_pid: i32,
     /// The node a one-way transaction in this buffer went to: its next
     /// queued one-way transaction is released when the buffer is freed.
     pub(crate) async_node: Option<Arc<Node>>,
@@ -69,6 +71,8 @@ pub(crate) struct Mapping {
     /// Free blocks by (size, offset).
     free_by_size: RBTree<(usize, usize), ()>,
     free_async_space: usize,
+    /// A one-way spammer was reported since async space last ran low.
+    spam_detected: bool,
     pages: KVec<PageSlot>,
 }
 
@@ -107,6 +111,7 @@ impl Mapping {
             blocks,
             free_by_size,
             free_async_space: size / 2,
+            spam_detected: false,
             pages,
         })
     }
@@ -114,8 +119,14 @@ impl Mapping {
     /// Allocates a buffer of `size` bytes (see [`buffer_size`]): the free
     /// block that fits best, split if larger; its pages are made present.
     /// `ENOSPC` if nothing fits (or the async space is used up), `ESRCH` if
-    /// the mapping is gone.
-    pub(crate) fn alloc(&mut self, mm: &MmGrab, size: usize, meta: BufferMeta) -> Result<usize> {
+    /// the mapping is gone. Also tells whether the sender of a one-way
+    /// buffer looks like a spammer (see [`Mapping::spam_suspect`]).
+    pub(crate) fn alloc(
+        &mut self,
+        mm: &MmGrab,
+        size: usize,
+        meta: BufferMeta,
+    ) -> Result<(usize, bool)> {
         if meta.is_async && self.free_async_space < size {
             return Err(ENOSPC);
         }
@@ -138,13 +149,40 @@ impl Mapping {
             self.blocks.insert(b);
             self.free_by_size.insert(f);
         }
-        if meta.is_async {
+        let (is_async, pid) = (meta.is_async, meta.sender_pid);
+        if is_async {
             self.free_async_space -= size;
         }
         if let Some(b) = self.blocks.get_mut(&off) {
             *b = (size, Block::Used(meta));
         }
-        Ok(off)
+        let suspect = is_async && self.spam_suspect(pid);
+        Ok((off, suspect))
+    }
+
+    /// The C driver's one-way spam rule: once less than a tenth of the area
+    /// is free async space, a sender holding more than 50 one-way buffers
+    /// or more than a quarter of the area is reported, once until the space
+    /// recovers.
+    fn spam_suspect(&mut self, pid: i32) -> bool {
+        if self.free_async_space >= self.size / 10 {
+            self.spam_detected = false;
+            return false;
+        }
+        let (mut total, mut count) = (0usize, 0usize);
+        for (_, (size, b)) in self.blocks.iter() {
+            if let Block::Used(m) = b {
+                if m.is_async && m.sender_pid == pid {
+                    total += *size;
+                    count += 1;
+                }
+            }
+        }
+        if (count > 50 || total > self.size / 4) && !self.spam_detected {
+            self.spam_detected = true;
+            return true;
+        }
+        false
     }
 
     /// The metadata of the allocated buffer at `off`.

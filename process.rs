@@ -120,11 +120,9 @@ impl ProcessInner {
     }
 
     fn available_for_proc_work(&self, id: i32) -> bool {
-        self.threads.get(&id).is_some_and(|ts| {
-            ts.stack.is_none()
-                && ts.todo.is_empty()
-                && ts.looper & (LOOPER_ENTERED | LOOPER_REGISTERED) != 0
-        })
+        self.threads
+            .get(&id)
+            .is_some_and(|ts| ts.stack.is_none() && ts.todo.is_empty())
     }
 
     fn has_work(&self, id: i32, proc_work: bool) -> bool {
@@ -159,7 +157,7 @@ impl ProcessInner {
         }
         // Nobody waits in a read: wake the pollers that could take it.
         for (_, ts) in self.threads.iter() {
-            let free = ts.stack.is_none() && ts.todo.is_empty() && ts.looper & (LOOPER_ENTERED | LOOPER_REGISTERED) != 0;
+            let free = ts.stack.is_none() && ts.todo.is_empty();
             if ts.looper & LOOPER_POLL != 0 && free {
                 ts.thread.poll_wq.wake_all();
             }
@@ -444,7 +442,7 @@ impl Process {
             }
             BINDER_ENABLE_ONEWAY_SPAM_DETECTION => {
                 let mut r = UserSlice::new(arg, 4).reader();
-                let v = read_u32(&mut r).map_err(|_| EINVAL)?;
+                let v = read_u32(&mut r)?;
                 self.spam_detection.store(v != 0, Ordering::Relaxed);
             }
             BINDER_GET_EXTENDED_ERROR => {
@@ -756,6 +754,11 @@ impl Process {
     ) -> Result<bool> {
         match w {
             Work::TransactionComplete => out.put_u32(BR_TRANSACTION_COMPLETE)?,
+            Work::SpamSuspect => out.put_u32(if self.spam_detection.load(Ordering::Relaxed) {
+                BR_ONEWAY_SPAM_SUSPECT
+            } else {
+                BR_TRANSACTION_COMPLETE
+            })?,
             Work::ReturnError | Work::ReplyError => {
                 let Some(ts) = inner.thread_mut(thread.id) else {
                     return Ok(false);
@@ -857,10 +860,17 @@ impl Process {
                 m.allow_user_free = true;
             }
         }
-        let mut b = [0u8; 4 + TXN_DATA_SIZE];
+        let mut b = [0u8; 4 + TXN_DATA_SIZE + 8];
+        let (cmd, len) = match t.secctx_addr {
+            Some(addr) if cmd == BR_TRANSACTION => {
+                b[4 + TXN_DATA_SIZE..].copy_from_slice(&(addr as u64).to_ne_bytes());
+                (BR_TRANSACTION_SEC_CTX, b.len())
+            }
+            _ => (cmd, 4 + TXN_DATA_SIZE),
+        };
         b[..4].copy_from_slice(&cmd.to_ne_bytes());
-        b[4..].copy_from_slice(&tr.to_bytes());
-        out.put(&b)?;
+        b[4..4 + TXN_DATA_SIZE].copy_from_slice(&tr.to_bytes());
+        out.put(&b[..len])?;
         if cmd != BR_REPLY && !t.is_oneway() {
             if let Some(ts) = inner.thread_mut(thread.id) {
                 let mut links = t.links.lock();
@@ -888,10 +898,20 @@ impl Process {
 
     /// Records a failed reply in the extended error of the caller `thread`,
     /// unless it already has one.
-    pub(crate) fn set_caller_error(&self, thread: &Arc<Thread>, txn: usize, command: u32, param: i32) {
+    pub(crate) fn set_caller_error(
+        &self,
+        thread: &Arc<Thread>,
+        txn: usize,
+        command: u32,
+        param: i32,
+    ) {
         if let Some(ts) = self.inner.lock().thread_mut(thread.id) {
             if ts.ee.command == BR_OK {
-                ts.ee = ExtendedError { id: txn as u32, command, param };
+                ts.ee = ExtendedError {
+                    id: txn as u32,
+                    command,
+                    param,
+                };
             }
         }
     }
@@ -1062,7 +1082,11 @@ impl Process {
 
     /// Allocates a buffer of `size` bytes; returns its offset and the
     /// area's user address.
-    pub(crate) fn alloc_buffer(&self, size: usize, meta: BufferMeta) -> Result<(usize, usize)> {
+    pub(crate) fn alloc_buffer(
+        &self,
+        size: usize,
+        meta: BufferMeta,
+    ) -> Result<(usize, usize, bool)> {
         let mm = self.mm.as_ref().ok_or(ESRCH)?;
         let mut mapping = self.mapping.lock();
         if mapping.is_none() {
@@ -1071,8 +1095,8 @@ impl Process {
             *mapping = Some(Mapping::new(start, len, self.vma_id())?);
         }
         let m = mapping.as_mut().ok_or(ESRCH)?;
-        let off = m.alloc(mm, size, meta)?;
-        Ok((off, m.start))
+        let (off, suspect) = m.alloc(mm, size, meta)?;
+        Ok((off, m.start, suspect))
     }
 
     /// Records the references a buffer holds.
@@ -1669,8 +1693,14 @@ impl Process {
     }
 
     /// `poll()`: readable when the calling thread has work.
-    pub(crate) fn poll(self: &Arc<Self>, file: *mut crate::ffi::bindings::file, table: Option<&PollTable>) -> u32 {
-        let Ok(thread) = self.get_thread() else { return POLLERR };
+    pub(crate) fn poll(
+        self: &Arc<Self>,
+        file: *mut crate::ffi::bindings::file,
+        table: Option<&PollTable>,
+    ) -> u32 {
+        let Ok(thread) = self.get_thread() else {
+            return POLLERR;
+        };
         let proc_work = {
             let mut inner = self.inner.lock();
             if let Some(ts) = inner.thread_mut(thread.id) {

@@ -114,6 +114,8 @@ pub(crate) struct Transaction {
     pub(crate) offsets_size: usize,
     /// User address of the buffer in the target.
     pub(crate) buffer_addr: usize,
+    /// User address of the sender's security context in the buffer.
+    pub(crate) secctx_addr: Option<usize>,
     #[pin]
     pub(crate) links: SpinLock<Links>,
 }
@@ -334,7 +336,16 @@ impl Process {
         let data_size = usize::try_from(tr.data_size).map_err(|_| TxnError::failed(EINVAL))?;
         let offsets_size =
             usize::try_from(tr.offsets_size).map_err(|_| TxnError::failed(EINVAL))?;
-        let size = buffer_size(data_size, offsets_size, 0).ok_or(TxnError::failed(EINVAL))?;
+        // The sender's security context goes at the end of the buffer when
+        // the target node asks for it.
+        let secctx = match &node {
+            Some(n) if n.flags & FLAT_BINDER_FLAG_TXN_SECURITY_CTX != 0 => {
+                Some(security::SecCtx::of(&self.cred).map_err(TxnError::failed)?)
+            }
+            _ => None,
+        };
+        let extra = secctx.as_ref().map_or(0, |c| c.as_bytes().len());
+        let size = buffer_size(data_size, offsets_size, extra).ok_or(TxnError::failed(EINVAL))?;
 
         // The buffer.
         let meta = BufferMeta {
@@ -342,20 +353,41 @@ impl Process {
             offsets_size,
             is_async: oneway,
             clear_on_free: tr.flags & TF_CLEAR_BUF != 0,
+            sender_pid: self.pid,
             async_node: if oneway { node.clone() } else { None },
             allow_user_free: false,
             held: KVec::new(),
         };
-        let (off, start) = target_proc.alloc_buffer(size, meta).map_err(|e| TxnError {
-            cmd: if e == ESRCH {
-                BR_DEAD_REPLY
-            } else {
-                BR_FAILED_REPLY
-            },
-            param: e.to_errno(),
-        })?;
+        // A call pins its target node strongly until its buffer is freed.
         let mut held = KVec::new();
-        let res = self.fill_buffer(
+        if let Some(n) = &node {
+            held.push(
+                Held::Node {
+                    node: n.clone(),
+                    strong: true,
+                },
+                GFP_KERNEL,
+            )
+            .map_err(|_| TxnError::failed(ENOMEM))?;
+            n.owner.inc_node_local(n, true).map_err(TxnError::failed)?;
+        }
+        let (off, start, spam_suspect) = match target_proc.alloc_buffer(size, meta) {
+            Ok(v) => v,
+            Err(e) => {
+                if let Some(n) = &node {
+                    n.owner.dec_node(n, true, false);
+                }
+                return Err(TxnError {
+                    cmd: if e == ESRCH {
+                        BR_DEAD_REPLY
+                    } else {
+                        BR_FAILED_REPLY
+                    },
+                    param: e.to_errno(),
+                });
+            }
+        };
+        let mut res = self.fill_buffer(
             thread,
             tr,
             &target_proc,
@@ -364,6 +396,15 @@ impl Process {
             offsets_size,
             &mut held,
         );
+        let ctx_off = ((data_size + 7) & !7) + ((offsets_size + 7) & !7);
+        if let (Ok(()), Some(c)) = (&res, &secctx) {
+            let mapping = target_proc.mapping.lock();
+            if let Some(m) = mapping.as_ref() {
+                res = m
+                    .write(off + ctx_off, c.as_bytes())
+                    .map_err(TxnError::failed);
+            }
+        }
         // Record what the buffer holds, even on failure, so that freeing it
         // gives everything back.
         target_proc.set_buffer_held(off, held);
@@ -385,6 +426,7 @@ impl Process {
                 data_size,
                 offsets_size,
                 buffer_addr: start + off,
+                secctx_addr: secctx.as_ref().map(|_| start + off + ctx_off),
                 links <- kernel::new_spinlock!(Links {
                     from: if reply || oneway { None } else { Some(thread.clone()) },
                     from_parent: None,
@@ -426,7 +468,12 @@ impl Process {
                 }
             }
         } else {
-            self.queue_thread_work(thread.id, Work::TransactionComplete, true);
+            let complete = if spam_suspect {
+                Work::SpamSuspect
+            } else {
+                Work::TransactionComplete
+            };
+            self.queue_thread_work(thread.id, complete, true);
             match target_proc.deliver(t.clone(), None) {
                 Ok(()) => Ok(()),
                 Err(e) => {

@@ -15,6 +15,9 @@ pub(crate) enum Work {
     Transaction(Arc<Transaction>),
     /// `BR_TRANSACTION_COMPLETE`.
     TransactionComplete,
+    /// `BR_ONEWAY_SPAM_SUSPECT` if the process asked for spam detection,
+    /// else `BR_TRANSACTION_COMPLETE`.
+    SpamSuspect,
     /// The thread's pending return error (`BR_FAILED_REPLY`, ...).
     ReturnError,
     /// The thread's pending reply error (`BR_DEAD_REPLY`, ...).

@@ -200,6 +200,43 @@ pub(crate) mod security {
         check(unsafe { bindings::security_binder_transaction(from.as_ptr(), to.as_ptr()) })
     }
 
+    /// The LSM security context of `cred`, as text.
+    ///
+    /// # Invariants
+    ///
+    /// `data`/`len` were returned by `security_secid_to_secctx` and are
+    /// released once, on drop.
+    pub(crate) struct SecCtx {
+        data: *mut core::ffi::c_char,
+        len: u32,
+    }
+
+    impl SecCtx {
+        /// The context of `cred` (fails without an LSM that has one).
+        pub(crate) fn of(cred: &Cred) -> Result<Self> {
+            let mut secid = 0u32;
+            let (mut data, mut len) = (core::ptr::null_mut(), 0u32);
+            // SAFETY: the cred is live and the out pointers are valid.
+            unsafe { bindings::security_cred_getsecid(cred.as_ptr(), &mut secid) };
+            // SAFETY: as above.
+            check(unsafe { bindings::security_secid_to_secctx(secid, &mut data, &mut len) })?;
+            // INVARIANT: returned by `security_secid_to_secctx`.
+            Ok(Self { data, len })
+        }
+
+        pub(crate) fn as_bytes(&self) -> &[u8] {
+            // SAFETY: the LSM gave `len` bytes at `data`, valid until release.
+            unsafe { core::slice::from_raw_parts(self.data.cast::<u8>(), self.len as usize) }
+        }
+    }
+
+    impl Drop for SecCtx {
+        fn drop(&mut self) {
+            // SAFETY: by the type invariant.
+            unsafe { bindings::security_release_secctx(self.data, self.len) };
+        }
+    }
+
     /// May `from` pass a binder object to `to`?
     pub(crate) fn binder_transfer_binder(from: &Cred, to: &Cred) -> Result {
         // SAFETY: both creds are live.

@@ -11,6 +11,8 @@
 # Per driver it boots the VM (scripts/run-vm.sh):
 #   default   our binderfs tests + the kernel's binderfs_test.c (default params)
 #   devices   binderfs_devices_test with devices=binder,hwbinder,vndbinder
+#   binder    the binder core suite (tests/kselftest/binder); for rust the
+#             cases in rust-pending.txt are excluded and reported as SKIP
 #   kmemleak  (rust only) binderfs_smoke_test with --kmemleak, then rmmod
 #   android   tests/android (rsbinder service manager, AIDL service, client);
 #             for rust with --kmemleak and the rmmod check
@@ -48,7 +50,34 @@ STAMP=$(date -u +%Y%m%dT%H%M%S)
 
 if [ "$BUILD" = 1 ]; then
     make -s -C "$ROOT/tests/kselftest" KDIR="$KDIR" O="$T" >&2
+    make -s -C "$ROOT/tests/kselftest/binder" KDIR="$KDIR" O="$T/binder" >&2
 fi
+BINDER_TESTS=(binder_basic_test binder_ctxmgr_test binder_txn_test binder_objects_test
+    binder_death_test binder_threads_test)
+PENDING=$ROOT/tests/kselftest/binder/rust-pending.txt
+
+# binder_suite DRIVER: the binder core suite's run-vm.sh arguments; for rust
+# the cases listed in rust-pending.txt are left out (and reported as skipped
+# by report_pending).
+binder_suite() {
+    local b args
+    for b in "${BINDER_TESTS[@]}"; do
+        args=
+        if [ "$1" = rust ]; then
+            args=$(awk -v b="$b" '$1 == b { printf " -T %s", $2 }' "$PENDING")
+        fi
+        printf '%s\n' "$T/binder/$b${args:+::${args# }}"
+    done
+}
+
+report_pending() {
+    local b t reason
+    while read -r b t reason; do
+        case "$b" in ''|'#'*) continue ;; esac
+        echo "[$1] ok - $b.$t # SKIP $reason"
+        drv_skip=$((drv_skip + 1))
+    done < "$PENDING"
+}
 
 DEVICES=binder,hwbinder,vndbinder
 total_pass=0 total_fail=0 total_skip=0
@@ -85,6 +114,9 @@ for drv in "${DRIVERS[@]}"; do
         "$T/binderfs_test"
     run_boot "$drv" devices --driver "$drv" "${modarg[@]}" --params "devices=$DEVICES" \
         "$T/binderfs_devices_test"
+    mapfile -t suite < <(binder_suite "$drv")
+    run_boot "$drv" binder --driver "$drv" "${modarg[@]}" "${suite[@]}"
+    [ "$drv" = rust ] && report_pending "$drv"
     if [ "$drv" = rust ]; then
         run_boot "$drv" kmemleak --driver "$drv" "${modarg[@]}" --kmemleak \
             "$T/binderfs_smoke_test"

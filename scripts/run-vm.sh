@@ -21,7 +21,8 @@
 #   --keep         keep the temporary initramfs directory (prints its path)
 #   --file PATH    also copy PATH into the guest's /tests (on PATH there),
 #                  without running it (tools and scripts for @sh: entries)
-#   TEST           a static binary on the host, run in the guest as root in
+#   TEST           a static binary on the host (optionally PATH::ARGS, e.g.
+#                  a kselftest binary with "-T name" filters), run in the guest as root in
 #                  /tmp (stdout+stderr go to the TAP stream), or the special
 #                  form "@sh:COMMAND", a busybox shell command whose exit
 #                  status is reported as "ok - sh: COMMAND" / "not ok - ...".
@@ -118,12 +119,14 @@ for t in "${TESTS[@]}"; do
     case "$t" in
         @sh:*) printf 'sh %s\n' "${t#@sh:}" >> "$IR/etc/rb-tests" ;;
         *)
+            targs=
+            case "$t" in *::*) targs=${t#*::}; t=${t%%::*} ;; esac
             [ -f "$t" ] && [ -x "$t" ] || { echo "run-vm: test $t is not an executable file" >&2; exit 2; }
             n=$((n + 1))
             name=$(basename "$t")
             [ -e "$IR/tests/$name" ] && name=$n-$name
             cp "$t" "$IR/tests/$name"
-            printf 'bin %s\n' "$name" >> "$IR/etc/rb-tests" ;;
+            printf 'bin %s %s\n' "$name" "$targs" >> "$IR/etc/rb-tests" ;;
     esac
 done
 
@@ -161,9 +164,10 @@ if ! insmod "/lib/modules/$MODFILE" $PARAMS; then
 fi
 [ "$KMEMLEAK" = 1 ] && echo clear > /sys/kernel/debug/kmemleak
 
-while read -r kind arg; do
+while read -r kind arg targs; do
     cd /tmp
     if [ "$kind" = sh ]; then
+        arg="$arg${targs:+ $targs}"
         say "# rb-run: sh: $arg"
         /bin/sh -c "$arg" </dev/null >&3 2>&1
         rc=$?
@@ -172,7 +176,8 @@ while read -r kind arg; do
     fi
     say "# rb-run: $arg"
     echo "rb-vm: running $arg"
-    { "/tests/$arg" 2>&1 </dev/null; echo $? > /rb/rc; } | tee /rb/out >&3
+    # shellcheck disable=SC2086 # word splitting of the arguments is wanted
+    { "/tests/$arg" $targs 2>&1 </dev/null; echo $? > /rb/rc; } | tee /rb/out >&3
     rc=$(cat /rb/rc)
     say "# rb-exit: $arg $rc"
     if [ "$rc" != 0 ] && ! grep -q '^not ok' /rb/out; then
