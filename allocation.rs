@@ -47,6 +47,10 @@ pub(crate) struct BufferMeta {
     pub(crate) allow_user_free: bool,
     /// References the objects in the buffer hold.
     pub(crate) held: KVec<Held>,
+    /// Fd arrays in the buffer (offset, count), closed when it is freed.
+    pub(crate) fd_arrays: KVec<(usize, usize)>,
+    /// The receiver read the transaction, so its fds were installed.
+    pub(crate) fds_installed: bool,
 }
 
 enum Block {

@@ -14,12 +14,13 @@
 
 use crate::allocation::{BufferMeta, Held, Mapping, BINDER_VM_OPS, MAX_AREA};
 use crate::device::BinderDevice;
+use crate::ffi::file::{close_fd, ReservedFd};
 use crate::ffi::mm::{MmGrab, VmaNew};
 use crate::ffi::poll::{PollTable, PollWaitQueue, POLLERR, POLLIN};
 use crate::ffi::task::{self, security, Cred, Kuid};
 use crate::ffi::vec::VecExt;
 use crate::node::{next_debug_id, Death, Node, NodeRef, NodeState};
-use crate::transaction::{send_failed_reply, Transaction, TxnData, TXN_DATA_SIZE};
+use crate::transaction::{send_failed_reply, FdFixup, Transaction, TxnData, TXN_DATA_SIZE};
 use crate::uapi::*;
 use crate::work::{Queue, Work};
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -226,6 +227,22 @@ fn read_u64(r: &mut UserSliceReader) -> Result<u64> {
     let mut b = [0u8; 8];
     r.read_slice(&mut b)?;
     Ok(u64::from_ne_bytes(b))
+}
+
+/// What delivering one work item did.
+enum Step {
+    /// Go on with the next item.
+    Continue,
+    /// The read ends here.
+    End,
+    /// A transaction's files could not be installed.
+    FdsFailed(Arc<Transaction>),
+}
+
+/// How delivering a transaction went.
+enum Delivery {
+    Done,
+    FdsFailed(Arc<Transaction>),
 }
 
 /// A user read buffer being filled.
@@ -589,7 +606,18 @@ impl Process {
             BC_TRANSACTION | BC_REPLY => {
                 let mut b = [0u8; TXN_DATA_SIZE];
                 r.read_slice(&mut b)?;
-                self.transaction(thread, &TxnData::from_bytes(&b), cmd == BC_REPLY);
+                self.transaction(thread, &TxnData::from_bytes(&b), cmd == BC_REPLY, 0);
+            }
+            BC_TRANSACTION_SG | BC_REPLY_SG => {
+                let mut b = [0u8; TXN_DATA_SIZE];
+                r.read_slice(&mut b)?;
+                let sg_size = read_u64(r)?;
+                self.transaction(
+                    thread,
+                    &TxnData::from_bytes(&b),
+                    cmd == BC_REPLY_SG,
+                    sg_size,
+                );
             }
             BC_REGISTER_LOOPER => {
                 let mut inner = self.inner.lock();
@@ -717,8 +745,25 @@ impl Process {
                 };
                 let Some(w) = w else { break 'retry Ok(()) };
                 match self.deliver_work(&mut inner, thread, w, &mut out) {
-                    Ok(true) => break 'retry Ok(()),
-                    Ok(false) => {}
+                    Ok(Step::End) => break 'retry Ok(()),
+                    Ok(Step::Continue) => {}
+                    Ok(Step::FdsFailed(t)) => {
+                        // As the C driver: the transaction fails, its buffer
+                        // goes, and a reply becomes BR_FAILED_REPLY.
+                        drop(inner);
+                        let is_reply = t.is_reply;
+                        let buffer = t.links.lock().buffer.take();
+                        if t.target_node.is_some() && !t.is_oneway() {
+                            send_failed_reply(t, BR_FAILED_REPLY);
+                        }
+                        if let Some(off) = buffer {
+                            self.free_buffer(off);
+                        }
+                        if is_reply {
+                            break 'retry out.put_u32(BR_FAILED_REPLY);
+                        }
+                        inner = self.inner.lock();
+                    }
                     Err(e) => break 'retry Err(e),
                 }
             }
@@ -744,14 +789,14 @@ impl Process {
         Ok(())
     }
 
-    /// Writes one work item to the read buffer; `Ok(true)` ends the read.
+    /// Writes one work item to the read buffer.
     fn deliver_work(
         self: &Arc<Self>,
         inner: &mut ProcessInner,
         thread: &Arc<Thread>,
         w: Work,
         out: &mut ReadBuf,
-    ) -> Result<bool> {
+    ) -> Result<Step> {
         match w {
             Work::TransactionComplete => out.put_u32(BR_TRANSACTION_COMPLETE)?,
             Work::SpamSuspect => out.put_u32(if self.spam_detection.load(Ordering::Relaxed) {
@@ -761,7 +806,7 @@ impl Process {
             })?,
             Work::ReturnError | Work::ReplyError => {
                 let Some(ts) = inner.thread_mut(thread.id) else {
-                    return Ok(false);
+                    return Ok(Step::Continue);
                 };
                 let slot = if matches!(w, Work::ReturnError) {
                     &mut ts.return_error
@@ -773,7 +818,7 @@ impl Process {
             }
             Work::Node(node) => {
                 let Some(ns) = inner.node_state(&node) else {
-                    return Ok(false);
+                    return Ok(Step::Continue);
                 };
                 ns.work_queued = false;
                 let (strong, weak) = (ns.strong(), ns.weak());
@@ -813,18 +858,20 @@ impl Process {
             Work::DeadBinder(death) => {
                 inner.delivered_death.push(death.clone(), GFP_KERNEL)?;
                 out.put_cmd_u64(BR_DEAD_BINDER, death.cookie)?;
-                return Ok(true);
+                return Ok(Step::End);
             }
             Work::ClearDeathDone(death) => {
                 death.queued.store(false, Ordering::Relaxed);
                 out.put_cmd_u64(BR_CLEAR_DEATH_NOTIFICATION_DONE, death.cookie)?;
             }
             Work::Transaction(t) => {
-                self.deliver_transaction(inner, thread, t, out)?;
-                return Ok(true);
+                return match self.deliver_transaction(inner, thread, t, out)? {
+                    Delivery::Done => Ok(Step::End),
+                    Delivery::FdsFailed(t) => Ok(Step::FdsFailed(t)),
+                };
             }
         }
-        Ok(false)
+        Ok(Step::Continue)
     }
 
     fn deliver_transaction(
@@ -833,7 +880,7 @@ impl Process {
         thread: &Arc<Thread>,
         t: Arc<Transaction>,
         out: &mut ReadBuf,
-    ) -> Result {
+    ) -> Result<Delivery> {
         let mut tr = TxnData::default();
         let cmd = match &t.target_node {
             Some(n) => {
@@ -854,7 +901,19 @@ impl Process {
         tr.offsets_size = t.offsets_size as u64;
         tr.buffer = t.buffer_addr as u64;
         tr.offsets = (t.buffer_addr + ((t.data_size + 7) & !7)) as u64;
-        let buffer = t.links.lock().buffer;
+        let (buffer, fds) = {
+            let mut links = t.links.lock();
+            (
+                links.buffer,
+                core::mem::replace(&mut links.fds, KVec::new()),
+            )
+        };
+        if !fds.is_empty() {
+            let installed = buffer.is_some_and(|off| self.install_fds(off, fds).is_ok());
+            if !installed {
+                return Ok(Delivery::FdsFailed(t));
+            }
+        }
         if let Some(off) = buffer {
             if let Some(m) = self.mapping.lock().as_mut().and_then(|m| m.meta_mut(off)) {
                 m.allow_user_free = true;
@@ -879,6 +938,31 @@ impl Process {
                 drop(links);
                 ts.stack = Some(t);
             }
+        }
+        Ok(Delivery::Done)
+    }
+
+    /// Installs the files a transaction carries into the current (reading)
+    /// task and writes their descriptor numbers into buffer `off`; on
+    /// failure nothing stays installed.
+    fn install_fds(&self, off: usize, fds: KVec<FdFixup>) -> Result {
+        let mut reserved = KVec::with_capacity(fds.len(), GFP_KERNEL)?;
+        for _ in 0..fds.len() {
+            reserved.push(ReservedFd::new().map_err(|_| ENOMEM)?, GFP_KERNEL)?;
+        }
+        {
+            let mut mapping = self.mapping.lock();
+            let m = mapping.as_mut().ok_or(EINVAL)?;
+            for (f, r) in fds.iter().zip(reserved.iter()) {
+                m.write(off + f.offset, &r.fd().to_ne_bytes())
+                    .map_err(|_| EINVAL)?;
+            }
+            if let Some(meta) = m.meta_mut(off) {
+                meta.fds_installed = true;
+            }
+        }
+        for (f, r) in fds.into_iter().zip(reserved.into_iter()) {
+            r.install(f.file);
         }
         Ok(())
     }
@@ -1100,20 +1184,51 @@ impl Process {
     }
 
     /// Records the references a buffer holds.
-    pub(crate) fn set_buffer_held(&self, off: usize, held: KVec<Held>) {
+    pub(crate) fn set_buffer_held(
+        &self,
+        off: usize,
+        held: KVec<Held>,
+        fd_arrays: KVec<(usize, usize)>,
+    ) {
         if let Some(m) = self.mapping.lock().as_mut().and_then(|m| m.meta_mut(off)) {
             m.held = held;
+            m.fd_arrays = fd_arrays;
         }
     }
 
     /// Frees the buffer at offset `off`: releases what its objects hold and
     /// starts the next one-way transaction of its node.
     pub(crate) fn free_buffer(&self, off: usize) {
+        self.free_buffer_as(off, false);
+    }
+
+    /// Frees buffer `off`; `user` when user space freed it, in which case
+    /// the fds its fd arrays installed are closed in the current task.
+    fn free_buffer_as(&self, off: usize, user: bool) {
         let Some(mm) = self.mm.as_ref() else { return };
+        let mut to_close = KVec::new();
         let meta = match self.mapping.lock().as_mut() {
-            Some(m) => m.free(mm, off),
+            Some(m) => {
+                if let Some(meta) = m.meta_mut(off) {
+                    if user && meta.fds_installed {
+                        let arrays = core::mem::replace(&mut meta.fd_arrays, KVec::new());
+                        for &(at, n) in arrays.iter() {
+                            for k in 0..n {
+                                let mut b = [0u8; 4];
+                                if m.read(off + at + k * 4, &mut b).is_ok() {
+                                    let _ = to_close.push(u32::from_ne_bytes(b), GFP_KERNEL);
+                                }
+                            }
+                        }
+                    }
+                }
+                m.free(mm, off)
+            }
             None => None,
         };
+        for fd in to_close.iter() {
+            close_fd(*fd);
+        }
         let Some(meta) = meta else { return };
         if let Some(node) = &meta.async_node {
             let mut inner = self.inner.lock();
@@ -1157,7 +1272,7 @@ impl Process {
                 _ => return,
             }
         };
-        self.free_buffer(off);
+        self.free_buffer_as(off, true);
     }
 
     fn vma_id(&self) -> usize {

@@ -12,6 +12,7 @@
 //! `links` (a spinlock) nests inside a process's `inner`.
 
 use crate::allocation::{buffer_size, BufferMeta, Held};
+use crate::ffi::file::FileRef;
 use crate::ffi::task::{security, Kuid};
 use crate::node::{next_debug_id, Node};
 use crate::process::{Process, Thread};
@@ -97,6 +98,30 @@ pub(crate) struct Links {
     pub(crate) to_parent: Option<Arc<Transaction>>,
     /// The buffer, while it is not freed.
     pub(crate) buffer: Option<usize>,
+    /// Files to install in the receiver when it reads the transaction.
+    pub(crate) fds: KVec<FdFixup>,
+}
+
+/// A file sent in a transaction: installed in the receiver at read time,
+/// its descriptor number written at `offset` in the buffer.
+pub(crate) struct FdFixup {
+    pub(crate) file: FileRef,
+    pub(crate) offset: usize,
+}
+
+/// What a transaction's payload is copied from and to.
+struct Payload<'a> {
+    tr: &'a TxnData,
+    target: &'a Arc<Process>,
+    /// Offset and user address of the buffer in the target.
+    off: usize,
+    buf_addr: usize,
+    data_size: usize,
+    offsets_size: usize,
+    /// Size of the scatter-gather area (`BC_*_SG`).
+    sg_size: usize,
+    /// Whether file descriptors may be sent.
+    accept_fds: bool,
 }
 
 /// One transaction or reply.
@@ -187,7 +212,13 @@ impl Process {
     /// Handles `BC_TRANSACTION` / `BC_REPLY` from `thread`. Failures are
     /// reported to the thread (or, for replies, to the caller) through
     /// return errors, as in the C driver.
-    pub(crate) fn transaction(self: &Arc<Self>, thread: &Arc<Thread>, tr: &TxnData, reply: bool) {
+    pub(crate) fn transaction(
+        self: &Arc<Self>,
+        thread: &Arc<Thread>,
+        tr: &TxnData,
+        reply: bool,
+        sg_size: u64,
+    ) {
         let id = next_debug_id();
         self.set_extended_error(thread.id, id, BR_OK, 0);
         let res = if reply {
@@ -201,7 +232,15 @@ impl Process {
                     if !caller.process.is_waiting_on(&caller, &orig) {
                         return self.report_error(thread, id, TxnError::failed(eproto()));
                     }
-                    self.send(thread, tr, id, None, Some(caller), Some(orig.clone()))
+                    self.send(
+                        thread,
+                        tr,
+                        sg_size,
+                        id,
+                        None,
+                        Some(caller),
+                        Some(orig.clone()),
+                    )
                 }
             };
             if let Err(e) = res {
@@ -217,7 +256,7 @@ impl Process {
         } else {
             self.call_target(thread, tr)
                 .and_then(|(node, target_thread)| {
-                    self.send(thread, tr, id, Some(node), target_thread, None)
+                    self.send(thread, tr, sg_size, id, Some(node), target_thread, None)
                 })
         };
         if let Err(e) = res {
@@ -321,6 +360,7 @@ impl Process {
         self: &Arc<Self>,
         thread: &Arc<Thread>,
         tr: &TxnData,
+        sg_size: u64,
         id: usize,
         node: Option<Arc<Node>>,
         target_thread: Option<Arc<Thread>>,
@@ -344,8 +384,17 @@ impl Process {
             }
             _ => None,
         };
-        let extra = secctx.as_ref().map_or(0, |c| c.as_bytes().len());
+        let sg_size = usize::try_from(sg_size).map_err(|_| TxnError::failed(EINVAL))?;
+        let ctx_len = secctx.as_ref().map_or(0, |c| (c.as_bytes().len() + 7) & !7);
+        let extra = sg_size
+            .checked_add(ctx_len)
+            .ok_or(TxnError::failed(EINVAL))?;
         let size = buffer_size(data_size, offsets_size, extra).ok_or(TxnError::failed(EINVAL))?;
+        let accept_fds = match (&node, &in_reply_to) {
+            (Some(n), _) => n.flags & FLAT_BINDER_FLAG_ACCEPTS_FDS != 0,
+            (None, Some(orig)) => orig.flags & TF_ACCEPT_FDS != 0,
+            (None, None) => false,
+        };
 
         // The buffer.
         let meta = BufferMeta {
@@ -357,6 +406,8 @@ impl Process {
             async_node: if oneway { node.clone() } else { None },
             allow_user_free: false,
             held: KVec::new(),
+            fd_arrays: KVec::new(),
+            fds_installed: false,
         };
         // A call pins its target node strongly until its buffer is freed.
         let mut held = KVec::new();
@@ -387,16 +438,25 @@ impl Process {
                 });
             }
         };
+        let mut fds = KVec::new();
+        let mut fd_arrays = KVec::new();
         let mut res = self.fill_buffer(
+            &Payload {
+                tr,
+                target: &target_proc,
+                off,
+                buf_addr: start + off,
+                data_size,
+                offsets_size,
+                sg_size,
+                accept_fds,
+            },
             thread,
-            tr,
-            &target_proc,
-            off,
-            data_size,
-            offsets_size,
             &mut held,
+            &mut fds,
+            &mut fd_arrays,
         );
-        let ctx_off = ((data_size + 7) & !7) + ((offsets_size + 7) & !7);
+        let ctx_off = ((data_size + 7) & !7) + ((offsets_size + 7) & !7) + sg_size;
         if let (Ok(()), Some(c)) = (&res, &secctx) {
             let mapping = target_proc.mapping.lock();
             if let Some(m) = mapping.as_ref() {
@@ -407,7 +467,7 @@ impl Process {
         }
         // Record what the buffer holds, even on failure, so that freeing it
         // gives everything back.
-        target_proc.set_buffer_held(off, held);
+        target_proc.set_buffer_held(off, held, fd_arrays);
         if let Err(e) = res {
             target_proc.free_buffer(off);
             return Err(e);
@@ -433,6 +493,7 @@ impl Process {
                     to_thread: None,
                     to_parent: None,
                     buffer: Some(off),
+                    fds,
                 }, "Transaction::links"),
             }),
             GFP_KERNEL,
@@ -489,80 +550,232 @@ impl Process {
         res
     }
 
-    /// Copies the payload into the buffer at `off` of `target` and
-    /// translates its objects; what the objects hold goes into `held`.
-    #[allow(clippy::too_many_arguments)]
+    /// Copies the payload into the target buffer and translates its
+    /// objects as `binder_transaction` does: what the objects hold goes
+    /// into `held`, files to install into `fds`, fd arrays (offset, count)
+    /// into `fd_arrays`.
     fn fill_buffer(
         self: &Arc<Self>,
+        p: &Payload<'_>,
         thread: &Arc<Thread>,
-        tr: &TxnData,
-        target: &Arc<Process>,
-        off: usize,
-        data_size: usize,
-        offsets_size: usize,
         held: &mut KVec<Held>,
+        fds: &mut KVec<FdFixup>,
+        fd_arrays: &mut KVec<(usize, usize)>,
     ) -> Result<(), TxnError> {
+        let fail = TxnError::failed;
+        let alloc = |n: usize| -> Result<KVec<u8>, TxnError> {
+            let mut v = KVec::new();
+            v.extend_with(n, 0u8, GFP_KERNEL)
+                .map_err(|_| fail(ENOMEM))?;
+            Ok(v)
+        };
+        let (data_size, offsets_size, sg_size) = (p.data_size, p.offsets_size, p.sg_size);
         let off_start = (data_size + 7) & !7;
+        let sg_start = off_start + ((offsets_size + 7) & !7);
         // Offsets first, as the C driver copies them first.
-        let mut offsets = KVec::new();
-        offsets
-            .extend_with(offsets_size, 0u8, GFP_KERNEL)
-            .map_err(|_| TxnError::failed(ENOMEM))?;
-        UserSlice::new(tr.offsets as usize, offsets_size)
+        let mut offsets = alloc(offsets_size)?;
+        UserSlice::new(p.tr.offsets as usize, offsets_size)
             .reader()
             .read_slice(&mut offsets)
-            .map_err(|_| TxnError::failed(EFAULT))?;
-        if offsets_size % 8 != 0 {
-            return Err(TxnError::failed(EINVAL));
+            .map_err(|_| fail(EFAULT))?;
+        if offsets_size % 8 != 0 || sg_size % 8 != 0 {
+            return Err(fail(EINVAL));
         }
-        let mut data = KVec::new();
-        data.extend_with(data_size, 0u8, GFP_KERNEL)
-            .map_err(|_| TxnError::failed(ENOMEM))?;
-        let data_ok = UserSlice::new(tr.buffer as usize, data_size)
+        let mut data = alloc(data_size)?;
+        let data_ok = UserSlice::new(p.tr.buffer as usize, data_size)
             .reader()
             .read_slice(&mut data)
             .is_ok();
+        let mut sg = alloc(sg_size)?;
+        let mut sg_used = 0usize;
+        // Per PTR object: its offset and the sender's buffer pointer.
+        let mut ptr_user: KVec<(usize, u64)> = KVec::new();
+        // Pointer fixups (offset in the sg area, value) and fd array spans.
+        let mut ptr_fixups: KVec<(usize, u64)> = KVec::new();
+        let mut skips: KVec<(usize, usize)> = KVec::new();
+        let mut last_fixup_obj = 0usize;
+        let mut last_fixup_min = 0usize;
 
+        let obj_offset =
+            |i: usize| -> usize { usize::try_from(u64_at(&offsets, i * 8)).unwrap_or(usize::MAX) };
         let mut user_off = 0usize;
         let mut off_min = 0usize;
-        for chunk in offsets.chunks(8) {
-            let obj_off = u64_at(chunk, 0);
-            let obj_off = usize::try_from(obj_off).unwrap_or(usize::MAX);
+        for i in 0..offsets_size / 8 {
+            let obj_off = obj_offset(i);
             if obj_off != user_off && (user_off > obj_off || obj_off > data_size || !data_ok) {
-                return Err(TxnError::failed(EFAULT));
+                return Err(fail(EFAULT));
             }
             let size = object_size(&data, obj_off);
             if size == 0 || obj_off < off_min {
-                return Err(TxnError::failed(EINVAL));
+                return Err(fail(EINVAL));
             }
             user_off = obj_off + size;
             off_min = obj_off + size;
-            let obj = &mut data[obj_off..obj_off + size];
-            match u32_at(obj, 0) {
+            match u32_at(&data, obj_off) {
                 BINDER_TYPE_BINDER
                 | BINDER_TYPE_WEAK_BINDER
                 | BINDER_TYPE_HANDLE
                 | BINDER_TYPE_WEAK_HANDLE => {
                     let mut fp = [0u8; FLAT_OBJ_SIZE];
-                    fp.copy_from_slice(obj);
-                    self.translate_flat(thread, target, &mut fp, held)
-                        .map_err(TxnError::failed)?;
-                    obj.copy_from_slice(&fp);
+                    fp.copy_from_slice(&data[obj_off..obj_off + size]);
+                    self.translate_flat(thread, p.target, &mut fp, held)
+                        .map_err(fail)?;
+                    data[obj_off..obj_off + size].copy_from_slice(&fp);
                 }
-                // File descriptors and scatter-gather buffers are not
-                // supported yet.
-                _ => return Err(TxnError::failed(EINVAL)),
+                BINDER_TYPE_FD => {
+                    let fd = u32_at(&data, obj_off + 8);
+                    let file = self.translate_fd(p, fd).map_err(fail)?;
+                    fds.push(
+                        FdFixup {
+                            file,
+                            offset: obj_off + 8,
+                        },
+                        GFP_KERNEL,
+                    )
+                    .map_err(|_| fail(ENOMEM))?;
+                    data[obj_off + 8..obj_off + 16].fill(0);
+                }
+                BINDER_TYPE_FDA => {
+                    let num_fds = u64_at(&data, obj_off + 8);
+                    let parent_idx = u64_at(&data, obj_off + 16);
+                    let parent_offset = u64_at(&data, obj_off + 24);
+                    let parent_off =
+                        validate_ptr(&data, &offsets, parent_idx, i).ok_or(fail(EINVAL))?;
+                    if !validate_fixup(
+                        &data,
+                        &offsets,
+                        parent_off,
+                        parent_offset,
+                        last_fixup_obj,
+                        last_fixup_min,
+                    ) {
+                        return Err(fail(EINVAL));
+                    }
+                    let user_parent = ptr_user
+                        .iter()
+                        .find(|(o, _)| *o == parent_off)
+                        .map(|(_, b)| *b)
+                        .ok_or(fail(EINVAL))?;
+                    let parent_buf = u64_at(&data, parent_off + 8);
+                    let parent_len = u64_at(&data, parent_off + 16);
+                    if num_fds > 0 {
+                        let fd_bytes = num_fds.checked_mul(4).ok_or(fail(EINVAL))?;
+                        if fd_bytes > parent_len || parent_offset > parent_len - fd_bytes {
+                            return Err(fail(EINVAL));
+                        }
+                        let fda_off = (parent_buf - p.buf_addr as u64 + parent_offset) as usize;
+                        let ubase = user_parent.wrapping_add(parent_offset);
+                        if fda_off % 4 != 0 || ubase % 4 != 0 {
+                            return Err(fail(EINVAL));
+                        }
+                        skips
+                            .push((fda_off, fd_bytes as usize), GFP_KERNEL)
+                            .map_err(|_| fail(ENOMEM))?;
+                        let mut r = UserSlice::new(ubase as usize, fd_bytes as usize).reader();
+                        for k in 0..num_fds as usize {
+                            let mut b = [0u8; 4];
+                            r.read_slice(&mut b).map_err(|_| fail(EINVAL))?;
+                            let file = self.translate_fd(p, u32::from_ne_bytes(b)).map_err(fail)?;
+                            fds.push(
+                                FdFixup {
+                                    file,
+                                    offset: fda_off + k * 4,
+                                },
+                                GFP_KERNEL,
+                            )
+                            .map_err(|_| fail(ENOMEM))?;
+                        }
+                        fd_arrays
+                            .push((fda_off, num_fds as usize), GFP_KERNEL)
+                            .map_err(|_| fail(ENOMEM))?;
+                    }
+                    last_fixup_obj = parent_off;
+                    last_fixup_min =
+                        usize::try_from(parent_offset.saturating_add(num_fds.saturating_mul(4)))
+                            .unwrap_or(usize::MAX);
+                }
+                BINDER_TYPE_PTR => {
+                    let flags = u32_at(&data, obj_off + 4);
+                    let ubuf = u64_at(&data, obj_off + 8);
+                    let len = usize::try_from(u64_at(&data, obj_off + 16)).unwrap_or(usize::MAX);
+                    if len > sg_size - sg_used {
+                        return Err(fail(EINVAL));
+                    }
+                    UserSlice::new(ubuf as usize, len)
+                        .reader()
+                        .read_slice(&mut sg[sg_used..sg_used + len])
+                        .map_err(|_| fail(EINVAL))?;
+                    let new_buf = (p.buf_addr + sg_start + sg_used) as u64;
+                    ptr_user
+                        .push((obj_off, ubuf), GFP_KERNEL)
+                        .map_err(|_| fail(ENOMEM))?;
+                    data[obj_off + 8..obj_off + 16].copy_from_slice(&new_buf.to_ne_bytes());
+                    sg_used += (len + 7) & !7;
+                    if flags & BINDER_BUFFER_FLAG_HAS_PARENT != 0 {
+                        let parent_idx = u64_at(&data, obj_off + 24);
+                        let parent_offset = u64_at(&data, obj_off + 32);
+                        let parent_off =
+                            validate_ptr(&data, &offsets, parent_idx, i).ok_or(fail(EINVAL))?;
+                        if !validate_fixup(
+                            &data,
+                            &offsets,
+                            parent_off,
+                            parent_offset,
+                            last_fixup_obj,
+                            last_fixup_min,
+                        ) {
+                            return Err(fail(EINVAL));
+                        }
+                        let parent_len = u64_at(&data, parent_off + 16);
+                        if parent_len < 8 || parent_offset > parent_len - 8 {
+                            return Err(fail(EINVAL));
+                        }
+                        let at = u64_at(&data, parent_off + 8) - p.buf_addr as u64 + parent_offset;
+                        ptr_fixups
+                            .push((at as usize, new_buf), GFP_KERNEL)
+                            .map_err(|_| fail(ENOMEM))?;
+                    }
+                    last_fixup_obj = obj_off;
+                    last_fixup_min = 0;
+                }
+                _ => return Err(fail(EINVAL)),
             }
         }
         if !data_ok {
-            return Err(TxnError::failed(EFAULT));
+            return Err(fail(EFAULT));
         }
-        let mapping = target.mapping.lock();
+        // Fd arrays are filled in at read time; pointer fixups go last.
+        for &(at, len) in skips.iter() {
+            if let Some(r) = at
+                .checked_sub(sg_start)
+                .and_then(|o| sg.get_mut(o..o + len))
+            {
+                r.fill(0);
+            }
+        }
+        for &(at, v) in ptr_fixups.iter() {
+            match at.checked_sub(sg_start).and_then(|o| sg.get_mut(o..o + 8)) {
+                Some(r) => r.copy_from_slice(&v.to_ne_bytes()),
+                None => return Err(fail(EINVAL)),
+            }
+        }
+        let mapping = p.target.mapping.lock();
         let m = mapping.as_ref().ok_or(TxnError::dead())?;
-        m.write(off, &data).map_err(|_| TxnError::failed(EFAULT))?;
-        m.write(off + off_start, &offsets)
-            .map_err(|_| TxnError::failed(EFAULT))?;
+        m.write(p.off, &data).map_err(|_| fail(EFAULT))?;
+        m.write(p.off + off_start, &offsets)
+            .map_err(|_| fail(EFAULT))?;
+        m.write(p.off + sg_start, &sg).map_err(|_| fail(EFAULT))?;
         Ok(())
+    }
+
+    /// Takes a reference on the file of descriptor `fd` for the target.
+    fn translate_fd(&self, p: &Payload<'_>, fd: u32) -> Result<FileRef> {
+        if !p.accept_fds {
+            return Err(EPERM);
+        }
+        let file = FileRef::fget(fd).ok_or(EBADF)?;
+        security::binder_transfer_file(&self.cred, &p.target.cred, &file).map_err(|_| EPERM)?;
+        Ok(file)
     }
 
     /// Translates a binder or handle object for `target`.
@@ -635,6 +848,46 @@ impl Process {
         fp[16..24].copy_from_slice(&new_cookie.to_ne_bytes());
         Ok(())
     }
+}
+
+/// The offset of the PTR object that is object `index` of the offsets
+/// array, if `index` names an object before object `num_valid`.
+fn validate_ptr(data: &[u8], offsets: &[u8], index: u64, num_valid: usize) -> Option<usize> {
+    let index = usize::try_from(index).ok().filter(|&i| i < num_valid)?;
+    let off = usize::try_from(u64_at(offsets, index * 8)).ok()?;
+    (object_size(data, off) == 40 && u32_at(data, off) == BINDER_TYPE_PTR).then_some(off)
+}
+
+/// Whether a fixup at `fixup_offset` in the buffer of the PTR object at
+/// `parent_off` comes after the last one: only in the last object with
+/// fixups or its ancestors, at increasing offsets (`binder_validate_fixup`).
+fn validate_fixup(
+    data: &[u8],
+    offsets: &[u8],
+    parent_off: usize,
+    fixup_offset: u64,
+    last_obj: usize,
+    last_min: usize,
+) -> bool {
+    if last_obj == 0 {
+        return false;
+    }
+    let (mut lo, mut lm) = (last_obj, last_min as u64);
+    while lo != parent_off {
+        if object_size(data, lo) != 40 || u32_at(data, lo + 4) & BINDER_BUFFER_FLAG_HAS_PARENT == 0
+        {
+            return false;
+        }
+        lm = u64_at(data, lo + 32).saturating_add(8);
+        let Ok(idx) = usize::try_from(u64_at(data, lo + 24)) else {
+            return false;
+        };
+        if idx >= offsets.len() / 8 {
+            return false;
+        }
+        lo = usize::try_from(u64_at(offsets, idx * 8)).unwrap_or(usize::MAX);
+    }
+    fixup_offset >= lm
 }
 
 /// Tells the caller waiting for `t` (or, if that caller is gone, the one

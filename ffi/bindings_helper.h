@@ -8,6 +8,8 @@
 #include <linux/cred.h>
 #include <linux/dcache.h>
 #include <linux/errno.h>
+#include <linux/fdtable.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>

@@ -365,3 +365,93 @@ pub(crate) fn check(ret: c_int) -> Result {
         Ok(())
     }
 }
+
+/// A counted reference to a file (`fget`); `fput` on drop.
+///
+/// # Invariants
+///
+/// `self.0` is a file on which we own a reference.
+pub(crate) struct FileRef(core::ptr::NonNull<bindings::file>);
+
+// SAFETY: file references may be taken and dropped on any thread.
+unsafe impl Send for FileRef {}
+// SAFETY: shared access only reads the pointer.
+unsafe impl Sync for FileRef {}
+
+impl FileRef {
+    /// The file behind descriptor `fd` of the current task.
+    pub(crate) fn fget(fd: u32) -> Option<Self> {
+        // SAFETY: `fget` has no preconditions; it returns a referenced file
+        // or null.
+        let f = unsafe { bindings::fget(fd) };
+        // INVARIANT: `fget` took a reference.
+        core::ptr::NonNull::new(f).map(Self)
+    }
+
+    pub(crate) fn as_ptr(&self) -> *mut bindings::file {
+        self.0.as_ptr()
+    }
+}
+
+impl Drop for FileRef {
+    fn drop(&mut self) {
+        // SAFETY: we own a reference (type invariant).
+        unsafe { bindings::fput(self.0.as_ptr()) };
+    }
+}
+
+/// A file descriptor number reserved in the current task's table.
+///
+/// # Invariants
+///
+/// `self.0` was returned by `get_unused_fd_flags` and not yet installed
+/// or released.
+pub(crate) struct ReservedFd(u32);
+
+impl ReservedFd {
+    /// Reserves the lowest free descriptor, close-on-exec.
+    pub(crate) fn new() -> Result<Self> {
+        // SAFETY: no preconditions.
+        let fd = unsafe { bindings::get_unused_fd_flags(bindings::O_CLOEXEC) };
+        check(fd)?;
+        // INVARIANT: a reserved descriptor.
+        Ok(Self(fd as u32))
+    }
+
+    pub(crate) fn fd(&self) -> u32 {
+        self.0
+    }
+
+    /// Makes the descriptor refer to `file` (consuming both).
+    pub(crate) fn install(self, file: FileRef) {
+        let (fd, f) = (self.0, file.0.as_ptr());
+        core::mem::forget(self);
+        core::mem::forget(file);
+        // SAFETY: `fd` is reserved in the current table (type invariant) and
+        // `fd_install` takes over our file reference.
+        unsafe { bindings::fd_install(fd, f) };
+    }
+}
+
+impl Drop for ReservedFd {
+    fn drop(&mut self) {
+        // SAFETY: reserved and not installed (type invariant).
+        unsafe { bindings::put_unused_fd(self.0) };
+    }
+}
+
+/// Closes descriptor `fd` of the current task, if open (as the C driver
+/// closes the fds of a freed buffer). The file's final release is deferred
+/// to the task's return to user space by `fput`.
+pub(crate) fn close_fd(fd: u32) {
+    // SAFETY: `file_close_fd` removes the descriptor from the current
+    // task's table and hands us its reference; `filp_close` flushes and
+    // drops it, with the current table as the lock owner id.
+    unsafe {
+        let f = bindings::file_close_fd(fd);
+        if !f.is_null() {
+            let files = *field!(super::task::current_raw(), task_struct, files);
+            bindings::filp_close(f, files.cast());
+        }
+    }
+}

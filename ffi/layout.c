@@ -39,6 +39,7 @@ void rb_layout(void)
 	F(task_struct, pid);
 	F(task_struct, tgid);
 	F(task_struct, group_leader);
+	F(task_struct, files);
 	F(cred, usage);
 	F(cred, euid);
 	F(cred, user_ns);

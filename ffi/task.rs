@@ -200,6 +200,18 @@ pub(crate) mod security {
         check(unsafe { bindings::security_binder_transaction(from.as_ptr(), to.as_ptr()) })
     }
 
+    /// May `from` pass `file` to `to`?
+    pub(crate) fn binder_transfer_file(
+        from: &Cred,
+        to: &Cred,
+        file: &crate::ffi::file::FileRef,
+    ) -> Result {
+        // SAFETY: the creds and the file are live.
+        check(unsafe {
+            bindings::security_binder_transfer_file(from.as_ptr(), to.as_ptr(), file.as_ptr())
+        })
+    }
+
     /// The LSM security context of `cred`, as text.
     ///
     /// # Invariants
