@@ -9,6 +9,7 @@ use crate::ffi::file::{File, FileOperations};
 use crate::ffi::mm::VmaNew;
 use crate::ffi::poll::PollTable;
 use crate::ffi::task::Kuid;
+use crate::ffi::vec::VecExt;
 use crate::node::Node;
 use crate::process::Process;
 use core::sync::atomic::Ordering;
@@ -25,9 +26,48 @@ pub(crate) struct Manager {
     pub(crate) uid: Option<Kuid>,
 }
 
+/// Every binder process of the module, for the ioctls that name processes
+/// by pid (`BINDER_FREEZE`, `BINDER_GET_FROZEN_INFO`).
+#[pin_data]
+pub(crate) struct Registry {
+    #[pin]
+    procs: Mutex<KVec<Arc<Process>>>,
+}
+
+impl Registry {
+    pub(crate) fn new() -> Result<Arc<Self>> {
+        Arc::pin_init(
+            pin_init!(Self { procs <- kernel::new_mutex!(KVec::new(), "Registry::procs") }),
+            GFP_KERNEL,
+        )
+    }
+
+    pub(crate) fn add(&self, p: &Arc<Process>) -> Result {
+        self.procs.lock().push(p.clone(), GFP_KERNEL)?;
+        Ok(())
+    }
+
+    pub(crate) fn remove(&self, p: &Arc<Process>) {
+        self.procs.lock().retain(|x| !Arc::ptr_eq(x, p));
+    }
+
+    /// The processes whose thread-group id is `pid`.
+    pub(crate) fn with_pid(&self, pid: i32) -> Result<KVec<Arc<Process>>> {
+        let mut v = KVec::new();
+        for p in self.procs.lock().iter() {
+            if p.pid == pid {
+                v.push(p.clone(), GFP_KERNEL)?;
+            }
+        }
+        Ok(v)
+    }
+}
+
 /// A binder device and the context it carries.
 #[pin_data]
 pub(crate) struct BinderDevice {
+    /// All processes of the module.
+    pub(crate) registry: Arc<Registry>,
     /// The device's name (without NUL).
     name: KVec<u8>,
     /// Its minor number when it was created.
@@ -37,11 +77,12 @@ pub(crate) struct BinderDevice {
 }
 
 impl BinderDevice {
-    pub(crate) fn new(name: &[u8], minor: u32) -> Result<Arc<Self>> {
+    pub(crate) fn new(name: &[u8], minor: u32, registry: Arc<Registry>) -> Result<Arc<Self>> {
         let mut v = KVec::new();
         v.extend_from_slice(name, GFP_KERNEL)?;
         Arc::pin_init(
             pin_init!(Self {
+                registry,
                 name: v,
                 minor,
                 manager <- kernel::new_mutex!(Manager { node: None, uid: None }, "BinderDevice::manager"),
@@ -87,6 +128,7 @@ impl FileOperations for BinderFile {
             Some(FsNode::Device { device, .. }) => Process::new(device.clone(), file.cred())?,
             _ => return Err(ENODEV),
         };
+        proc.device.registry.add(&proc)?;
         let sb = file.inode().super_block();
         if logs::enabled(sb) && logs::add_proc(sb, proc.pid, proc.device.clone())? {
             proc.log_entry.store(true, Ordering::Relaxed);
@@ -98,6 +140,7 @@ impl FileOperations for BinderFile {
         if proc.log_entry.load(Ordering::Relaxed) {
             logs::remove_proc(file.inode().super_block(), proc.pid);
         }
+        proc.device.registry.remove(&proc);
         proc.release();
     }
 

@@ -28,7 +28,7 @@ use kernel::alloc::{flags::GFP_KERNEL, KVec};
 use kernel::error::{code::*, Result};
 use kernel::prelude::*;
 use kernel::rbtree::{RBTree, RBTreeNode};
-use kernel::sync::{Arc, CondVar, Mutex, SpinLock};
+use kernel::sync::{Arc, CondVar, CondVarTimeoutResult, Mutex, SpinLock};
 use kernel::task::Task;
 use kernel::types::ARef;
 use kernel::uaccess::{UserSlice, UserSliceReader};
@@ -107,9 +107,30 @@ pub(crate) struct ProcessInner {
     max_threads: u32,
     requested_threads: u32,
     requested_threads_started: u32,
+    /// `BINDER_FREEZE`: frozen, and whether sync / one-way transactions
+    /// arrived while frozen.
+    pub(crate) is_frozen: bool,
+    sync_recv: bool,
+    async_recv: bool,
+    /// Transactions queued to or being handled by this process.
+    pub(crate) outstanding_txns: u32,
 }
 
 impl ProcessInner {
+    /// Whether sync transactions are still being handled here.
+    fn txns_pending(&self) -> bool {
+        self.outstanding_txns > 0
+            || self.threads.iter().any(|(_, ts)| {
+                ts.stack.as_ref().is_some_and(|t| {
+                    t.links
+                        .lock()
+                        .to_thread
+                        .as_ref()
+                        .is_some_and(|x| Arc::ptr_eq(x, &ts.thread))
+                })
+            })
+    }
+
     pub(crate) fn thread_mut(&mut self, id: i32) -> Option<&mut ThreadState> {
         self.threads.get_mut(&id)
     }
@@ -210,6 +231,9 @@ pub(crate) struct Process {
     pub(crate) mapping: Mutex<Option<Mapping>>,
     #[pin]
     area: SpinLock<Area>,
+    /// Where `BINDER_FREEZE` waits for outstanding transactions.
+    #[pin]
+    freeze_wait: CondVar,
     /// `BINDER_ENABLE_ONEWAY_SPAM_DETECTION`.
     spam_detection: AtomicBool,
     /// Whether this process made its `binder_logs/proc/<pid>` entry.
@@ -305,7 +329,12 @@ impl Process {
                     max_threads: 0,
                     requested_threads: 0,
                     requested_threads_started: 0,
+                    is_frozen: false,
+                    sync_recv: false,
+                    async_recv: false,
+                    outstanding_txns: 0,
                 }, "Process::inner"),
+                freeze_wait <- kernel::new_condvar!("Process::freeze_wait"),
                 refs <- kernel::new_mutex!(ProcessRefs {
                     by_handle: RBTree::new(),
                     by_node: RBTree::new(),
@@ -461,6 +490,41 @@ impl Process {
                 let mut r = UserSlice::new(arg, 4).reader();
                 let v = read_u32(&mut r)?;
                 self.spam_detection.store(v != 0, Ordering::Relaxed);
+            }
+            BINDER_FREEZE => {
+                let mut b = [0u8; 12];
+                UserSlice::new(arg, 12).reader().read_slice(&mut b)?;
+                let w = |i: usize| u32::from_ne_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+                let targets = self.device.registry.with_pid(w(0) as i32)?;
+                if targets.is_empty() {
+                    return Err(EINVAL);
+                }
+                let mut res = Ok(());
+                for p in targets.iter() {
+                    if res.is_ok() {
+                        res = p.freeze(w(4) != 0, w(8));
+                    }
+                }
+                res?;
+            }
+            BINDER_GET_FROZEN_INFO => {
+                let (mut r, mut w) = UserSlice::new(arg, 12).reader_writer();
+                let mut b = [0u8; 12];
+                r.read_slice(&mut b)?;
+                let pid = i32::from_ne_bytes([b[0], b[1], b[2], b[3]]);
+                let targets = self.device.registry.with_pid(pid)?;
+                if targets.is_empty() {
+                    return Err(EINVAL);
+                }
+                let (mut sync, mut async_) = (0u32, 0u32);
+                for p in targets.iter() {
+                    let inner = p.inner.lock();
+                    sync |= inner.sync_recv as u32 | ((inner.txns_pending() as u32) << 1);
+                    async_ |= inner.async_recv as u32;
+                }
+                b[4..8].copy_from_slice(&sync.to_ne_bytes());
+                b[8..12].copy_from_slice(&async_.to_ne_bytes());
+                w.write_slice(&b)?;
             }
             BINDER_GET_EXTENDED_ERROR => {
                 let ee = {
@@ -799,6 +863,7 @@ impl Process {
     ) -> Result<Step> {
         match w {
             Work::TransactionComplete => out.put_u32(BR_TRANSACTION_COMPLETE)?,
+            Work::PendingFrozen => out.put_u32(BR_TRANSACTION_PENDING_FROZEN)?,
             Work::SpamSuspect => out.put_u32(if self.spam_detection.load(Ordering::Relaxed) {
                 BR_ONEWAY_SPAM_SUSPECT
             } else {
@@ -930,6 +995,9 @@ impl Process {
         b[..4].copy_from_slice(&cmd.to_ne_bytes());
         b[4..4 + TXN_DATA_SIZE].copy_from_slice(&tr.to_bytes());
         out.put(&b[..len])?;
+        if cmd == BR_REPLY || t.is_oneway() {
+            self.txn_done_locked(inner, &t);
+        }
         if cmd != BR_REPLY && !t.is_oneway() {
             if let Some(ts) = inner.thread_mut(thread.id) {
                 let mut links = t.links.lock();
@@ -965,6 +1033,60 @@ impl Process {
             r.install(f.file);
         }
         Ok(())
+    }
+
+    /// `BINDER_FREEZE` for this process: freezing waits up to `timeout_ms`
+    /// for outstanding transactions, and fails with `EAGAIN` (unfrozen
+    /// again) if sync work is still pending.
+    fn freeze(&self, enable: bool, timeout_ms: u32) -> Result {
+        let mut inner = self.inner.lock();
+        inner.sync_recv = false;
+        inner.async_recv = false;
+        inner.is_frozen = enable;
+        if !enable {
+            return Ok(());
+        }
+        let mut res = Ok(());
+        if timeout_ms > 0 {
+            let mut left = kernel::time::msecs_to_jiffies(timeout_ms);
+            while inner.outstanding_txns > 0 {
+                match self
+                    .freeze_wait
+                    .wait_interruptible_timeout(&mut inner, left)
+                {
+                    CondVarTimeoutResult::Timeout => break,
+                    CondVarTimeoutResult::Signal { .. } => {
+                        res = Err(ERESTARTSYS);
+                        break;
+                    }
+                    CondVarTimeoutResult::Woken { jiffies } => left = jiffies,
+                }
+            }
+        }
+        if res.is_ok() && inner.txns_pending() {
+            res = Err(EAGAIN);
+        }
+        if res.is_err() {
+            inner.is_frozen = false;
+        }
+        res
+    }
+
+    /// A transaction counted in `outstanding_txns` of this process is done;
+    /// `inner` is this process's locked state.
+    pub(crate) fn txn_done_locked(&self, inner: &mut ProcessInner, t: &Transaction) {
+        if t.counted.swap(false, Ordering::AcqRel) {
+            inner.outstanding_txns = inner.outstanding_txns.saturating_sub(1);
+            if inner.outstanding_txns == 0 {
+                self.freeze_wait.notify_all();
+            }
+        }
+    }
+
+    /// As [`Process::txn_done_locked`], taking the lock.
+    pub(crate) fn txn_done(&self, t: &Transaction) {
+        let mut inner = self.inner.lock();
+        self.txn_done_locked(&mut inner, t);
     }
 
     // ---- used by transactions ----
@@ -1061,14 +1183,13 @@ impl Process {
         &self,
         t: Arc<Transaction>,
         thread: Option<Arc<Thread>>,
-    ) -> Result<(), crate::transaction::TxnError> {
-        let dead = || crate::transaction::TxnError {
-            cmd: BR_DEAD_REPLY,
-            param: EINVAL.to_errno(),
-        };
+    ) -> Result<bool, crate::transaction::TxnError> {
+        let err = |cmd| crate::transaction::TxnError { cmd, param: 0 };
+        let oneway = t.is_oneway();
+        let mut outdated = None;
         let mut inner = self.inner.lock();
         let mut pending_async = false;
-        if t.is_oneway() {
+        if oneway {
             if let Some(node) = &t.target_node {
                 if let Some(ns) = inner.node_state(node) {
                     if ns.has_async {
@@ -1079,30 +1200,42 @@ impl Process {
                 }
             }
         }
-        if inner.is_dead
-            || thread.as_ref().is_some_and(|th| {
-                !inner
-                    .threads
-                    .get(&th.id)
-                    .is_some_and(|ts| Arc::ptr_eq(&ts.thread, th))
-            })
-        {
-            return Err(dead());
+        let frozen = inner.is_frozen;
+        if frozen {
+            inner.sync_recv |= !oneway;
+            inner.async_recv |= oneway;
+        }
+        if frozen && !oneway {
+            return Err(err(BR_FROZEN_REPLY));
+        }
+        let thread_gone = thread.as_ref().is_some_and(|th| {
+            !inner
+                .threads
+                .get(&th.id)
+                .is_some_and(|ts| Arc::ptr_eq(&ts.thread, th))
+        });
+        if inner.is_dead || thread_gone {
+            return Err(err(BR_DEAD_REPLY));
         }
         let mut thread = thread;
         if thread.is_none() && !pending_async {
             thread = inner.waiting.pop();
         }
         let res = if let Some(th) = thread {
-            inner.push_thread_work(th.id, Work::Transaction(t), true)
+            inner.push_thread_work(th.id, Work::Transaction(t.clone()), true)
         } else if !pending_async {
-            inner.push_proc_work(Work::Transaction(t))
+            inner.push_proc_work(Work::Transaction(t.clone()))
         } else {
-            let node = t.target_node.clone();
-            match node.and_then(|n| {
-                inner
-                    .node_state(&n)
-                    .map(|ns| ns.async_todo.push_back(Work::Transaction(t)))
+            let update = frozen && t.flags & TF_UPDATE_TXN != 0;
+            match t.target_node.clone().and_then(|n| {
+                inner.node_state(&n).map(|ns| {
+                    if update {
+                        outdated = ns.async_todo.remove_first(
+                            |w| matches!(w, Work::Transaction(q) if q.can_be_updated_by(&t)),
+                        );
+                    }
+                    ns.async_todo.push_back(Work::Transaction(t.clone()))
+                })
             }) {
                 Some(r) => r,
                 None => Err(EINVAL),
@@ -1111,7 +1244,21 @@ impl Process {
         res.map_err(|e| crate::transaction::TxnError {
             cmd: BR_FAILED_REPLY,
             param: e.to_errno(),
-        })
+        })?;
+        inner.outstanding_txns += 1;
+        t.counted.store(true, Ordering::Release);
+        if let Some(Work::Transaction(old)) = &outdated {
+            self.txn_done_locked(&mut inner, old);
+        }
+        drop(inner);
+        // The superseded one-way transaction and its buffer go.
+        if let Some(Work::Transaction(old)) = outdated {
+            let buffer = old.links.lock().buffer.take();
+            if let Some(off) = buffer {
+                self.free_buffer(off);
+            }
+        }
+        Ok(oneway && frozen)
     }
 
     /// Delivers reply `t` to `thread` (of this process), which waits for
@@ -1136,11 +1283,14 @@ impl Process {
             ts.stack = orig.links.lock().from_parent.take();
         }
         inner
-            .push_thread_work(thread.id, Work::Transaction(t), true)
+            .push_thread_work(thread.id, Work::Transaction(t.clone()), true)
             .map_err(|e| crate::transaction::TxnError {
                 cmd: BR_FAILED_REPLY,
                 param: e.to_errno(),
-            })
+            })?;
+        inner.outstanding_txns += 1;
+        t.counted.store(true, Ordering::Release);
+        Ok(())
     }
 
     /// Tells `thread` (of this process), which waits for `t`, that the call
@@ -1726,6 +1876,9 @@ impl Process {
             {
                 links.to_thread = None;
                 cur = links.to_parent.clone();
+                drop(links);
+                self.txn_done(&t);
+                continue;
             } else if links.from.as_ref().is_some_and(|x| Arc::ptr_eq(x, thread)) {
                 links.from = None;
                 cur = links.from_parent.clone();
@@ -1851,6 +2004,7 @@ impl Process {
 fn release_work(mut q: Queue) {
     while let Some(w) = q.pop_front() {
         if let Work::Transaction(t) = w {
+            t.to_proc.txn_done(&t);
             if t.target_node.is_some() && !t.is_oneway() {
                 send_failed_reply(t, BR_DEAD_REPLY);
             }

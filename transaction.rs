@@ -18,6 +18,7 @@ use crate::node::{next_debug_id, Node};
 use crate::process::{Process, Thread};
 use crate::uapi::*;
 use crate::work::Work;
+use core::sync::atomic::AtomicBool;
 use kernel::alloc::{flags::GFP_KERNEL, KVec};
 use kernel::error::{code::*, Error, Result};
 use kernel::prelude::*;
@@ -143,11 +144,33 @@ pub(crate) struct Transaction {
     pub(crate) secctx_addr: Option<usize>,
     #[pin]
     pub(crate) links: SpinLock<Links>,
+    /// Counted in the target's `outstanding_txns`.
+    pub(crate) counted: AtomicBool,
+    /// Thread-group id of the sender.
+    pub(crate) from_tgid: i32,
 }
 
 impl Transaction {
     pub(crate) fn is_oneway(&self) -> bool {
         self.flags & TF_ONE_WAY != 0
+    }
+
+    /// Whether this queued one-way transaction may be replaced by `new`
+    /// (`TF_UPDATE_TXN`: same target, code, flags and sender).
+    pub(crate) fn can_be_updated_by(&self, new: &Transaction) -> bool {
+        let both = self.flags & new.flags & (TF_ONE_WAY | TF_UPDATE_TXN);
+        if both != (TF_ONE_WAY | TF_UPDATE_TXN) {
+            return false;
+        }
+        let same_node = match (&self.target_node, &new.target_node) {
+            (Some(a), Some(b)) => a.ptr == b.ptr && a.cookie == b.cookie,
+            _ => false,
+        };
+        Arc::ptr_eq(&self.to_proc, &new.to_proc)
+            && self.code == new.code
+            && self.flags == new.flags
+            && self.from_tgid == new.from_tgid
+            && same_node
     }
 
     pub(crate) fn from(&self) -> Option<Arc<Thread>> {
@@ -487,6 +510,8 @@ impl Process {
                 offsets_size,
                 buffer_addr: start + off,
                 secctx_addr: secctx.as_ref().map(|_| start + off + ctx_off),
+                counted: AtomicBool::new(false),
+                from_tgid: self.pid,
                 links <- kernel::new_spinlock!(Links {
                     from: if reply || oneway { None } else { Some(thread.clone()) },
                     from_parent: None,
@@ -511,7 +536,11 @@ impl Process {
             self.queue_thread_work(thread.id, Work::TransactionComplete, true);
             let target = target_thread.as_ref().ok_or(TxnError::dead())?;
             match target_proc.deliver_reply(target, &orig, t.clone()) {
-                Ok(()) => Ok(()),
+                Ok(()) => {
+                    // The call is answered.
+                    orig.to_proc.txn_done(&orig);
+                    Ok(())
+                }
                 Err(e) => {
                     self.dequeue_complete(thread.id);
                     Err(e)
@@ -521,7 +550,7 @@ impl Process {
             // Calls: complete is deferred until the reply comes.
             self.push_outgoing(thread, &t);
             match target_proc.deliver(t.clone(), target_thread) {
-                Ok(()) => Ok(()),
+                Ok(_) => Ok(()),
                 Err(e) => {
                     self.pop_outgoing(thread, &t);
                     self.dequeue_complete(thread.id);
@@ -529,18 +558,19 @@ impl Process {
                 }
             }
         } else {
-            let complete = if spam_suspect {
-                Work::SpamSuspect
-            } else {
-                Work::TransactionComplete
-            };
-            self.queue_thread_work(thread.id, complete, true);
             match target_proc.deliver(t.clone(), None) {
-                Ok(()) => Ok(()),
-                Err(e) => {
-                    self.dequeue_complete(thread.id);
-                    Err(e)
+                Ok(pending_frozen) => {
+                    let complete = if pending_frozen {
+                        Work::PendingFrozen
+                    } else if spam_suspect {
+                        Work::SpamSuspect
+                    } else {
+                        Work::TransactionComplete
+                    };
+                    self.queue_thread_work(thread.id, complete, true);
+                    Ok(())
                 }
+                Err(e) => Err(e),
             }
         };
         if res.is_err() {
@@ -898,6 +928,7 @@ pub(crate) fn send_failed_reply(mut t: Arc<Transaction>, cmd: u32) {
             let links = t.links.lock();
             (links.from.clone(), links.from_parent.clone())
         };
+        t.to_proc.txn_done(&t);
         if let Some(from) = from {
             let proc = from.process.clone();
             proc.fail_waiting_thread(&from, &t, cmd);

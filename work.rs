@@ -15,6 +15,9 @@ pub(crate) enum Work {
     Transaction(Arc<Transaction>),
     /// `BR_TRANSACTION_COMPLETE`.
     TransactionComplete,
+    /// `BR_TRANSACTION_PENDING_FROZEN`: a one-way call waits in a frozen
+    /// process.
+    PendingFrozen,
     /// `BR_ONEWAY_SPAM_SUSPECT` if the process asked for spam detection,
     /// else `BR_TRANSACTION_COMPLETE`.
     SpamSuspect,

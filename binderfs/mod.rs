@@ -61,6 +61,8 @@ static FEATURE_FOPS: FileOpsTable<features::FeatureFile> = FileOpsTable::new(Thi
 #[pin_data]
 pub(crate) struct Globals {
     major: u32,
+    /// All binder processes.
+    registry: Arc<crate::device::Registry>,
     /// The devices every new instance starts with (`devices=`).
     default_devices: KVec<KVec<u8>>,
     #[pin]
@@ -84,9 +86,11 @@ impl Globals {
             v.extend_from_slice(name, GFP_KERNEL)?;
             default_devices.push(v, GFP_KERNEL)?;
         }
+        let registry = crate::device::Registry::new()?;
         Arc::pin_init(
             pin_init!(Self {
                 major,
+                registry,
                 default_devices,
                 minors <- kernel::new_mutex!(MinorMap::new(), "binderfs_minors"),
             }),
@@ -342,7 +346,7 @@ pub(crate) fn add_device(
 ) -> Result {
     let minor = MinorReservation::new(&info.inst, true)?;
     let (major, minor_nr, rdev) = (info.inst.globals.major, minor.minor, minor.rdev());
-    let device = BinderDevice::new(name, minor_nr)?;
+    let device = BinderDevice::new(name, minor_nr, info.inst.globals.registry.clone())?;
     let spec = InodeSpec {
         ino: Ino::Fixed(minor_nr as u64 + INODE_OFFSET),
         kind: InodeKind::char_dev(rdev, &BINDER_FOPS),

@@ -5,6 +5,7 @@
  */
 #include "binder_test_lib.h"
 
+#include <dirent.h>
 #include <sched.h>
 #include <sys/mount.h>
 
@@ -29,6 +30,42 @@ void bt_msleep(int ms)
 pid_t bt_gettid(void)
 {
 	return (pid_t)syscall(SYS_gettid);
+}
+
+int bt_count_fds(pid_t pid)
+{
+	char path[64];
+	struct dirent *de;
+	int n = 0;
+	DIR *dir;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/fd");
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(dir);
+	/* Our own listing fd is not counted. */
+	return pid ? n : n - 1;
+}
+
+bool bt_fd_is_open(int fd)
+{
+	return fcntl(fd, F_GETFD) != -1;
+}
+
+int bt_lowest_free_fd(void)
+{
+	int fd = 0;
+
+	while (bt_fd_is_open(fd))
+		fd++;
+	return fd;
 }
 
 static void bt_sig_noop(int sig)
@@ -153,6 +190,41 @@ int bt_dev_add(struct bt_dev *d, const char *name, char *path, size_t len)
 	if (!ret)
 		snprintf(path, len, "%s/%s", d->mnt, name);
 	return ret;
+}
+
+int bt_dev_create_opts(struct bt_dev *d, const char *opts)
+{
+	struct binderfs_device dev;
+	char ctl[sizeof(d->mnt) + 32];
+	int fd, ret;
+
+	memset(d, 0, sizeof(*d));
+	if (unshare(CLONE_NEWNS) == 0)
+		mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+	snprintf(d->mnt, sizeof(d->mnt), "/tmp/bt_binderfs_XXXXXX");
+	if (!mkdtemp(d->mnt)) {
+		ret = -errno;
+		d->mnt[0] = '\0';
+		return ret;
+	}
+	if (mount("binder", d->mnt, "binder", 0, opts)) {
+		ret = -errno;
+		rmdir(d->mnt);
+		d->mnt[0] = '\0';
+		return ret;
+	}
+	snprintf(ctl, sizeof(ctl), "%s/binder-control", d->mnt);
+	fd = open(ctl, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	memset(&dev, 0, sizeof(dev));
+	snprintf(dev.name, sizeof(dev.name), "binder");
+	ret = ioctl(fd, BINDER_CTL_ADD, &dev) < 0 ? -errno : 0;
+	close(fd);
+	if (ret)
+		return ret;
+	snprintf(d->path, sizeof(d->path), "%s/binder", d->mnt);
+	return 0;
 }
 
 void bt_dev_destroy(struct bt_dev *d)
@@ -1506,6 +1578,40 @@ static void bt_script_main(const char *path, const struct bt_script_opts *o,
 			BT_CHECK(nheld < 256);
 			held[nheld++] = tr->data.ptr.buffer;
 			ans = bt_obj_answer(tr);
+			break;
+		}
+		case BT_SC_READ_CODE: {
+			struct binder_transaction_data *t;
+
+			idx = bt_read_until(p.fd, &r, BR_TRANSACTION, 0,
+					    BT_TIMEOUT_MS);
+			BT_CHECK(idx >= 0);
+			BT_CHECK(nheld < 256);
+			t = &r.r[idx].tr;
+			held[nheld++] = t->data.ptr.buffer;
+			ans = (uint64_t)t->code << 32;
+			if (t->data_size >= 4) {
+				uint32_t v;
+
+				memcpy(&v, bt_data(t), 4);
+				ans |= v;
+			}
+			break;
+		}
+		case BT_SC_IDLE: {
+			int i;
+
+			ret = bt_idle(p.fd, &r);
+			BT_CHECK(ret >= 0);
+			for (i = 0; i < r.n; i++) {
+				if (r.r[i].cmd == BR_NOOP ||
+				    r.r[i].cmd == BR_SPAWN_LOOPER)
+					continue;
+				if (!ans)
+					ans = r.r[i].cmd;
+				if (r.r[i].cmd == BR_TRANSACTION && nheld < 256)
+					held[nheld++] = r.r[i].tr.data.ptr.buffer;
+			}
 			break;
 		}
 		case BT_SC_EXIT:

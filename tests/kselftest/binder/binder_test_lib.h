@@ -59,6 +59,11 @@ int bt_dev_create(struct bt_dev *d);
 /* Another device in the same binderfs instance (path: PATH_LEN bytes). */
 int bt_dev_add(struct bt_dev *d, const char *name, char *path, size_t len);
 void bt_dev_destroy(struct bt_dev *d);
+/*
+ * Like bt_dev_create() (never $BINDER_TEST_DEVICE), with binderfs mount
+ * options, e.g. "stats=global".
+ */
+int bt_dev_create_opts(struct bt_dev *d, const char *opts);
 
 /* An open binder fd ("binder_proc") and its mapping. */
 struct bt_proc {
@@ -260,6 +265,12 @@ int bt_wait(pid_t pid, int timeout_ms);
 /* kill(SIGKILL) + wait. */
 int bt_kill(pid_t pid);
 pid_t bt_gettid(void);
+/* Number of open fds of process pid (0: this process), from /proc/PID/fd; -errno. */
+int bt_count_fds(pid_t pid);
+/* The lowest fd number not open in this process. */
+int bt_lowest_free_fd(void);
+/* true if fd is open in this process (fcntl(F_GETFD) works). */
+bool bt_fd_is_open(int fd);
 
 /* Bidirectional pipe pair for parent <-> child messages. */
 struct bt_chan {
@@ -419,6 +430,8 @@ enum {
 	BT_SC_CALL_GET_OBJ,	/* sync call to handle arg, hold the reply; answer: its first object */
 	BT_SC_SEND_NODE,	/* sync call to handle 0 with BINDER(arg, arg + 1); answer: terminal BR */
 	BT_SC_EXIT,		/* close the fd and exit(0) (no answer) */
+	BT_SC_READ_CODE,	/* like BT_SC_READ; answer: code << 32 | first u32 of the data (0 if shorter) */
+	BT_SC_IDLE,		/* nothing pending (bt_idle): answer 0; else the first non-NOOP BR read (a transaction's buffer is held) */
 };
 
 #define BT_SC_COOKIE(h) (0xdead0000ULL | (h))

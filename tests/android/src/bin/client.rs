@@ -18,9 +18,10 @@ use rb_android::rb::android::ITestService::ITestService;
 use rb_android::rb::android::Point::Point;
 use rb_android::{arg_value, DEFAULT_DEVICE, SERVICE_NAME};
 use rsbinder::{
-    hub, BinderResult, DeathRecipient, ExceptionCode, Interface, ProcessState, StatusCode, Strong,
-    WIBinder,
+    hub, BinderResult, DeathRecipient, ExceptionCode, Interface, ParcelFileDescriptor,
+    ProcessState, StatusCode, Strong, WIBinder,
 };
+use std::os::fd::{AsFd, OwnedFd};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::ThreadId;
 use std::time::{Duration, Instant};
@@ -42,6 +43,11 @@ const CASES: &[(&str, CaseFn)] = &[
     ("callback: one-way call back from a service thread reaches the pool", case_callback_async),
     ("callback: passed again, the service recognises the same binder", case_callback_same),
     ("callback: handed back to its owner as the local object", case_callback_back),
+    ("fds: service returns a pipe's read end holding 8 KiB (ParcelFileDescriptor out)", case_fd_out),
+    ("fds: client passes a pipe's write end and a memfd (ParcelFileDescriptor in)", case_fd_in),
+    ("fds: several in one parcel both ways (ParcelFileDescriptor[])", case_fd_many),
+    ("shm: the service's 64 KiB memfd mapped by both sides", case_shm_service),
+    ("shm: the client's 64 KiB memfd mapped by the service", case_shm_client),
     ("death: recipient fires when the service is SIGKILLed", case_death),
 ];
 
@@ -346,6 +352,306 @@ fn case_callback_back(cx: &mut Ctx) -> CaseResult {
         call("unregisterCallback", s.unregisterCallback())?,
         true,
     )?;
+    Ok(None)
+}
+
+// ---- file descriptors and shared memory --------------------------------------
+
+fn io<T>(what: &str, r: std::io::Result<T>) -> Result<T, String> {
+    r.map_err(|e| format!("{what}: {e}"))
+}
+
+/// Open fds of the client and the service at the start of an fd case.
+struct FdBaseline {
+    client: usize,
+    service: i32,
+}
+
+fn fd_baseline(s: &Strong<dyn ITestService>) -> Result<FdBaseline, String> {
+    Ok(FdBaseline {
+        client: io("/proc/self/fd", rb_android::count_fds())?,
+        service: call("countFds", s.countFds())?,
+    })
+}
+
+/// After an fd case has dropped everything: neither side kept an fd. The
+/// service closes the fds of a call and of its reply after the reply went
+/// out, so its count may lag a little behind.
+fn check_fd_baseline(s: &Strong<dyn ITestService>, b: &FdBaseline) -> Result<(), String> {
+    check(
+        "client's open fds afterwards",
+        io("/proc/self/fd", rb_android::count_fds())?,
+        b.client,
+    )?;
+    let deadline = Instant::now() + Duration::from_secs(3);
+    loop {
+        let n = call("countFds", s.countFds())?;
+        if n == b.service {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return check("service's open fds afterwards", n, b.service);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn mode_name(mode: u32) -> &'static str {
+    match mode & libc::S_IFMT {
+        libc::S_IFIFO => "fifo",
+        libc::S_IFREG => "regular file",
+        libc::S_IFSOCK => "socket",
+        libc::S_IFCHR => "char device",
+        _ => "other",
+    }
+}
+
+fn check_kind(what: &str, fd: &ParcelFileDescriptor, want: u32) -> Result<(), String> {
+    let st = io(&format!("fstat({what})"), rb_android::fstat(fd.as_fd()))?;
+    check(what, mode_name(st.st_mode), mode_name(want))
+}
+
+fn case_fd_out(cx: &mut Ctx) -> CaseResult {
+    let s = cx.svc()?;
+    let base = fd_baseline(s)?;
+    let data: Vec<u8> = (0..8192).map(|i| rb_android::pattern(1, i)).collect();
+    let pfd = call("pipeWithData", s.pipeWithData(&data))?;
+    check_kind("received fd", &pfd, libc::S_IFIFO)?;
+    check(
+        "received fd's access mode",
+        io("F_GETFL", rb_android::access_mode(pfd.as_fd()))?,
+        libc::O_RDONLY,
+    )?;
+    // EOF after the data: the service closed its ends (the driver holds no
+    // extra reference to the write end).
+    let got = io(
+        "reading the pipe",
+        rb_android::read_to_eof(pfd.as_fd(), 64 << 10, Duration::from_secs(10)),
+    )?;
+    check("bytes read", got.len(), data.len())?;
+    if got != data {
+        return Err("the pipe's bytes differ from what the service wrote".into());
+    }
+    // An empty pipe: EOF at once.
+    let empty = call("pipeWithData", s.pipeWithData(&[]))?;
+    let got = io(
+        "reading the empty pipe",
+        rb_android::read_to_eof(empty.as_fd(), 16, Duration::from_secs(10)),
+    )?;
+    check("bytes in the empty pipe", got.len(), 0)?;
+    drop((pfd, empty));
+    check_fd_baseline(s, &base)?;
+    Ok(None)
+}
+
+fn case_fd_in(cx: &mut Ctx) -> CaseResult {
+    let s = cx.svc()?;
+    let base = fd_baseline(s)?;
+    // A pipe's write end: the service writes into it.
+    let (r, w) = io("pipe", rb_android::pipe())?;
+    let data: Vec<u8> = (0..5000).map(|i| rb_android::pattern(2, i)).collect();
+    let w = ParcelFileDescriptor::new(w);
+    check(
+        "writeFd(pipe)",
+        call("writeFd", s.writeFd(&w, &data))?,
+        data.len() as i32,
+    )?;
+    drop(w);
+    // EOF once our write end is closed: the service closed its copy.
+    let got = io(
+        "reading the pipe",
+        rb_android::read_to_eof(r.as_fd(), 64 << 10, Duration::from_secs(10)),
+    )?;
+    if got != data {
+        return Err(format!(
+            "the pipe holds {} bytes, not the {} the service wrote (or they differ)",
+            got.len(),
+            data.len()
+        ));
+    }
+    drop(r);
+
+    // A memfd: the service gets the same open file description (inode,
+    // offset, access mode), and its writes move our offset.
+    let m = io("memfd_create", rb_android::memfd("rb-client-file", 0))?;
+    let head = b"written by the client;";
+    io("write", rb_android::write_all(m.as_fd(), head))?;
+    let m = ParcelFileDescriptor::new(m);
+    let st = io("fstat", rb_android::fstat(m.as_fd()))?;
+    let info = call("fdInfo", s.fdInfo(&m))?;
+    check(
+        "fdInfo {dev, ino, type, size, offset, access mode}",
+        info,
+        vec![
+            st.st_dev as i64,
+            st.st_ino as i64,
+            libc::S_IFREG as i64,
+            head.len() as i64,
+            head.len() as i64,
+            libc::O_RDWR as i64,
+        ],
+    )?;
+    let tail = b" and by the service";
+    check(
+        "writeFd(memfd)",
+        call("writeFd", s.writeFd(&m, tail))?,
+        tail.len() as i32,
+    )?;
+    check(
+        "our offset after the service's write",
+        io("lseek", rb_android::offset(m.as_fd()))?,
+        (head.len() + tail.len()) as i64,
+    )?;
+    let whole = [&head[..], &tail[..]].concat();
+    check(
+        "the file's contents",
+        io("pread", rb_android::pread_all(m.as_fd()))?,
+        whole.clone(),
+    )?;
+    check("readFd(memfd)", call("readFd", s.readFd(&m))?, whole)?;
+    drop(m);
+    check_fd_baseline(s, &base)?;
+    Ok(None)
+}
+
+fn case_fd_many(cx: &mut Ctx) -> CaseResult {
+    let s = cx.svc()?;
+    let base = fd_baseline(s)?;
+    // Service to client: 6 fds in one reply, memfds and pipes alternating.
+    let n = 6;
+    let fds = call("makeFds", s.makeFds(n as i32))?;
+    check("makeFds count", fds.len(), n)?;
+    let mut raw: Vec<i32> = Vec::new();
+    for (i, fd) in fds.iter().enumerate() {
+        let kind = if i % 2 == 0 {
+            libc::S_IFREG
+        } else {
+            libc::S_IFIFO
+        };
+        check_kind(&format!("makeFds[{i}]"), fd, kind)?;
+        let got = io(
+            &format!("reading makeFds[{i}]"),
+            rb_android::fd_contents(fd.as_fd()),
+        )?;
+        check(
+            &format!("makeFds[{i}] contents"),
+            String::from_utf8_lossy(&got).as_ref(),
+            rb_android::fd_text(i, n).as_str(),
+        )?;
+        raw.push(std::os::fd::AsRawFd::as_raw_fd(fd));
+    }
+    raw.sort_unstable();
+    raw.dedup();
+    check("distinct fd numbers", raw.len(), n)?;
+    drop(fds);
+
+    // Client to service: memfds, a pipe's read end, an empty memfd, and the
+    // first memfd once more (a second fd for the same file).
+    let texts = ["first memfd", "a pipe", "second memfd", ""];
+    let mut v: Vec<ParcelFileDescriptor> = Vec::new();
+    for (i, t) in texts.iter().enumerate() {
+        let fd: OwnedFd = if i == 1 {
+            let (r, w) = io("pipe", rb_android::pipe())?;
+            io("write", rb_android::write_all(w.as_fd(), t.as_bytes()))?;
+            r
+        } else {
+            let m = io(
+                "memfd_create",
+                rb_android::memfd(&format!("rb-client-{i}"), 0),
+            )?;
+            io("write", rb_android::write_all(m.as_fd(), t.as_bytes()))?;
+            m
+        };
+        v.push(ParcelFileDescriptor::new(fd));
+    }
+    v.push(call("dup", v[0].try_clone())?);
+    let got = call("readFds", s.readFds(&v))?;
+    let mut want: Vec<String> = texts.iter().map(|t| t.to_string()).collect();
+    want.push(texts[0].to_owned());
+    check("readFds", got, want)?;
+    drop(v);
+    check_fd_baseline(s, &base)?;
+    Ok(Some(format!("{n} fds back, 5 fds sent")))
+}
+
+const SHM_SIZE: usize = 64 << 10;
+
+fn check_pattern(what: &str, buf: &[u8], seed: i32) -> Result<(), String> {
+    match rb_android::pattern_mismatch(buf, seed) {
+        None => Ok(()),
+        Some(i) => Err(format!(
+            "{what}: byte {i} is {:#04x}, want {:#04x} (pattern {seed})",
+            buf[i],
+            rb_android::pattern(seed, i)
+        )),
+    }
+}
+
+fn check_shm(what: &str, r: i32) -> Result<(), String> {
+    if r == -1 {
+        Ok(())
+    } else {
+        Err(format!("{what}: the service sees a wrong byte at {r}"))
+    }
+}
+
+fn case_shm_service(cx: &mut Ctx) -> CaseResult {
+    let s = cx.svc()?;
+    let base = fd_baseline(s)?;
+    let pfd = call("shmCreate", s.shmCreate(SHM_SIZE as i32, 11))?;
+    check_kind("received fd", &pfd, libc::S_IFREG)?;
+    let st = io("fstat", rb_android::fstat(pfd.as_fd()))?;
+    check("memfd size", st.st_size as usize, SHM_SIZE)?;
+    // The seals the service put on its memfd are on the file we got.
+    let seals = io("F_GET_SEALS", rb_android::seals(pfd.as_fd()))?;
+    check(
+        "seals (F_SEAL_GROW | F_SEAL_SHRINK)",
+        seals & (libc::F_SEAL_GROW | libc::F_SEAL_SHRINK | libc::F_SEAL_WRITE),
+        libc::F_SEAL_GROW | libc::F_SEAL_SHRINK,
+    )?;
+    let mut map = io("mmap", rb_android::Mapping::new(pfd.as_fd(), SHM_SIZE))?;
+    // The mapping outlives the fd.
+    drop(pfd);
+    check_pattern("the service's pattern", map.bytes(), 11)?;
+    rb_android::fill_pattern(map.bytes_mut(), 12);
+    check_shm("shmCheck(12)", call("shmCheck", s.shmCheck(12, 13))?)?;
+    // The service's writes show in our mapping, with no new fd.
+    check_pattern("the service's second pattern", map.bytes(), 13)?;
+    rb_android::fill_pattern(map.bytes_mut(), 14);
+    check_shm("shmCheck(14)", call("shmCheck", s.shmCheck(14, 15))?)?;
+    check_pattern("the service's third pattern", map.bytes(), 15)?;
+    check("shmRelease", call("shmRelease", s.shmRelease())?, true)?;
+    // Still ours after the service unmapped it.
+    check_pattern("after shmRelease", map.bytes(), 15)?;
+    drop(map);
+    check_fd_baseline(s, &base)?;
+    Ok(None)
+}
+
+fn case_shm_client(cx: &mut Ctx) -> CaseResult {
+    let s = cx.svc()?;
+    let base = fd_baseline(s)?;
+    let fd = io("memfd_create", rb_android::memfd("rb-client-shm", SHM_SIZE))?;
+    let mut map = io("mmap", rb_android::Mapping::new(fd.as_fd(), SHM_SIZE))?;
+    rb_android::fill_pattern(map.bytes_mut(), 21);
+    let pfd = ParcelFileDescriptor::new(fd);
+    check_shm(
+        "shmAttach(21)",
+        call("shmAttach", s.shmAttach(&pfd, 21, 22))?,
+    )?;
+    drop(pfd);
+    check_pattern("the service's pattern", map.bytes(), 22)?;
+    rb_android::fill_pattern(map.bytes_mut(), 23);
+    check_shm("shmCheck(23)", call("shmCheck", s.shmCheck(23, 24))?)?;
+    check_pattern("the service's second pattern", map.bytes(), 24)?;
+    check("shmRelease", call("shmRelease", s.shmRelease())?, true)?;
+    check(
+        "shmRelease again",
+        call("shmRelease", s.shmRelease())?,
+        false,
+    )?;
+    drop(map);
+    check_fd_baseline(s, &base)?;
     Ok(None)
 }
 

@@ -7,12 +7,47 @@ use rb_android::rb::android::ITestCallback::ITestCallback;
 use rb_android::rb::android::ITestService::{BnTestService, ITestService};
 use rb_android::rb::android::Point::Point;
 use rb_android::{arg_value, DEFAULT_DEVICE, SERVICE_NAME};
-use rsbinder::{hub, BinderResult, Interface, ProcessState, Status, StatusCode, Strong};
+use rsbinder::shared_memory::SharedMemory;
+use rsbinder::{
+    hub, BinderResult, Interface, ParcelFileDescriptor, ProcessState, Status, StatusCode, Strong,
+};
+use std::os::fd::{AsFd, OwnedFd};
 use std::sync::Mutex;
 
 #[derive(Default)]
 struct TestService {
     callback: Mutex<Option<Strong<dyn ITestCallback>>>,
+    /// The shared-memory region of shmCreate / shmAttach.
+    shm: Mutex<Option<SharedMemory>>,
+}
+
+/// An io::Error as a service-specific error the client can print.
+fn io_err(what: &str, e: std::io::Error) -> Status {
+    log::error!("{what}: {e}");
+    Status::new_service_specific_error(e.raw_os_error().unwrap_or(-1), Some(format!("{what}: {e}")))
+}
+
+fn rs_err(what: &str, e: StatusCode) -> Status {
+    log::error!("{what}: {e:?}");
+    Status::new_service_specific_error(-1, Some(format!("{what}: {e:?}")))
+}
+
+/// The region's bytes (copied out).
+fn shm_bytes(m: &SharedMemory) -> Result<Vec<u8>, Status> {
+    let mut buf = vec![0u8; m.size()];
+    m.read_at(0, &mut buf)
+        .map_err(|e| rs_err("SharedMemory::read_at", e))?;
+    Ok(buf)
+}
+
+/// shmCheck's work on region m.
+fn shm_check(m: &SharedMemory, seed: i32, next_seed: i32) -> BinderResult<i32> {
+    let mut buf = shm_bytes(m)?;
+    let bad = rb_android::pattern_mismatch(&buf, seed).map_or(-1, |i| i as i32);
+    rb_android::fill_pattern(&mut buf, next_seed);
+    m.write_at(0, &buf)
+        .map_err(|e| rs_err("SharedMemory::write_at", e))?;
+    Ok(bad)
 }
 
 impl Interface for TestService {}
@@ -113,6 +148,119 @@ impl ITestService for TestService {
     fn unregisterCallback(&self) -> BinderResult<bool> {
         Ok(self
             .callback
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .is_some())
+    }
+
+    fn pipeWithData(&self, data: &[u8]) -> BinderResult<ParcelFileDescriptor> {
+        if data.len() > 64 << 10 {
+            return Err(StatusCode::BadValue.into());
+        }
+        let (r, w) = rb_android::pipe().map_err(|e| io_err("pipe", e))?;
+        rb_android::write_all(w.as_fd(), data).map_err(|e| io_err("write", e))?;
+        // w closes here: the reader sees EOF after the data.
+        Ok(ParcelFileDescriptor::new(r))
+    }
+    fn writeFd(&self, fd: &ParcelFileDescriptor, data: &[u8]) -> BinderResult<i32> {
+        let n = rb_android::write_all(fd.as_fd(), data).map_err(|e| io_err("write", e))?;
+        Ok(n as i32)
+    }
+    fn readFd(&self, fd: &ParcelFileDescriptor) -> BinderResult<Vec<u8>> {
+        rb_android::fd_contents(fd.as_fd()).map_err(|e| io_err("reading the fd", e))
+    }
+    fn fdInfo(&self, fd: &ParcelFileDescriptor) -> BinderResult<Vec<i64>> {
+        let fd = fd.as_fd();
+        let st = rb_android::fstat(fd).map_err(|e| io_err("fstat", e))?;
+        let off = rb_android::offset(fd).unwrap_or(-1);
+        let mode = rb_android::access_mode(fd).map_err(|e| io_err("fcntl(F_GETFL)", e))?;
+        Ok(vec![
+            st.st_dev as i64,
+            st.st_ino as i64,
+            (st.st_mode & libc::S_IFMT) as i64,
+            st.st_size,
+            off,
+            mode as i64,
+        ])
+    }
+    fn makeFds(&self, n: i32) -> BinderResult<Vec<ParcelFileDescriptor>> {
+        if !(0..=16).contains(&n) {
+            return Err(StatusCode::BadValue.into());
+        }
+        let n = n as usize;
+        let mut v = Vec::with_capacity(n);
+        for i in 0..n {
+            let text = rb_android::fd_text(i, n);
+            let fd: OwnedFd = if i % 2 == 0 {
+                let m = rb_android::memfd(&format!("rb-fd-{i}"), text.len())
+                    .map_err(|e| io_err("memfd_create", e))?;
+                rb_android::write_all(m.as_fd(), text.as_bytes())
+                    .map_err(|e| io_err("write", e))?;
+                // Back to offset 0, so that a plain read(2) sees the text too.
+                // SAFETY: plain syscall on an fd we own.
+                unsafe { libc::lseek(std::os::fd::AsRawFd::as_raw_fd(&m), 0, libc::SEEK_SET) };
+                m
+            } else {
+                let (r, w) = rb_android::pipe().map_err(|e| io_err("pipe", e))?;
+                rb_android::write_all(w.as_fd(), text.as_bytes())
+                    .map_err(|e| io_err("write", e))?;
+                r
+            };
+            v.push(ParcelFileDescriptor::new(fd));
+        }
+        Ok(v)
+    }
+    fn readFds(&self, fds: &[ParcelFileDescriptor]) -> BinderResult<Vec<String>> {
+        fds.iter()
+            .enumerate()
+            .map(|(i, fd)| {
+                let b = rb_android::fd_contents(fd.as_fd())
+                    .map_err(|e| io_err(&format!("reading fd {i}"), e))?;
+                Ok(String::from_utf8_lossy(&b).into_owned())
+            })
+            .collect()
+    }
+    fn countFds(&self) -> BinderResult<i32> {
+        let n = rb_android::count_fds().map_err(|e| io_err("/proc/self/fd", e))?;
+        Ok(n as i32)
+    }
+    fn shmCreate(&self, size: i32, seed: i32) -> BinderResult<ParcelFileDescriptor> {
+        if !(1..=(16 << 20)).contains(&size) {
+            return Err(StatusCode::BadValue.into());
+        }
+        let m = SharedMemory::create_named(size as usize, "rb-android-shm")
+            .map_err(|e| rs_err("SharedMemory::create", e))?;
+        let mut buf = vec![0u8; m.size()];
+        rb_android::fill_pattern(&mut buf, seed);
+        m.write_at(0, &buf)
+            .map_err(|e| rs_err("SharedMemory::write_at", e))?;
+        let pfd = m.to_parcel_fd().map_err(|e| rs_err("to_parcel_fd", e))?;
+        *self.shm.lock().unwrap_or_else(|e| e.into_inner()) = Some(m);
+        Ok(pfd)
+    }
+    fn shmAttach(&self, fd: &ParcelFileDescriptor, seed: i32, next_seed: i32) -> BinderResult<i32> {
+        let own = fd.try_clone().map_err(|e| rs_err("dup", e))?;
+        let m = SharedMemory::from_fd(OwnedFd::from(own))
+            .map_err(|e| rs_err("SharedMemory::from_fd", e))?;
+        if m.is_read_only() {
+            return Err(rs_err(
+                "SharedMemory::from_fd",
+                StatusCode::PermissionDenied,
+            ));
+        }
+        let r = shm_check(&m, seed, next_seed)?;
+        *self.shm.lock().unwrap_or_else(|e| e.into_inner()) = Some(m);
+        Ok(r)
+    }
+    fn shmCheck(&self, seed: i32, next_seed: i32) -> BinderResult<i32> {
+        let g = self.shm.lock().unwrap_or_else(|e| e.into_inner());
+        let m = g.as_ref().ok_or(StatusCode::InvalidOperation)?;
+        shm_check(m, seed, next_seed)
+    }
+    fn shmRelease(&self) -> BinderResult<bool> {
+        Ok(self
+            .shm
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .take()
