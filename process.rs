@@ -222,6 +222,8 @@ pub(crate) struct Process {
     pub(crate) pid: i32,
     /// Credentials of the opener.
     pub(crate) cred: Cred,
+    /// The opener's nice value: threads waiting for process work run at it.
+    default_priority: i32,
     mm: Option<MmGrab>,
     #[pin]
     pub(crate) inner: Mutex<ProcessInner>,
@@ -318,6 +320,7 @@ impl Process {
                 task,
                 pid: task::current_tgid(),
                 cred,
+                default_priority: task::current_nice(),
                 mm: MmGrab::current(),
                 inner <- kernel::new_mutex!(ProcessInner {
                     is_dead: false,
@@ -754,6 +757,9 @@ impl Process {
         let res = 'retry: loop {
             let mut inner = self.inner.lock();
             let proc_work = inner.available_for_proc_work(id);
+            if proc_work {
+                task::set_current_nice(self.default_priority);
+            }
             if let Some(ts) = inner.thread_mut(id) {
                 ts.looper |= LOOPER_WAITING;
             }
@@ -951,6 +957,15 @@ impl Process {
             Some(n) => {
                 tr.target = n.ptr;
                 tr.cookie = n.cookie;
+                // Priority inheritance, bounded by the node's minimum.
+                let saved = task::current_nice();
+                t.saved_priority.store(saved, Ordering::Relaxed);
+                let min = (n.flags & FLAT_BINDER_FLAG_PRIORITY_MASK) as i32;
+                if t.priority < min && !t.is_oneway() {
+                    task::set_current_nice(t.priority);
+                } else if !t.is_oneway() || saved > min {
+                    task::set_current_nice(min);
+                }
                 BR_TRANSACTION
             }
             None => BR_REPLY,

@@ -6,8 +6,11 @@
 //! This is the crate root: the module's parameters, and its init and exit,
 //! which register and unregister the `binder` filesystem.
 
+#![recursion_limit = "256"]
+
 mod allocation;
 mod binderfs;
+mod debug;
 mod device;
 mod ffi;
 mod node;
@@ -32,6 +35,14 @@ module_str_param!(
     "devices",
     c"",
     "comma-separated binder devices created in every new binderfs instance"
+);
+
+module_uint_param!(
+    DEBUG_MASK,
+    "debug_mask",
+    debug::DEFAULT_MASK,
+    0o644,
+    "what to log: 1 user errors, 2 failed transactions, 4 dead transactions, ... (as the C driver)"
 );
 
 struct RustBinder {

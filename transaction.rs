@@ -18,7 +18,7 @@ use crate::node::{next_debug_id, Node};
 use crate::process::{Process, Thread};
 use crate::uapi::*;
 use crate::work::Work;
-use core::sync::atomic::AtomicBool;
+use core::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KVec};
 use kernel::error::{code::*, Error, Result};
 use kernel::prelude::*;
@@ -148,6 +148,11 @@ pub(crate) struct Transaction {
     pub(crate) counted: AtomicBool,
     /// Thread-group id of the sender.
     pub(crate) from_tgid: i32,
+    /// The sender's nice value.
+    pub(crate) priority: i32,
+    /// The handler's nice value before it took the call (restored by its
+    /// reply).
+    pub(crate) saved_priority: AtomicI32,
 }
 
 impl Transaction {
@@ -288,6 +293,9 @@ impl Process {
     }
 
     fn report_error(&self, thread: &Arc<Thread>, id: usize, e: TxnError) {
+        if crate::debug::enabled(crate::debug::FAILED_TRANSACTION) {
+            pr_info!("{}:{} transaction {} failed {}/{}\n", self.pid, thread.id, id, e.cmd, e.param);
+        }
         self.set_extended_error(thread.id, id, e.cmd, e.param);
         self.queue_return_error(thread.id, e.cmd);
     }
@@ -308,6 +316,8 @@ impl Process {
         }
         ts.stack = links.to_parent.take();
         drop(links);
+        drop(inner);
+        crate::ffi::task::set_current_nice(orig.saved_priority.load(Ordering::Relaxed));
         Ok(orig)
     }
 
@@ -512,6 +522,8 @@ impl Process {
                 secctx_addr: secctx.as_ref().map(|_| start + off + ctx_off),
                 counted: AtomicBool::new(false),
                 from_tgid: self.pid,
+                priority: crate::ffi::task::current_nice(),
+                saved_priority: AtomicI32::new(0),
                 links <- kernel::new_spinlock!(Links {
                     from: if reply || oneway { None } else { Some(thread.clone()) },
                     from_parent: None,

@@ -21,6 +21,7 @@
 #include <linux/nsproxy.h>
 #include <linux/poll.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/wait.h>
 
 #define F(str, mem) OFFSET(str##__OF__##mem, str, mem)
@@ -40,6 +41,9 @@ void rb_layout(void)
 	F(task_struct, tgid);
 	F(task_struct, group_leader);
 	F(task_struct, files);
+	F(task_struct, static_prio);
+	F(task_struct, signal);
+	F(signal_struct, rlim);
 	F(cred, usage);
 	F(cred, euid);
 	F(cred, user_ns);

@@ -41,6 +41,25 @@ impl StrParam {
     }
 }
 
+/// The storage of a `uint` parameter, writable through sysfs at any time.
+#[repr(transparent)]
+pub(crate) struct UintParam(core::sync::atomic::AtomicU32);
+
+impl UintParam {
+    pub(crate) const fn new(v: u32) -> Self {
+        Self(core::sync::atomic::AtomicU32::new(v))
+    }
+
+    /// The current value.
+    pub(crate) fn get(&self) -> u32 {
+        self.0.load(core::sync::atomic::Ordering::Relaxed)
+    }
+
+    const fn as_arg(&'static self) -> *mut c_void {
+        self.0.as_ptr().cast()
+    }
+}
+
 /// One entry of the module's `__param` section.
 #[repr(transparent)]
 pub(crate) struct KernelParam(bindings::kernel_param);
@@ -67,6 +86,59 @@ impl KernelParam {
             },
         })
     }
+}
+
+impl KernelParam {
+    /// A `uint` parameter (mode `perm` in sysfs) called `name` stored in
+    /// `value`; `param_set_uint` writes it with a plain 32-bit store, which
+    /// the atomic storage tolerates.
+    pub(crate) const fn uint(
+        name: &'static CStr,
+        value: &'static UintParam,
+        perm: u16,
+        owner: ThisModulePtr,
+    ) -> Self {
+        Self(bindings::kernel_param {
+            name: name.as_ptr(),
+            mod_: owner.as_ptr(),
+            ops: &raw const bindings::param_ops_uint,
+            perm,
+            level: -1,
+            flags: 0,
+            __bindgen_anon_1: bindings::kernel_param__bindgen_ty_1 { arg: value.as_arg() },
+        })
+    }
+}
+
+/// Declares a `uint` module parameter `$name` (sysfs mode `$perm`) stored in
+/// the static `$var` (a [`UintParam`]), with its modinfo type and
+/// description.
+#[macro_export]
+macro_rules! module_uint_param {
+    ($var:ident, $name:literal, $default:expr, $perm:expr, $desc:literal) => {
+        static $var: $crate::ffi::param::UintParam = $crate::ffi::param::UintParam::new($default);
+        const _: () = {
+            #[link_section = "__param"]
+            #[used(compiler)]
+            static PARAM: $crate::ffi::param::KernelParam = $crate::ffi::param::KernelParam::uint(
+                match core::ffi::CStr::from_bytes_with_nul(concat!($name, "\0").as_bytes()) {
+                    Ok(s) => s,
+                    Err(_) => panic!(),
+                },
+                &$var,
+                $perm,
+                $crate::ffi::ThisModulePtr::get(),
+            );
+            #[link_section = ".modinfo"]
+            #[used(compiler)]
+            static PARMTYPE: [u8; concat!("parmtype=", $name, ":uint\0").len()] =
+                $crate::ffi::param::bytes(concat!("parmtype=", $name, ":uint\0"));
+            #[link_section = ".modinfo"]
+            #[used(compiler)]
+            static PARM: [u8; concat!("parm=", $name, ":", $desc, "\0").len()] =
+                $crate::ffi::param::bytes(concat!("parm=", $name, ":", $desc, "\0"));
+        };
+    };
 }
 
 /// Declares a read-only string module parameter `$name` stored in the static

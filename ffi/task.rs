@@ -269,3 +269,33 @@ pub(crate) fn current_group_leader() -> kernel::types::ARef<kernel::task::Task> 
         kernel::types::ARef::from(&*leader.cast::<kernel::task::Task>())
     }
 }
+
+/// The current task's nice value (`task_nice(current)`).
+pub(crate) fn current_nice() -> i32 {
+    // SAFETY: `static_prio` of the current task is only changed by
+    // `set_user_nice`, under the task's runqueue lock; a racy read is what
+    // `task_nice()` does too.
+    let prio = unsafe { core::ptr::read_volatile(field!(current_raw(), task_struct, static_prio as i32)) };
+    // DEFAULT_PRIO (MAX_RT_PRIO + NICE_WIDTH / 2) is nice 0.
+    prio - 120
+}
+
+/// Sets the current task's nice value as binder does (`binder_set_nice`):
+/// if the task may not go that low, it goes as low as `RLIMIT_NICE` allows.
+pub(crate) fn set_current_nice(nice: i32) {
+    let cur = current_raw();
+    // SAFETY: `can_nice` and `set_user_nice` may be called on the current
+    // task from process context.
+    unsafe {
+        if bindings::can_nice(cur, nice) != 0 {
+            bindings::set_user_nice(cur, nice as _);
+            return;
+        }
+        // rlimit(RLIMIT_NICE): current->signal->rlim[RLIMIT_NICE].rlim_cur.
+        let signal = *field!(cur, task_struct, signal);
+        let rlim = field!(signal, signal_struct, rlim as bindings::rlimit).add(bindings::RLIMIT_NICE as usize);
+        let cur_lim = core::ptr::read_volatile(&raw const (*rlim).rlim_cur) as i64;
+        let min_nice = bindings::MAX_NICE as i64 - cur_lim + 1;
+        bindings::set_user_nice(cur, min_nice as _);
+    }
+}
