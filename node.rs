@@ -53,6 +53,40 @@ pub(crate) struct Death {
     pub(crate) and_clear: AtomicBool,
 }
 
+/// A registered freeze notification (`BC_REQUEST_FREEZE_NOTIFICATION`).
+///
+/// The flags change under the holder's inner lock.
+pub(crate) struct Freeze {
+    /// The process holding the reference (where `BR_FROZEN_BINDER` goes).
+    pub(crate) proc: Arc<Process>,
+    pub(crate) cookie: u64,
+    /// The state to report.
+    pub(crate) is_frozen: AtomicBool,
+    /// Queued, or delivered and not yet acknowledged.
+    pub(crate) queued: AtomicBool,
+    /// Delivered and not yet acknowledged.
+    pub(crate) sent: AtomicBool,
+    /// Send again once acknowledged.
+    pub(crate) resend: AtomicBool,
+    /// Cleared: the next delivery is `BR_CLEAR_FREEZE_NOTIFICATION_DONE`.
+    pub(crate) clear: AtomicBool,
+}
+
+impl Freeze {
+    pub(crate) fn new(proc: Arc<Process>, cookie: u64) -> Self {
+        let f = || AtomicBool::new(false);
+        Self {
+            proc,
+            cookie,
+            is_frozen: f(),
+            queued: f(),
+            sent: f(),
+            resend: f(),
+            clear: f(),
+        }
+    }
+}
+
 impl Death {
     pub(crate) fn new(proc: Arc<Process>, cookie: u64) -> Self {
         Self {
@@ -91,6 +125,8 @@ pub(crate) struct NodeState {
     pub(crate) async_todo: Queue,
     /// Death notifications registered by holders of references.
     pub(crate) deaths: KVec<Arc<Death>>,
+    /// Freeze notifications registered by holders of references.
+    pub(crate) freezes: KVec<Arc<Freeze>>,
 }
 
 impl NodeState {
@@ -109,6 +145,7 @@ impl NodeState {
             has_async: false,
             async_todo: Queue::new(),
             deaths: KVec::new(),
+            freezes: KVec::new(),
         }
     }
 
@@ -137,4 +174,6 @@ pub(crate) struct NodeRef {
     pub(crate) weak: u32,
     /// The death notification registered on this handle.
     pub(crate) death: Option<Arc<Death>>,
+    /// The freeze notification registered on this handle.
+    pub(crate) freeze: Option<Arc<Freeze>>,
 }

@@ -19,7 +19,7 @@ use crate::ffi::mm::{MmGrab, VmaNew};
 use crate::ffi::poll::{PollTable, PollWaitQueue, POLLERR, POLLIN};
 use crate::ffi::task::{self, security, Cred, Kuid};
 use crate::ffi::vec::VecExt;
-use crate::node::{next_debug_id, Death, Node, NodeRef, NodeState};
+use crate::node::{next_debug_id, Death, Freeze, Node, NodeRef, NodeState};
 use crate::transaction::{send_failed_reply, FdFixup, Transaction, TxnData, TXN_DATA_SIZE};
 use crate::uapi::*;
 use crate::work::{Queue, Work};
@@ -104,6 +104,8 @@ pub(crate) struct ProcessInner {
     waiting: KVec<Arc<Thread>>,
     /// Death notifications delivered and not yet acknowledged.
     delivered_death: KVec<Arc<Death>>,
+    /// Freeze notifications delivered and not yet acknowledged.
+    delivered_freeze: KVec<Arc<Freeze>>,
     max_threads: u32,
     requested_threads: u32,
     requested_threads_started: u32,
@@ -329,6 +331,7 @@ impl Process {
                     todo: Queue::new(),
                     waiting: KVec::new(),
                     delivered_death: KVec::new(),
+                    delivered_freeze: KVec::new(),
                     max_threads: 0,
                     requested_threads: 0,
                     requested_threads_started: 0,
@@ -726,6 +729,19 @@ impl Process {
                     self.clear_death(thread, handle, cookie);
                 }
             }
+            BC_REQUEST_FREEZE_NOTIFICATION | BC_CLEAR_FREEZE_NOTIFICATION => {
+                let handle = read_u32(r)?;
+                let cookie = read_u64(r)?;
+                if cmd == BC_REQUEST_FREEZE_NOTIFICATION {
+                    self.request_freeze(handle, cookie)?;
+                } else {
+                    self.clear_freeze(handle, cookie)?;
+                }
+            }
+            BC_FREEZE_NOTIFICATION_DONE => {
+                let cookie = read_u64(r)?;
+                self.freeze_done(cookie)?;
+            }
             BC_DEAD_BINDER_DONE => {
                 let cookie = read_u64(r)?;
                 self.dead_binder_done(thread, cookie);
@@ -931,6 +947,23 @@ impl Process {
                 out.put_cmd_u64(BR_DEAD_BINDER, death.cookie)?;
                 return Ok(Step::End);
             }
+            Work::Freeze(f) => {
+                if f.clear.load(Ordering::Relaxed) {
+                    f.queued.store(false, Ordering::Relaxed);
+                    out.put_cmd_u64(BR_CLEAR_FREEZE_NOTIFICATION_DONE, f.cookie)?;
+                } else {
+                    f.sent.store(true, Ordering::Relaxed);
+                    inner.delivered_freeze.push(f.clone(), GFP_KERNEL)?;
+                    let mut b = [0u8; 20];
+                    b[..4].copy_from_slice(&BR_FROZEN_BINDER.to_ne_bytes());
+                    b[4..12].copy_from_slice(&f.cookie.to_ne_bytes());
+                    b[12..16].copy_from_slice(
+                        &(f.is_frozen.load(Ordering::Relaxed) as u32).to_ne_bytes(),
+                    );
+                    out.put(&b)?;
+                    return Ok(Step::End);
+                }
+            }
             Work::ClearDeathDone(death) => {
                 death.queued.store(false, Ordering::Relaxed);
                 out.put_cmd_u64(BR_CLEAR_DEATH_NOTIFICATION_DONE, death.cookie)?;
@@ -1054,6 +1087,14 @@ impl Process {
     /// for outstanding transactions, and fails with `EAGAIN` (unfrozen
     /// again) if sync work is still pending.
     fn freeze(&self, enable: bool, timeout_ms: u32) -> Result {
+        let res = self.freeze_locked(enable, timeout_ms);
+        if res.is_ok() {
+            self.add_freeze_work(enable);
+        }
+        res
+    }
+
+    fn freeze_locked(&self, enable: bool, timeout_ms: u32) -> Result {
         let mut inner = self.inner.lock();
         inner.sync_recv = false;
         inner.async_recv = false;
@@ -1629,6 +1670,7 @@ impl Process {
                         strong: 0,
                         weak: 0,
                         death: None,
+                        freeze: None,
                     },
                     GFP_KERNEL,
                 )?;
@@ -1856,6 +1898,109 @@ impl Process {
         }
     }
 
+    // ---- freeze notifications ----
+
+    fn request_freeze(self: &Arc<Self>, handle: u32, cookie: u64) -> Result {
+        let f = Arc::new(Freeze::new(self.clone(), cookie), GFP_KERNEL)?;
+        let mut refs = self.refs.lock();
+        let r = refs.by_handle.get_mut(&handle).ok_or(EINVAL)?;
+        if r.freeze.is_some() {
+            return Err(EINVAL);
+        }
+        r.freeze = Some(f.clone());
+        let node = r.node.clone();
+        let state = {
+            let mut oi = node.owner.inner.lock();
+            let frozen = oi.is_frozen;
+            let dead = oi.is_dead;
+            match oi.node_state(&node) {
+                Some(ns) if !dead => {
+                    ns.freezes.push(f.clone(), GFP_KERNEL)?;
+                    Some(frozen)
+                }
+                _ => None,
+            }
+        };
+        drop(refs);
+        if let Some(frozen) = state {
+            f.is_frozen.store(frozen, Ordering::Relaxed);
+            f.queued.store(true, Ordering::Relaxed);
+            self.inner.lock().push_proc_work(Work::Freeze(f))?;
+        }
+        Ok(())
+    }
+
+    fn clear_freeze(&self, handle: u32, cookie: u64) -> Result {
+        let mut refs = self.refs.lock();
+        let r = refs.by_handle.get_mut(&handle).ok_or(EINVAL)?;
+        match &r.freeze {
+            Some(f) if f.cookie == cookie => {}
+            _ => return Err(EINVAL),
+        }
+        let f = r.freeze.take().ok_or(EINVAL)?;
+        let node = r.node.clone();
+        {
+            let mut oi = node.owner.inner.lock();
+            if let Some(ns) = oi.node_state(&node) {
+                ns.freezes.retain(|x| !Arc::ptr_eq(x, &f));
+            }
+        }
+        drop(refs);
+        let mut inner = self.inner.lock();
+        f.clear.store(true, Ordering::Relaxed);
+        if !f.queued.load(Ordering::Relaxed) {
+            f.queued.store(true, Ordering::Relaxed);
+            inner.push_proc_work(Work::Freeze(f))?;
+        } else if f.sent.load(Ordering::Relaxed) {
+            f.resend.store(true, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    fn freeze_done(&self, cookie: u64) -> Result {
+        let mut inner = self.inner.lock();
+        let pos = inner
+            .delivered_freeze
+            .iter()
+            .position(|f| f.cookie == cookie)
+            .ok_or(EINVAL)?;
+        let f = inner.delivered_freeze.remove_at(pos).ok_or(EINVAL)?;
+        f.queued.store(false, Ordering::Relaxed);
+        f.sent.store(false, Ordering::Relaxed);
+        if f.resend.swap(false, Ordering::Relaxed) {
+            f.queued.store(true, Ordering::Relaxed);
+            inner.push_proc_work(Work::Freeze(f))?;
+        }
+        Ok(())
+    }
+
+    /// Tells every holder of a freeze notification on our nodes that we are
+    /// now `frozen` (or not).
+    fn add_freeze_work(&self, frozen: bool) {
+        let mut all = KVec::new();
+        {
+            let inner = self.inner.lock();
+            for (_, ns) in inner.nodes.iter() {
+                for f in ns.freezes.iter() {
+                    let _ = all.push(f.clone(), GFP_KERNEL);
+                }
+            }
+        }
+        for f in all.iter() {
+            let mut hi = f.proc.inner.lock();
+            if !f.queued.load(Ordering::Relaxed) {
+                f.is_frozen.store(frozen, Ordering::Relaxed);
+                f.queued.store(true, Ordering::Relaxed);
+                let _ = hi.push_proc_work(Work::Freeze(f.clone()));
+            } else {
+                if f.sent.load(Ordering::Relaxed) && f.is_frozen.load(Ordering::Relaxed) != frozen {
+                    f.resend.store(true, Ordering::Relaxed);
+                }
+                f.is_frozen.store(frozen, Ordering::Relaxed);
+            }
+        }
+    }
+
     // ---- teardown ----
 
     /// Gets rid of thread `thread` (`BINDER_THREAD_EXIT` or process exit):
@@ -1952,10 +2097,15 @@ impl Process {
         while let Some(c) = refs.cursor_front() {
             let (_, n) = c.remove_current();
             let (_, r) = n.to_key_value();
-            if let Some(d) = &r.death {
+            if r.death.is_some() || r.freeze.is_some() {
                 let mut oi = r.node.owner.inner.lock();
                 if let Some(ns) = oi.node_state(&r.node) {
-                    ns.deaths.retain(|x| !Arc::ptr_eq(x, d));
+                    if let Some(d) = &r.death {
+                        ns.deaths.retain(|x| !Arc::ptr_eq(x, d));
+                    }
+                    if let Some(f) = &r.freeze {
+                        ns.freezes.retain(|x| !Arc::ptr_eq(x, f));
+                    }
                 }
             }
             if r.strong > 0 {

@@ -3,7 +3,7 @@
 //! Work items, what a thread reads from the driver, and the queues that
 //! hold them (a process's, a thread's, a node's one-way queue).
 
-use crate::node::{Death, Node};
+use crate::node::{Death, Freeze, Node};
 use crate::transaction::Transaction;
 use kernel::alloc::{flags::GFP_KERNEL, KVec};
 use kernel::error::Result;
@@ -31,6 +31,9 @@ pub(crate) enum Work {
     DeadBinder(Arc<Death>),
     /// `BR_CLEAR_DEATH_NOTIFICATION_DONE`.
     ClearDeathDone(Arc<Death>),
+    /// `BR_FROZEN_BINDER`, or `BR_CLEAR_FREEZE_NOTIFICATION_DONE` once
+    /// cleared.
+    Freeze(Arc<Freeze>),
 }
 
 /// A FIFO of work items, as a ring over a growable vector.
