@@ -5,11 +5,12 @@
 //! opens to become a binder process.
 
 use crate::binderfs::{logs, BinderFs, Node as FsNode};
-use crate::ffi::file::{File, FileOperations};
+use crate::ffi::file::{File, FileOperations, FileOpsTable, MiscOpen};
 use crate::ffi::mm::VmaNew;
 use crate::ffi::poll::PollTable;
 use crate::ffi::task::Kuid;
 use crate::ffi::vec::VecExt;
+use crate::ffi::ThisModulePtr;
 use crate::node::Node;
 use crate::process::Process;
 use core::sync::atomic::Ordering;
@@ -106,6 +107,20 @@ impl BinderDevice {
     /// The context manager's node, if there is one.
     pub(crate) fn context_manager(&self) -> Option<Arc<Node>> {
         self.manager.lock().node.clone()
+    }
+}
+
+/// Operations of legacy `/dev/<name>` binder devices.
+pub(crate) static LEGACY_FOPS: FileOpsTable<BinderFile> =
+    FileOpsTable::new_misc(ThisModulePtr::get());
+
+impl MiscOpen for BinderFile {
+    type MiscData = Arc<BinderDevice>;
+
+    fn open_misc(device: &Arc<BinderDevice>, file: &File<BinderFs>) -> Result<Arc<Process>> {
+        let proc = Process::new(device.clone(), file.cred())?;
+        proc.device.registry.add(&proc)?;
+        Ok(proc)
     }
 }
 

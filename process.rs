@@ -121,16 +121,7 @@ pub(crate) struct ProcessInner {
 impl ProcessInner {
     /// Whether sync transactions are still being handled here.
     fn txns_pending(&self) -> bool {
-        self.outstanding_txns > 0
-            || self.threads.iter().any(|(_, ts)| {
-                ts.stack.as_ref().is_some_and(|t| {
-                    t.links
-                        .lock()
-                        .to_thread
-                        .as_ref()
-                        .is_some_and(|x| Arc::ptr_eq(x, &ts.thread))
-                })
-            })
+        self.outstanding_txns > 0 || self.threads.iter().any(|(_, ts)| ts.stack.is_some())
     }
 
     pub(crate) fn thread_mut(&mut self, id: i32) -> Option<&mut ThreadState> {

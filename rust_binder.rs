@@ -37,6 +37,13 @@ module_str_param!(
     "comma-separated binder devices created in every new binderfs instance"
 );
 
+module_str_param!(
+    LEGACY_DEVICES,
+    "legacy_devices",
+    c"",
+    "comma-separated binder devices created as /dev/<name> char devices, without binderfs"
+);
+
 module_uint_param!(
     DEBUG_MASK,
     "debug_mask",
@@ -46,7 +53,8 @@ module_uint_param!(
 );
 
 struct RustBinder {
-    // Dropped in order: the filesystem first, then its device numbers.
+    // Dropped in order: legacy devices, the filesystem, its device numbers.
+    _legacy: KVec<Pin<KBox<ffi::misc::MiscDevice<Arc<device::BinderDevice>>>>>,
     _fs: ffi::fs::Registration<binderfs::BinderFs>,
     _chrdev: ffi::fs::ChrdevRegion,
 }
@@ -55,10 +63,23 @@ impl kernel::Module for RustBinder {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let chrdev = ffi::fs::ChrdevRegion::alloc(binderfs::MAX_MINOR, c"binder")?;
         let globals = binderfs::Globals::new(chrdev.major(), DEVICES.get().to_bytes())?;
-        let fs = Arc::new(binderfs::BinderFs::new(globals), GFP_KERNEL)?;
+        let fs = Arc::new(binderfs::BinderFs::new(globals.clone()), GFP_KERNEL)?;
+        let registry = globals.registry();
         let reg = binderfs::BINDERFS_TYPE.register(fs)?;
-        pr_info!("binderfs registered (major {})\n", chrdev.major());
+        let mut legacy = KVec::new();
+        let names = LEGACY_DEVICES.get().to_bytes();
+        for name in names.split(|&c| c == b',').filter(|n| !n.is_empty()) {
+            let dev = device::BinderDevice::new(name, 0, registry.clone())?;
+            let misc = ffi::misc::MiscDevice::register(name, device::LEGACY_FOPS.as_raw(), dev)?;
+            legacy.push(misc, GFP_KERNEL)?;
+        }
+        pr_info!(
+            "binderfs registered (major {}), {} legacy devices\n",
+            chrdev.major(),
+            legacy.len()
+        );
         Ok(Self {
+            _legacy: legacy,
             _fs: reg,
             _chrdev: chrdev,
         })

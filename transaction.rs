@@ -294,7 +294,14 @@ impl Process {
 
     fn report_error(&self, thread: &Arc<Thread>, id: usize, e: TxnError) {
         if crate::debug::enabled(crate::debug::FAILED_TRANSACTION) {
-            pr_info!("{}:{} transaction {} failed {}/{}\n", self.pid, thread.id, id, e.cmd, e.param);
+            pr_info!(
+                "{}:{} transaction {} failed {}/{}\n",
+                self.pid,
+                thread.id,
+                id,
+                e.cmd,
+                e.param
+            );
         }
         self.set_extended_error(thread.id, id, e.cmd, e.param);
         self.queue_return_error(thread.id, e.cmd);

@@ -99,6 +99,13 @@ impl Globals {
     }
 }
 
+impl Globals {
+    /// The registry of all binder processes.
+    pub(crate) fn registry(&self) -> Arc<crate::device::Registry> {
+        self.registry.clone()
+    }
+}
+
 /// The binderfs implementation registered with the VFS.
 pub(crate) struct BinderFs {
     globals: Arc<Globals>,

@@ -17,6 +17,7 @@
 #include <linux/ipc_namespace.h>
 #include <linux/kdev_t.h>
 #include <linux/magic.h>
+#include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/mm_types.h>
 #include <linux/pid.h>

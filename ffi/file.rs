@@ -149,6 +149,21 @@ pub(crate) trait FileOperations: Sized + 'static {
     }
 }
 
+/// File operations whose files are opened through a misc device
+/// ([`super::misc::MiscDevice`]) rather than an inode of `Self::Fs`: only
+/// `open` differs.
+///
+/// Files opened this way are not backed by an inode of `Self::Fs`, so the
+/// operations must not call [`File::inode`] on them (binder only does for
+/// binderfs log entries, which misc-opened processes don't have).
+pub(crate) trait MiscOpen: FileOperations {
+    /// What the misc device carries.
+    type MiscData: Send + Sync;
+
+    /// Opens a file of the misc device carrying `data`.
+    fn open_misc(data: &Self::MiscData, file: &File<Self::Fs>) -> Result<Self::Data>;
+}
+
 /// A `file_operations` table for `T`, to be placed in a `static`.
 #[repr(transparent)]
 pub(crate) struct FileOpsTable<T: FileOperations> {
@@ -195,6 +210,16 @@ impl<T: FileOperations> FileOpsTable<T> {
         }
     }
 
+    /// The same table with the misc-device `open`.
+    pub(crate) const fn new_misc(owner: ThisModulePtr) -> Self
+    where
+        T: MiscOpen,
+    {
+        let mut t = Self::new(owner);
+        t.raw.open = Some(misc_open_callback::<T>);
+        t
+    }
+
     pub(crate) fn as_raw(&'static self) -> *const bindings::file_operations {
         &self.raw
     }
@@ -226,6 +251,27 @@ unsafe extern "C" fn open_callback<T: FileOperations>(
             // SAFETY: the file is ours until release; nothing else uses
             // `private_data` for these operations.
             unsafe { *field!(file, file, private_data) = data.into_foreign() as _ };
+            0
+        }
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// # Safety
+///
+/// Called by `misc_open` for a file of a `MiscDevice<T::MiscData>`.
+unsafe extern "C" fn misc_open_callback<T: MiscOpen>(
+    _inode: *mut bindings::inode,
+    file: *mut bindings::file,
+) -> c_int {
+    // SAFETY: by the caller's guarantee `private_data` is our misc device.
+    let data = unsafe { super::misc::MiscDevice::<T::MiscData>::data_of(file) };
+    // SAFETY: the file is live for the call (see `MiscOpen` on `inode`).
+    let f = unsafe { File::<T::Fs>::from_raw(file) };
+    match T::open_misc(data, f) {
+        Ok(d) => {
+            // SAFETY: the file is ours until release.
+            unsafe { *field!(file, file, private_data) = d.into_foreign() as _ };
             0
         }
         Err(e) => e.to_errno(),

@@ -12,6 +12,7 @@ pub(crate) mod bindings;
 pub(crate) mod file;
 pub(crate) mod fs;
 pub(crate) mod layout;
+pub(crate) mod misc;
 pub(crate) mod mm;
 pub(crate) mod param;
 pub(crate) mod poll;

@@ -105,7 +105,9 @@ impl KernelParam {
             perm,
             level: -1,
             flags: 0,
-            __bindgen_anon_1: bindings::kernel_param__bindgen_ty_1 { arg: value.as_arg() },
+            __bindgen_anon_1: bindings::kernel_param__bindgen_ty_1 {
+                arg: value.as_arg(),
+            },
         })
     }
 }

@@ -275,7 +275,8 @@ pub(crate) fn current_nice() -> i32 {
     // SAFETY: `static_prio` of the current task is only changed by
     // `set_user_nice`, under the task's runqueue lock; a racy read is what
     // `task_nice()` does too.
-    let prio = unsafe { core::ptr::read_volatile(field!(current_raw(), task_struct, static_prio as i32)) };
+    let prio =
+        unsafe { core::ptr::read_volatile(field!(current_raw(), task_struct, static_prio as i32)) };
     // DEFAULT_PRIO (MAX_RT_PRIO + NICE_WIDTH / 2) is nice 0.
     prio - 120
 }
@@ -293,7 +294,8 @@ pub(crate) fn set_current_nice(nice: i32) {
         }
         // rlimit(RLIMIT_NICE): current->signal->rlim[RLIMIT_NICE].rlim_cur.
         let signal = *field!(cur, task_struct, signal);
-        let rlim = field!(signal, signal_struct, rlim as bindings::rlimit).add(bindings::RLIMIT_NICE as usize);
+        let rlim = field!(signal, signal_struct, rlim as bindings::rlimit)
+            .add(bindings::RLIMIT_NICE as usize);
         let cur_lim = core::ptr::read_volatile(&raw const (*rlim).rlim_cur) as i64;
         let min_nice = bindings::MAX_NICE as i64 - cur_lim + 1;
         bindings::set_user_nice(cur, min_nice as _);

@@ -11,6 +11,8 @@
 # Per driver it boots the VM (scripts/run-vm.sh):
 #   default   our binderfs tests + the kernel's binderfs_test.c (default params)
 #   devices   binderfs_devices_test with devices=binder,hwbinder,vndbinder
+#   legacy    binder_legacy_test on devices named by a module parameter
+#             (rust: legacy_devices= char devices; c: devices= in binderfs)
 #   binder    the binder core suite (tests/kselftest/binder); for rust the
 #             cases in rust-pending.txt are excluded and reported as SKIP
 #   kmemleak  (rust only) binderfs_smoke_test with --kmemleak, then rmmod
@@ -53,7 +55,7 @@ if [ "$BUILD" = 1 ]; then
     make -s -C "$ROOT/tests/kselftest/binder" KDIR="$KDIR" O="$T/binder" >&2
 fi
 BINDER_TESTS=(binder_basic_test binder_ctxmgr_test binder_txn_test binder_objects_test
-    binder_death_test binder_threads_test)
+    binder_death_test binder_threads_test binder_fd_test binder_freeze_test)
 PENDING=$ROOT/tests/kselftest/binder/rust-pending.txt
 
 # binder_suite DRIVER: the binder core suite's run-vm.sh arguments; for rust
@@ -114,6 +116,17 @@ for drv in "${DRIVERS[@]}"; do
         "$T/binderfs_test"
     run_boot "$drv" devices --driver "$drv" "${modarg[@]}" --params "devices=$DEVICES" \
         "$T/binderfs_devices_test"
+    # Devices named by a module parameter outside the test's own binderfs:
+    # rust_binder's legacy /dev/<name> devices; the C driver (built with
+    # binderfs) makes the same names in every binderfs instance instead.
+    if [ "$drv" = rust ]; then
+        run_boot "$drv" legacy --driver "$drv" "${modarg[@]}" --params "legacy_devices=binder,hwbinder" \
+            --file "$T/binder/binder_legacy_test" "@sh:binder_legacy_test"
+    else
+        run_boot "$drv" legacy --driver "$drv" --params "devices=binder,hwbinder" \
+            --file "$T/binder/binder_legacy_test" \
+            "@sh:mkdir -p /tmp/bfs && mount -t binder binder /tmp/bfs && BINDER_LEGACY_DIR=/tmp/bfs binder_legacy_test; rc=\$?; umount /tmp/bfs; exit \$rc"
+    fi
     mapfile -t suite < <(binder_suite "$drv")
     run_boot "$drv" binder --driver "$drv" "${modarg[@]}" "${suite[@]}"
     [ "$drv" = rust ] && report_pending "$drv"
