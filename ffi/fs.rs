@@ -99,13 +99,14 @@ impl<T: FileSystem> FsType<T> {
     /// Builds the type named `name`, mountable in user namespaces when
     /// `userns_mount` is set.
     pub(crate) const fn new(name: &'static CStr, userns_mount: bool, owner: ThisModulePtr) -> Self {
-        // SAFETY: all-zero is valid for these C structs (null pointers, no ops).
-        let (mut raw, mut sops, mut ctx_ops, mut dir_iops): (
-            bindings::file_system_type,
-            bindings::super_operations,
-            bindings::fs_context_operations,
-            bindings::inode_operations,
-        ) = unsafe { core::mem::zeroed() };
+        // SAFETY: all-zero is a valid `file_system_type` (no ops).
+        let mut raw: bindings::file_system_type = unsafe { core::mem::zeroed() };
+        // SAFETY: all-zero is a valid `super_operations` (no ops).
+        let mut sops: bindings::super_operations = unsafe { core::mem::zeroed() };
+        // SAFETY: all-zero is a valid `fs_context_operations` (no ops).
+        let mut ctx_ops: bindings::fs_context_operations = unsafe { core::mem::zeroed() };
+        // SAFETY: all-zero is a valid `inode_operations` (no ops).
+        let mut dir_iops: bindings::inode_operations = unsafe { core::mem::zeroed() };
         raw.name = name.as_ptr();
         raw.fs_flags = if userns_mount {
             bindings::FS_USERNS_MOUNT as c_int
@@ -168,10 +169,9 @@ impl<T: FileSystem> FsType<T> {
     /// The implementation; only called from callbacks of a registered type.
     fn fs(&self) -> ArcBorrow<'_, T> {
         let p = self.data.load(Ordering::Acquire);
-        // SAFETY: callbacks only run while the type is registered, when `data`
-        // holds an `Arc<T>` that `Registration::drop` releases only after
-        // `unregister_filesystem`, which waits for no superblock to remain
-        // (the module is pinned by every mount).
+        // Callbacks only run while the type is registered (every mount pins
+        // the module); `Registration::drop` frees `data` after unregistering.
+        // SAFETY: so `data` holds a live `Arc<T>` from `into_foreign`.
         unsafe { Arc::<T>::borrow(p) }
     }
 }

@@ -31,8 +31,8 @@ macro_rules! field {
         let p: *mut $crate::ffi::bindings::$ty = $ptr;
         $crate::ffi::layout::project(
             p,
-            // Never called: gives the field's type.
             #[allow(unused_unsafe)]
+            // SAFETY: never called; the closure only names the field's type.
             |s| unsafe { core::ptr::addr_of_mut!((*s).$($path).+) },
             $crate::ffi::layout::c_layout!($ty, $f),
         )

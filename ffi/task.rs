@@ -40,10 +40,9 @@ impl IpcNs {
     /// Takes a reference to the current task's IPC namespace.
     pub(crate) fn current() -> Self {
         let task = current_raw();
-        // SAFETY: `current->nsproxy` is only changed by the task itself, so it
-        // stays valid while we run as that task, and it always has an
-        // `ipc_ns`. Incrementing `ns.count` takes a reference as
-        // `get_ipc_ns()` does.
+        // Only the task itself changes `current->nsproxy`, which always has
+        // an `ipc_ns`; incrementing `ns.count` is what `get_ipc_ns()` does.
+        // SAFETY: so the pointers are valid while we run as current.
         unsafe {
             let ns = *field!(*field!(task, task_struct, nsproxy), nsproxy, ipc_ns);
             let count = field!(field!(ns, ipc_namespace, ns), ns_common, count);
@@ -272,11 +271,10 @@ pub(crate) fn current_group_leader() -> kernel::types::ARef<kernel::task::Task> 
 
 /// The current task's nice value (`task_nice(current)`).
 pub(crate) fn current_nice() -> i32 {
-    // SAFETY: `static_prio` of the current task is only changed by
-    // `set_user_nice`, under the task's runqueue lock; a racy read is what
-    // `task_nice()` does too.
-    let prio =
-        unsafe { core::ptr::read_volatile(field!(current_raw(), task_struct, static_prio as i32)) };
+    let p = field!(current_raw(), task_struct, static_prio as i32);
+    // SAFETY: only `set_user_nice` changes `static_prio` (under the runqueue
+    // lock); a racy read is what `task_nice()` does too.
+    let prio = unsafe { core::ptr::read_volatile(p) };
     // DEFAULT_PRIO (MAX_RT_PRIO + NICE_WIDTH / 2) is nice 0.
     prio - 120
 }

@@ -28,10 +28,9 @@ impl<T, A: Allocator> VecExt<T> for Vec<T, A> {
         if i >= len {
             return None;
         }
-        // SAFETY: `i < len`: the element is initialised and read out once;
-        // the tail is moved down over it (possibly overlapping, hence
-        // `copy`), and the length shrinks so the last slot is no longer
-        // considered initialised.
+        // The element at `i < len` is read out once, the tail moved down
+        // over it (`copy`: overlapping), and the length shrinks by one.
+        // SAFETY: so every slot below the new length stays initialised.
         unsafe {
             let p = self.as_mut_ptr().add(i);
             let v = ptr::read(p);

@@ -1,4 +1,4 @@
-// Generates the Rust bindings of aidl/rb/android/*.aidl into $OUT_DIR/rb_android.rs.
+//! Generates the Rust bindings of aidl/rb/android/*.aidl into $OUT_DIR/rb_android.rs.
 use std::path::PathBuf;
 
 fn main() {

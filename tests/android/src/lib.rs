@@ -1,5 +1,5 @@
-// rust_binder Android userspace test: AIDL bindings and helpers shared by the
-// service and the client.
+//! rust_binder Android userspace test: AIDL bindings and helpers shared by the
+//! service and the client.
 #[allow(non_snake_case, clippy::all, unused)]
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/rb_android.rs"));

@@ -1,18 +1,18 @@
-// rust_binder Android userspace test: the client. Finds ITestService through the
-// service manager (rsb_hub), runs the test cases in CASES and prints TAP.
-//
-// Usage:
-//   rb-android-client [--device PATH] [--name NAME] [--armed-file PATH]
-//                     [--death-timeout SECS] [--only SUBSTRING]
-//       run the cases; "death" writes the service's pid to --armed-file once it
-//       has linked to the service's death, then waits for someone (run.sh) to
-//       SIGKILL the service; without --armed-file it is skipped.
-//   rb-android-client --count        print the number of cases (for TAP plans)
-//   rb-android-client --list         print the case names
-//   rb-android-client --ping-hub     exit 0 iff the service manager answers
-//
-// Adding a case: write `fn case_x(cx: &mut Ctx) -> CaseResult` and append it to
-// CASES; if it needs new service methods, add them to aidl/rb/android/.
+//! rust_binder Android userspace test: the client. Finds ITestService through the
+//! service manager (rsb_hub), runs the test cases in CASES and prints TAP.
+//!
+//! Usage:
+//!   rb-android-client [--device PATH] [--name NAME] [--armed-file PATH]
+//!                     [--death-timeout SECS] [--only SUBSTRING]
+//!       run the cases; "death" writes the service's pid to --armed-file once it
+//!       has linked to the service's death, then waits for someone (run.sh) to
+//!       SIGKILL the service; without --armed-file it is skipped.
+//!   rb-android-client --count        print the number of cases (for TAP plans)
+//!   rb-android-client --list         print the case names
+//!   rb-android-client --ping-hub     exit 0 iff the service manager answers
+//!
+//! Adding a case: write `fn case_x(cx: &mut Ctx) -> CaseResult` and append it to
+//! CASES; if it needs new service methods, add them to aidl/rb/android/.
 use rb_android::rb::android::ITestCallback::{BnTestCallback, ITestCallback};
 use rb_android::rb::android::ITestService::ITestService;
 use rb_android::rb::android::Point::Point;

@@ -1,9 +1,9 @@
-// rust_binder Android userspace test: create a binder device on a binderfs
-// mount with BINDER_CTL_ADD (include/uapi/linux/android/binderfs.h).
-//
-// Usage: rb-binderfs-mkdev CONTROL NAME   e.g. /dev/binderfs/binder-control binder
-// Prints "NAME MAJOR:MINOR". An existing device (EEXIST) is not an error
-// (prints "NAME exists"), so the helper is idempotent.
+//! rust_binder Android userspace test: create a binder device on a binderfs
+//! mount with BINDER_CTL_ADD (include/uapi/linux/android/binderfs.h).
+//!
+//! Usage: rb-binderfs-mkdev CONTROL NAME   e.g. /dev/binderfs/binder-control binder
+//! Prints "NAME MAJOR:MINOR". An existing device (EEXIST) is not an error
+//! (prints "NAME exists"), so the helper is idempotent.
 use std::os::fd::AsRawFd;
 
 const BINDERFS_MAX_NAME: usize = 255;

@@ -1,8 +1,8 @@
-// rust_binder Android userspace test: the service. Registers ITestService with
-// the service manager (rsb_hub) and serves it from a binder thread pool.
-//
-// Usage: rb-android-service [--device PATH] [--name NAME] [--ready-file PATH]
-// The ready file (written once the service is registered) holds the pid.
+//! rust_binder Android userspace test: the service. Registers ITestService with
+//! the service manager (rsb_hub) and serves it from a binder thread pool.
+//!
+//! Usage: rb-android-service [--device PATH] [--name NAME] [--ready-file PATH]
+//! The ready file (written once the service is registered) holds the pid.
 use rb_android::rb::android::ITestCallback::ITestCallback;
 use rb_android::rb::android::ITestService::{BnTestService, ITestService};
 use rb_android::rb::android::Point::Point;
