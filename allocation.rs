@@ -8,12 +8,12 @@
 
 use crate::ffi::mm::{MmGrab, VmOps};
 use crate::node::Node;
+
 use kernel::alloc::{flags::*, KVec};
 use kernel::error::{code::*, Result};
 use kernel::page::{Page, PAGE_SIZE};
 use kernel::rbtree::{RBTree, RBTreeNode};
 use kernel::sync::Arc;
-use kernel::uaccess::UserSliceReader;
 
 /// The largest area a process may map.
 pub(crate) const MAX_AREA: usize = 4 << 20;
@@ -36,6 +36,9 @@ pub(crate) struct BufferMeta {
     pub(crate) offsets_size: usize,
     /// Counted against the async space.
     pub(crate) is_async: bool,
+    /// Still attached to a transaction (not yet read, or a call not yet
+    /// answered), as `binder_logs` shows it.
+    pub(crate) active: bool,
     /// Zeroed when freed (`TF_CLEAR_BUF`).
     pub(crate) clear_on_free: bool,
     /// Thread-group id of the sender (for one-way spam detection).
@@ -247,17 +250,41 @@ impl Mapping {
         Some(meta)
     }
 
-    /// Offsets of every allocated buffer.
-    pub(crate) fn allocated(&self) -> KVec<usize> {
-        let mut v = KVec::new();
-        for (off, (_, b)) in self.blocks.iter() {
-            if let Block::Used(_) = b {
-                // Best effort: on allocation failure the rest is freed with
-                // the mapping anyway.
-                let _ = v.push(*off, GFP_KERNEL);
+    /// Free async space, allocated buffers, and pages (in use, kept free,
+    /// absent) for `binder_logs/stats`.
+    pub(crate) fn stats(&self) -> (usize, usize, (usize, usize, usize)) {
+        let buffers = self
+            .blocks
+            .iter()
+            .filter(|(_, (_, b))| matches!(b, Block::Used(_)))
+            .count();
+        let (mut active, mut lru, mut free) = (0, 0, 0);
+        for p in self.pages.iter() {
+            match (&p.page, p.users) {
+                (Some(_), 0) => lru += 1,
+                (Some(_), _) => active += 1,
+                (None, _) => free += 1,
             }
         }
-        v
+        (self.free_async_space, buffers, (active, lru, free))
+    }
+
+    /// Writes the allocated buffers as `binder_alloc_print_allocated` does.
+    pub(crate) fn print_allocated(&self, m: &mut dyn core::fmt::Write) -> core::fmt::Result {
+        for (off, (_, b)) in self.blocks.iter() {
+            if let Block::Used(meta) = b {
+                writeln!(
+                    m,
+                    "  buffer {}: {:x} size {}:{}:0 {}",
+                    off,
+                    off,
+                    meta.data_size,
+                    meta.offsets_size,
+                    if meta.active { "active" } else { "delivered" }
+                )?;
+            }
+        }
+        Ok(())
     }
 
     fn page_range(off: usize, size: usize) -> core::ops::Range<usize> {
@@ -344,19 +371,6 @@ impl Mapping {
             done += n;
         }
         Ok(())
-    }
-
-    /// Copies `len` bytes from user space into the buffer area at `off`.
-    pub(crate) fn copy_from_user(
-        &self,
-        off: usize,
-        reader: &mut UserSliceReader,
-        len: usize,
-    ) -> Result {
-        self.for_pages(off, len, |page, o, n| {
-            // SAFETY: `o + n` is within the page.
-            unsafe { page.copy_from_user_slice_raw(reader, o, n) }
-        })
     }
 
     /// Writes `data` into the buffer area at `off`.

@@ -33,12 +33,76 @@ pub(crate) struct Manager {
 pub(crate) struct Registry {
     #[pin]
     procs: Mutex<KVec<Arc<Process>>>,
+    /// The last transactions, and the last failed ones (`binder_logs/`).
+    #[pin]
+    pub(crate) logs: Mutex<TxnLogs>,
+}
+
+/// One record of `transaction_log` / `failed_transaction_log`.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct TxnLogEntry {
+    pub(crate) debug_id: usize,
+    /// 0 call, 1 one-way, 2 reply.
+    pub(crate) call_type: u32,
+    pub(crate) from_proc: i32,
+    pub(crate) from_thread: i32,
+    pub(crate) to_proc: i32,
+    pub(crate) to_thread: i32,
+    pub(crate) to_node: usize,
+    pub(crate) target_handle: u32,
+    pub(crate) data_size: u64,
+    pub(crate) offsets_size: u64,
+    pub(crate) return_error: u32,
+    pub(crate) return_error_param: i32,
+    pub(crate) return_error_line: u32,
+}
+
+const LOG_SIZE: usize = 32;
+
+/// Two rings of the last transactions, as the C driver keeps them.
+pub(crate) struct TxnLogs {
+    pub(crate) all: [Option<(TxnLogEntry, Arc<BinderDevice>)>; LOG_SIZE],
+    pub(crate) next_all: usize,
+    pub(crate) failed: [Option<(TxnLogEntry, Arc<BinderDevice>)>; LOG_SIZE],
+    pub(crate) next_failed: usize,
+}
+
+impl TxnLogs {
+    fn record(&mut self, e: TxnLogEntry, dev: &Arc<BinderDevice>) {
+        let failed = e.return_error != crate::uapi::BR_OK;
+        self.all[self.next_all % LOG_SIZE] = Some((e, dev.clone()));
+        self.next_all += 1;
+        if failed {
+            self.failed[self.next_failed % LOG_SIZE] = Some((e, dev.clone()));
+            self.next_failed += 1;
+        }
+    }
+
+    /// The entries of one ring, oldest first.
+    pub(crate) fn entries(
+        &self,
+        failed: bool,
+    ) -> impl Iterator<Item = &(TxnLogEntry, Arc<BinderDevice>)> {
+        let (ring, next) = if failed {
+            (&self.failed, self.next_failed)
+        } else {
+            (&self.all, self.next_all)
+        };
+        let start = next.saturating_sub(LOG_SIZE);
+        (start..next).filter_map(move |i| ring[i % LOG_SIZE].as_ref())
+    }
 }
 
 impl Registry {
     pub(crate) fn new() -> Result<Arc<Self>> {
         Arc::pin_init(
-            pin_init!(Self { procs <- kernel::new_mutex!(KVec::new(), "Registry::procs") }),
+            pin_init!(Self {
+                procs <- kernel::new_mutex!(KVec::new(), "Registry::procs"),
+                logs <- kernel::new_mutex!(
+                    TxnLogs { all: [const { None }; LOG_SIZE], next_all: 0, failed: [const { None }; LOG_SIZE], next_failed: 0 },
+                    "Registry::logs"
+                ),
+            }),
             GFP_KERNEL,
         )
     }
@@ -50,6 +114,20 @@ impl Registry {
 
     pub(crate) fn remove(&self, p: &Arc<Process>) {
         self.procs.lock().retain(|x| !Arc::ptr_eq(x, p));
+    }
+
+    /// Every process, in the order they opened their devices.
+    pub(crate) fn all(&self) -> Result<KVec<Arc<Process>>> {
+        let mut v = KVec::new();
+        for p in self.procs.lock().iter() {
+            v.push(p.clone(), GFP_KERNEL)?;
+        }
+        Ok(v)
+    }
+
+    /// Records a transaction of `dev` in the logs.
+    pub(crate) fn log_txn(&self, e: TxnLogEntry, dev: &Arc<BinderDevice>) {
+        self.logs.lock().record(e, dev);
     }
 
     /// The processes whose thread-group id is `pid`.

@@ -106,6 +106,8 @@ pub(crate) struct NodeState {
     pub(crate) internal_strong: u32,
     /// References from other processes (each counts as a weak reference).
     pub(crate) refs: u32,
+    /// The pids of the processes holding them.
+    pub(crate) ref_pids: KVec<i32>,
     /// Strong and weak counts held by the owner itself (objects in its own
     /// buffers, and the pending handshake).
     pub(crate) local_strong: u32,
@@ -135,6 +137,7 @@ impl NodeState {
             node,
             internal_strong: 0,
             refs: 0,
+            ref_pids: KVec::new(),
             local_strong: 0,
             local_weak: 0,
             has_strong: false,
@@ -157,12 +160,6 @@ impl NodeState {
     /// Whether anything still holds the node at all.
     pub(crate) fn weak(&self) -> bool {
         self.refs > 0 || self.local_weak > 0 || self.strong()
-    }
-
-    /// Whether the owner must be told about a change of the node's counts.
-    pub(crate) fn needs_update(&self) -> bool {
-        let (s, w) = (self.strong(), self.weak());
-        (s != self.has_strong) || (w != self.has_weak)
     }
 }
 

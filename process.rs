@@ -23,6 +23,7 @@ use crate::node::{next_debug_id, Death, Freeze, Node, NodeRef, NodeState};
 use crate::transaction::{send_failed_reply, FdFixup, Transaction, TxnData, TXN_DATA_SIZE};
 use crate::uapi::*;
 use crate::work::{Queue, Work};
+use core::fmt::Write as _;
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KVec};
 use kernel::error::{code::*, Result};
@@ -1122,6 +1123,13 @@ impl Process {
     /// A transaction counted in `outstanding_txns` of this process is done;
     /// `inner` is this process's locked state.
     pub(crate) fn txn_done_locked(&self, inner: &mut ProcessInner, t: &Transaction) {
+        // Its buffer no longer belongs to a live transaction.
+        let buffer = t.links.lock().buffer;
+        if let Some(off) = buffer {
+            if let Some(meta) = self.mapping.lock().as_mut().and_then(|m| m.meta_mut(off)) {
+                meta.active = false;
+            }
+        }
         if t.counted.swap(false, Ordering::AcqRel) {
             inner.outstanding_txns = inner.outstanding_txns.saturating_sub(1);
             if inner.outstanding_txns == 0 {
@@ -1231,7 +1239,7 @@ impl Process {
         t: Arc<Transaction>,
         thread: Option<Arc<Thread>>,
     ) -> Result<bool, crate::transaction::TxnError> {
-        let err = |cmd| crate::transaction::TxnError { cmd, param: 0 };
+        let err = |cmd| crate::transaction::TxnError::new(cmd, 0);
         let oneway = t.is_oneway();
         let mut outdated = None;
         let mut inner = self.inner.lock();
@@ -1288,10 +1296,7 @@ impl Process {
                 None => Err(EINVAL),
             }
         };
-        res.map_err(|e| crate::transaction::TxnError {
-            cmd: BR_FAILED_REPLY,
-            param: e.to_errno(),
-        })?;
+        res.map_err(|e| crate::transaction::TxnError::new(BR_FAILED_REPLY, e.to_errno()))?;
         inner.outstanding_txns += 1;
         t.counted.store(true, Ordering::Release);
         if let Some(Work::Transaction(old)) = &outdated {
@@ -1321,20 +1326,17 @@ impl Process {
             .thread_mut(thread.id)
             .filter(|ts| Arc::ptr_eq(&ts.thread, thread))
         else {
-            return Err(crate::transaction::TxnError {
-                cmd: BR_DEAD_REPLY,
-                param: EINVAL.to_errno(),
-            });
+            return Err(crate::transaction::TxnError::new(
+                BR_DEAD_REPLY,
+                EINVAL.to_errno(),
+            ));
         };
         if ts.stack.as_ref().is_some_and(|s| Arc::ptr_eq(s, orig)) {
             ts.stack = orig.links.lock().from_parent.take();
         }
         inner
             .push_thread_work(thread.id, Work::Transaction(t.clone()), true)
-            .map_err(|e| crate::transaction::TxnError {
-                cmd: BR_FAILED_REPLY,
-                param: e.to_errno(),
-            })?;
+            .map_err(|e| crate::transaction::TxnError::new(BR_FAILED_REPLY, e.to_errno()))?;
         inner.outstanding_txns += 1;
         t.counted.store(true, Ordering::Release);
         Ok(())
@@ -1671,6 +1673,7 @@ impl Process {
                 let mut oi = node.owner.inner.lock();
                 if let Some(ns) = oi.node_state(node) {
                     ns.refs += 1;
+                    let _ = ns.ref_pids.push(self.pid, GFP_KERNEL);
                 }
                 (h, true)
             }
@@ -1698,21 +1701,24 @@ impl Process {
                     refs.by_handle.remove(&handle);
                     refs.by_node.remove(&node.id);
                     drop(refs);
-                    node.owner.drop_ref_count(node);
+                    node.owner.drop_ref_count(node, self.pid);
                 }
                 Err(e)
             }
         }
     }
 
-    /// One reference to our `node` went away.
-    fn drop_ref_count(&self, node: &Arc<Node>) {
+    /// One reference to our `node`, held by process `holder`, went away.
+    fn drop_ref_count(&self, node: &Arc<Node>, holder: i32) {
         {
             let mut inner = self.inner.lock();
             let Some(ns) = inner.node_state(node) else {
                 return;
             };
             ns.refs = ns.refs.saturating_sub(1);
+            if let Some(i) = ns.ref_pids.iter().position(|&p| p == holder) {
+                ns.ref_pids.remove_at(i);
+            }
         }
         self.dec_node(node, false, true);
     }
@@ -1754,10 +1760,15 @@ impl Process {
             let r = refs.by_handle.remove(&handle);
             refs.by_node.remove(&node.id);
             drop(refs);
-            if let Some(death) = r.and_then(|r| r.death) {
-                self.forget_death(&node, &death);
+            if let Some(r) = r {
+                if let Some(death) = &r.death {
+                    self.forget_death(&node, death);
+                }
+                if let Some(f) = &r.freeze {
+                    self.forget_freeze(&node, f);
+                }
             }
-            node.owner.drop_ref_count(&node);
+            node.owner.drop_ref_count(&node, self.pid);
         }
         Ok(())
     }
@@ -1831,6 +1842,22 @@ impl Process {
         inner
             .todo
             .remove_first(|w| matches!(w, Work::DeadBinder(d) if Arc::ptr_eq(d, death)));
+    }
+
+    /// Removes freeze notification `f` from `node`'s list, and any
+    /// queued or unacknowledged delivery of it.
+    fn forget_freeze(&self, node: &Arc<Node>, f: &Arc<Freeze>) {
+        {
+            let mut oi = node.owner.inner.lock();
+            if let Some(ns) = oi.node_state(node) {
+                ns.freezes.retain(|x| !Arc::ptr_eq(x, f));
+            }
+        }
+        let mut inner = self.inner.lock();
+        inner
+            .todo
+            .remove_first(|w| matches!(w, Work::Freeze(x) if Arc::ptr_eq(x, f)));
+        inner.delivered_freeze.retain(|x| !Arc::ptr_eq(x, f));
     }
 
     fn queue_clear_done(&self, inner: &mut ProcessInner, thread: &Arc<Thread>, death: Arc<Death>) {
@@ -1992,6 +2019,161 @@ impl Process {
         }
     }
 
+    // ---- binder_logs ----
+
+    /// Writes this process as `print_binder_proc` does: everything
+    /// (`all`), or only what is in flight.
+    pub(crate) fn print(&self, m: &mut dyn core::fmt::Write, all: bool) -> core::fmt::Result {
+        let name = core::str::from_utf8(self.device.name()).unwrap_or("?");
+        let mut body = crate::binderfs::logs::Snapshot::new();
+        {
+            let inner = self.inner.lock();
+            for (_, ts) in inner.threads.iter() {
+                if !all && ts.stack.is_none() && ts.todo.is_empty() {
+                    continue;
+                }
+                writeln!(
+                    body,
+                    "  thread {}: l {:02x} need_return {} tr 0",
+                    ts.thread.id, ts.looper, ts.need_return as u32
+                )?;
+                let mut cur = ts.stack.clone();
+                while let Some(t) = cur {
+                    let links = t.links.lock();
+                    let (prefix, next) = if links
+                        .to_thread
+                        .as_ref()
+                        .is_some_and(|x| Arc::ptr_eq(x, &ts.thread))
+                    {
+                        ("    incoming transaction", links.to_parent.clone())
+                    } else if links
+                        .from
+                        .as_ref()
+                        .is_some_and(|x| Arc::ptr_eq(x, &ts.thread))
+                    {
+                        ("    outgoing transaction", links.from_parent.clone())
+                    } else {
+                        ("    bad transaction", None)
+                    };
+                    drop(links);
+                    print_txn(&mut body, prefix, &t, self.pid)?;
+                    cur = next;
+                }
+                print_todo(&mut body, "    pending transaction", &ts.todo, self.pid)?;
+            }
+            for (_, ns) in inner.nodes.iter() {
+                if !all && !ns.has_async {
+                    continue;
+                }
+                write!(
+                    body,
+                    "  node {}: u{:016x} c{:016x} hs {} hw {} ls {} lw {} is {} iw {} tr 1",
+                    ns.node.id,
+                    ns.node.ptr,
+                    ns.node.cookie,
+                    ns.has_strong as u32,
+                    ns.has_weak as u32,
+                    ns.local_strong,
+                    ns.local_weak,
+                    ns.internal_strong,
+                    ns.refs
+                )?;
+                if !ns.ref_pids.is_empty() {
+                    body.write_str(" proc")?;
+                    for p in ns.ref_pids.iter() {
+                        write!(body, " {}", p)?;
+                    }
+                }
+                body.write_str("\n")?;
+                print_todo(
+                    &mut body,
+                    "    pending async transaction",
+                    &ns.async_todo,
+                    self.pid,
+                )?;
+            }
+        }
+        if all {
+            let refs = self.refs.lock();
+            for (handle, r) in refs.by_handle.iter() {
+                let dead = if r.node.owner.is_dead() { "dead " } else { "" };
+                writeln!(
+                    body,
+                    "  ref {}: desc {} {}node {} s {} w {} d {:016x}",
+                    r.node.id,
+                    handle,
+                    dead,
+                    r.node.id,
+                    r.strong,
+                    r.weak,
+                    r.death.is_some() as u64
+                )?;
+            }
+        }
+        if let Some(m) = self.mapping.lock().as_ref() {
+            m.print_allocated(&mut body)?;
+        }
+        {
+            let inner = self.inner.lock();
+            print_todo(&mut body, "  pending transaction", &inner.todo, self.pid)?;
+            if !inner.delivered_death.is_empty() {
+                body.write_str("  has delivered dead binder\n")?;
+            }
+            if !inner.delivered_freeze.is_empty() {
+                body.write_str("  has delivered freeze binder\n")?;
+            }
+        }
+        if !all && body.is_empty() {
+            return Ok(());
+        }
+        writeln!(m, "proc {}", self.pid)?;
+        writeln!(m, "context {}", name)?;
+        m.write_str(body.as_str())
+    }
+
+    /// Writes this process's counters as `print_binder_proc_stats` does.
+    pub(crate) fn print_stats(&self, m: &mut dyn core::fmt::Write) -> core::fmt::Result {
+        writeln!(m, "proc {}", self.pid)?;
+        writeln!(
+            m,
+            "context {}",
+            core::str::from_utf8(self.device.name()).unwrap_or("?")
+        )?;
+        let inner = self.inner.lock();
+        writeln!(m, "  threads: {}", inner.threads.iter().count())?;
+        writeln!(
+            m,
+            "  requested threads: {}+{}/{}",
+            inner.requested_threads, inner.requested_threads_started, inner.max_threads
+        )?;
+        let mapping = self.mapping.lock();
+        let (async_space, buffers, pages) =
+            mapping.as_ref().map_or((0, 0, (0, 0, 0)), |m| m.stats());
+        drop(mapping);
+        writeln!(m, "  ready threads {}", inner.waiting.len())?;
+        writeln!(m, "  free async space {}", async_space)?;
+        writeln!(m, "  nodes: {}", inner.nodes.iter().count())?;
+        let mut pending = 0;
+        inner.todo.for_each(|w| {
+            if matches!(w, Work::Transaction(_)) {
+                pending += 1;
+            }
+            Ok(())
+        })?;
+        drop(inner);
+        let refs = self.refs.lock();
+        let (mut n, mut s, mut w) = (0, 0, 0);
+        for (_, r) in refs.by_handle.iter() {
+            n += 1;
+            s += r.strong;
+            w += r.weak;
+        }
+        writeln!(m, "  refs: {} s {} w {}", n, s, w)?;
+        writeln!(m, "  buffers: {}", buffers)?;
+        writeln!(m, "  pages: {}:{}:{}", pages.0, pages.1, pages.2)?;
+        writeln!(m, "  pending transactions: {}", pending)
+    }
+
     // ---- teardown ----
 
     /// Gets rid of thread `thread` (`BINDER_THREAD_EXIT` or process exit):
@@ -2102,7 +2284,7 @@ impl Process {
             if r.strong > 0 {
                 r.node.owner.dec_node(&r.node, true, true);
             }
-            r.node.owner.drop_ref_count(&r.node);
+            r.node.owner.drop_ref_count(&r.node, self.pid);
         }
         let (todo, deaths) = {
             let mut inner = self.inner.lock();
@@ -2166,4 +2348,79 @@ fn release_work(mut q: Queue) {
             }
         }
     }
+}
+
+/// Writes one transaction as `print_binder_transaction_ilocked` does,
+/// printed as part of process `proc_pid`.
+fn print_txn(
+    m: &mut dyn core::fmt::Write,
+    prefix: &str,
+    t: &Transaction,
+    proc_pid: i32,
+) -> core::fmt::Result {
+    let (to_tid, buffer) = {
+        let links = t.links.lock();
+        (links.to_thread.as_ref().map_or(0, |x| x.id), links.buffer)
+    };
+    let elapsed = (kernel::time::Ktime::ktime_get().to_ns() - t.start_ns) / 1_000_000;
+    write!(
+        m,
+        "{} {}: (____ptrval____) from {}:{} to {}:{} code {:x} flags {:x} pri {} r{} elapsed {}ms",
+        prefix,
+        t.id,
+        t.from_tgid,
+        t.from_tid,
+        t.to_proc.pid,
+        to_tid,
+        t.code,
+        t.flags,
+        t.priority,
+        (!t.is_oneway() && !t.is_reply) as u32,
+        elapsed
+    )?;
+    if t.to_proc.pid != proc_pid {
+        return m.write_str("\n");
+    }
+    match buffer {
+        None => m.write_str(" buffer free\n"),
+        Some(off) => {
+            if let Some(n) = &t.target_node {
+                write!(m, " node {}", n.id)?;
+            }
+            writeln!(
+                m,
+                " size {}:{} offset {:x}",
+                t.data_size, t.offsets_size, off
+            )
+        }
+    }
+}
+
+/// Writes the work items of a queue as `print_binder_work_ilocked` does.
+fn print_todo(
+    m: &mut dyn core::fmt::Write,
+    txn_prefix: &str,
+    q: &Queue,
+    proc_pid: i32,
+) -> core::fmt::Result {
+    let indent = if txn_prefix.starts_with("    ") {
+        "    "
+    } else {
+        "  "
+    };
+    q.for_each(|w| match w {
+        Work::Transaction(t) => print_txn(m, txn_prefix, t, proc_pid),
+        Work::ReturnError | Work::ReplyError => writeln!(m, "{}transaction error", indent),
+        Work::TransactionComplete | Work::SpamSuspect | Work::PendingFrozen => {
+            writeln!(m, "{}transaction complete", indent)
+        }
+        Work::Node(n) => writeln!(
+            m,
+            "{}node work {}: u{:016x} c{:016x}",
+            indent, n.id, n.ptr, n.cookie
+        ),
+        Work::DeadBinder(_) => writeln!(m, "{}has dead binder", indent),
+        Work::ClearDeathDone(_) => writeln!(m, "{}has cleared death notification", indent),
+        Work::Freeze(_) => writeln!(m, "{}has frozen binder", indent),
+    })
 }

@@ -12,6 +12,7 @@
 //! `links` (a spinlock) nests inside a process's `inner`.
 
 use crate::allocation::{buffer_size, BufferMeta, Held};
+use crate::device::TxnLogEntry;
 use crate::ffi::file::FileRef;
 use crate::ffi::task::{security, Kuid};
 use crate::node::{next_debug_id, Node};
@@ -150,6 +151,10 @@ pub(crate) struct Transaction {
     pub(crate) from_tgid: i32,
     /// The sender's nice value.
     pub(crate) priority: i32,
+    /// The sender's pid and tid (kept when the sender goes away).
+    pub(crate) from_tid: i32,
+    /// When the transaction was made (ns, monotonic).
+    pub(crate) start_ns: i64,
     /// The handler's nice value before it took the call (restored by its
     /// reply).
     pub(crate) saved_priority: AtomicI32,
@@ -192,21 +197,32 @@ fn eproto() -> Error {
 pub(crate) struct TxnError {
     pub(crate) cmd: u32,
     pub(crate) param: i32,
+    /// Already reported (to the caller of a failed reply).
+    pub(crate) handled: bool,
+    /// The source line that failed it (the logs' `l=`).
+    pub(crate) line: u32,
 }
 
 impl TxnError {
-    fn failed(e: Error) -> Self {
+    #[track_caller]
+    pub(crate) fn new(cmd: u32, param: i32) -> Self {
+        let line = core::panic::Location::caller().line();
         Self {
-            cmd: BR_FAILED_REPLY,
-            param: e.to_errno(),
+            cmd,
+            param,
+            handled: false,
+            line,
         }
     }
 
+    #[track_caller]
+    fn failed(e: Error) -> Self {
+        Self::new(BR_FAILED_REPLY, e.to_errno())
+    }
+
+    #[track_caller]
     fn dead() -> Self {
-        Self {
-            cmd: BR_DEAD_REPLY,
-            param: EINVAL.to_errno(),
-        }
+        Self::new(BR_DEAD_REPLY, EINVAL.to_errno())
     }
 }
 
@@ -249,47 +265,85 @@ impl Process {
     ) {
         let id = next_debug_id();
         self.set_extended_error(thread.id, id, BR_OK, 0);
+        let mut log = TxnLogEntry {
+            debug_id: id,
+            call_type: if reply {
+                2
+            } else if tr.flags & TF_ONE_WAY != 0 {
+                1
+            } else {
+                0
+            },
+            from_proc: self.pid,
+            from_thread: thread.id,
+            target_handle: if reply { 0 } else { tr.target as u32 },
+            data_size: tr.data_size,
+            offsets_size: tr.offsets_size,
+            return_error: BR_OK,
+            ..Default::default()
+        };
         let res = if reply {
-            let orig = match self.reply_target(thread) {
-                Ok(orig) => orig,
-                Err(e) => return self.report_error(thread, id, e),
-            };
-            let res = match orig.from() {
-                None => Err(TxnError::dead()),
-                Some(caller) => {
-                    if !caller.process.is_waiting_on(&caller, &orig) {
-                        return self.report_error(thread, id, TxnError::failed(eproto()));
-                    }
-                    self.send(
-                        thread,
-                        tr,
-                        sg_size,
-                        id,
-                        None,
-                        Some(caller),
-                        Some(orig.clone()),
-                    )
-                }
-            };
-            if let Err(e) = res {
-                // The replier is told its part is done; the caller gets the
-                // error.
-                if let Some(caller) = orig.from() {
-                    caller.process.set_caller_error(&caller, id, e.cmd, e.param);
-                }
-                self.queue_return_error(thread.id, BR_TRANSACTION_COMPLETE);
-                send_failed_reply(orig, e.cmd);
-            }
-            return;
+            self.reply(thread, tr, sg_size, id, &mut log)
         } else {
             self.call_target(thread, tr)
                 .and_then(|(node, target_thread)| {
+                    log.to_proc = node.owner.pid;
+                    log.to_node = node.id;
+                    log.to_thread = target_thread.as_ref().map_or(0, |t| t.id);
                     self.send(thread, tr, sg_size, id, Some(node), target_thread, None)
                 })
         };
-        if let Err(e) = res {
-            self.report_error(thread, id, e);
+        if let Err(e) = &res {
+            log.return_error = e.cmd;
+            log.return_error_param = e.param;
+            log.return_error_line = e.line;
         }
+        self.device.registry.log_txn(log, &self.device);
+        if let Err(e) = res {
+            if !e.handled {
+                self.report_error(thread, id, e);
+            }
+        }
+    }
+
+    /// `BC_REPLY`: failures after the call was popped go to the caller, the
+    /// replier only sees `BR_TRANSACTION_COMPLETE` (`handled` errors).
+    fn reply(
+        self: &Arc<Self>,
+        thread: &Arc<Thread>,
+        tr: &TxnData,
+        sg_size: u64,
+        id: usize,
+        log: &mut TxnLogEntry,
+    ) -> Result<(), TxnError> {
+        let orig = self.reply_target(thread)?;
+        let res = match orig.from() {
+            None => Err(TxnError::dead()),
+            Some(caller) => {
+                log.to_proc = caller.process.pid;
+                log.to_thread = caller.id;
+                if !caller.process.is_waiting_on(&caller, &orig) {
+                    return Err(TxnError::failed(eproto()));
+                }
+                self.send(
+                    thread,
+                    tr,
+                    sg_size,
+                    id,
+                    None,
+                    Some(caller),
+                    Some(orig.clone()),
+                )
+            }
+        };
+        res.map_err(|e| {
+            if let Some(caller) = orig.from() {
+                caller.process.set_caller_error(&caller, id, e.cmd, e.param);
+            }
+            self.queue_return_error(thread.id, BR_TRANSACTION_COMPLETE);
+            send_failed_reply(orig, e.cmd);
+            TxnError { handled: true, ..e }
+        })
     }
 
     fn report_error(&self, thread: &Arc<Thread>, id: usize, e: TxnError) {
@@ -445,6 +499,7 @@ impl Process {
             sender_pid: self.pid,
             async_node: if oneway { node.clone() } else { None },
             allow_user_free: false,
+            active: true,
             held: KVec::new(),
             fd_arrays: KVec::new(),
             fds_installed: false,
@@ -468,14 +523,14 @@ impl Process {
                 if let Some(n) = &node {
                     n.owner.dec_node(n, true, false);
                 }
-                return Err(TxnError {
-                    cmd: if e == ESRCH {
+                return Err(TxnError::new(
+                    if e == ESRCH {
                         BR_DEAD_REPLY
                     } else {
                         BR_FAILED_REPLY
                     },
-                    param: e.to_errno(),
-                });
+                    e.to_errno(),
+                ));
             }
         };
         let mut fds = KVec::new();
@@ -530,6 +585,8 @@ impl Process {
                 counted: AtomicBool::new(false),
                 from_tgid: self.pid,
                 priority: crate::ffi::task::current_nice(),
+                from_tid: thread.id,
+                start_ns: kernel::time::Ktime::ktime_get().to_ns(),
                 saved_priority: AtomicI32::new(0),
                 links <- kernel::new_spinlock!(Links {
                     from: if reply || oneway { None } else { Some(thread.clone()) },

@@ -114,6 +114,20 @@ impl Queue {
         w
     }
 
+    /// Calls `f` on every item, oldest first, until it fails.
+    pub(crate) fn for_each(
+        &self,
+        mut f: impl FnMut(&Work) -> core::fmt::Result,
+    ) -> core::fmt::Result {
+        let n = self.buf.len();
+        for i in 0..self.len {
+            if let Some(w) = &self.buf[(self.head + i) % n] {
+                f(w)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Takes every item out.
     pub(crate) fn take_all(&mut self) -> Self {
         core::mem::replace(self, Self::new())

@@ -5,11 +5,12 @@
 //! open, in the C driver's text format.
 //!
 //! Each file is rendered when it is opened and read from that snapshot.
-//! The first line of every file is in place; the detailed records are
-//! still to come (issue 4), so a file has its header only.
+//! Processes, threads, transactions, nodes, references and buffers are
+//! printed in the C driver's formats; per-command statistics and the dead
+//! nodes list are not kept.
 
 use super::{create_dir, BinderFs, Node, INODE_OFFSET, LOG_FOPS, MAX_MINOR};
-use crate::device::BinderDevice;
+use crate::device::{BinderDevice, Registry};
 use crate::ffi::file::{File, FileOperations, Seek};
 use crate::ffi::fs::{Dentry, Ino, InodeKind, InodeSpec, SuperBlock};
 use core::fmt::Write;
@@ -21,11 +22,11 @@ use kernel::uaccess::UserSliceWriter;
 
 /// Which log a file shows.
 pub(crate) enum LogKind {
-    State,
-    Stats,
-    Transactions,
-    TransactionLog,
-    FailedTransactionLog,
+    State(Arc<Registry>),
+    Stats(Arc<Registry>),
+    Transactions(Arc<Registry>),
+    TransactionLog(Arc<Registry>),
+    FailedTransactionLog(Arc<Registry>),
     /// `proc/<pid>`.
     Proc {
         pid: i32,
@@ -33,12 +34,14 @@ pub(crate) enum LogKind {
     },
 }
 
-const FILES: [(&[u8], fn() -> LogKind); 5] = [
-    (b"state", || LogKind::State),
-    (b"stats", || LogKind::Stats),
-    (b"transactions", || LogKind::Transactions),
-    (b"transaction_log", || LogKind::TransactionLog),
-    (b"failed_transaction_log", || LogKind::FailedTransactionLog),
+type MakeKind = fn(Arc<Registry>) -> LogKind;
+
+const FILES: [(&[u8], MakeKind); 5] = [
+    (b"state", LogKind::State),
+    (b"stats", LogKind::Stats),
+    (b"transactions", LogKind::Transactions),
+    (b"transaction_log", LogKind::TransactionLog),
+    (b"failed_transaction_log", LogKind::FailedTransactionLog),
 ];
 
 fn file_spec() -> InodeSpec<BinderFs> {
@@ -55,8 +58,9 @@ fn file_spec() -> InodeSpec<BinderFs> {
 pub(super) fn create(sb: &SuperBlock<BinderFs>) -> Result {
     create_dir(sb.root(), b"binder_logs")?;
     let dir = sb.root().child(b"binder_logs")?;
+    let registry = sb.info().ok_or(EINVAL)?.inst.globals.registry();
     for (name, kind) in FILES {
-        let node = Arc::new(Node::Log(kind()), GFP_KERNEL)?;
+        let node = Arc::new(Node::Log(kind(registry.clone())), GFP_KERNEL)?;
         dir.create_child(name, sb.new_inode(file_spec(), Some(node))?)?;
     }
     create_dir(&dir, b"proc")
@@ -115,6 +119,20 @@ pub(crate) fn enabled(sb: &SuperBlock<BinderFs>) -> bool {
 /// A rendered log.
 pub(crate) struct Snapshot(KVec<u8>);
 
+impl Snapshot {
+    pub(crate) const fn new() -> Self {
+        Self(KVec::new())
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        core::str::from_utf8(&self.0).unwrap_or("")
+    }
+}
+
 impl Write for Snapshot {
     fn write_str(&mut self, s: &str) -> core::fmt::Result {
         self.0
@@ -124,19 +142,69 @@ impl Write for Snapshot {
 }
 
 fn render(kind: &LogKind) -> Result<Snapshot> {
-    let mut out = Snapshot(KVec::new());
-    let r = match kind {
-        LogKind::State => out.write_str("binder state:\n"),
-        LogKind::Stats => out.write_str("binder stats:\n"),
-        LogKind::Transactions => out.write_str("binder transactions:\n"),
-        LogKind::TransactionLog | LogKind::FailedTransactionLog => Ok(()),
-        LogKind::Proc { pid, device } => {
-            let name = core::str::from_utf8(device.name()).unwrap_or("?");
-            write!(out, "binder proc state:\nproc {pid}\ncontext {name}\n")
-        }
-    };
-    r.map_err(|_| ENOMEM)?;
+    let mut out = Snapshot::new();
+    render_into(kind, &mut out).map_err(|_| ENOMEM)?;
     Ok(out)
+}
+
+fn render_into(kind: &LogKind, out: &mut Snapshot) -> core::fmt::Result {
+    let procs = |r: &Arc<Registry>| r.all().map_err(|_| core::fmt::Error);
+    match kind {
+        LogKind::State(r) => {
+            out.write_str("binder state:\n")?;
+            for p in procs(r)?.iter().rev() {
+                p.print(out, true)?;
+            }
+        }
+        LogKind::Stats(r) => {
+            out.write_str("binder stats:\n")?;
+            for p in procs(r)?.iter().rev() {
+                p.print_stats(out)?;
+            }
+        }
+        LogKind::Transactions(r) => {
+            out.write_str("binder transactions:\n")?;
+            for p in procs(r)?.iter().rev() {
+                p.print(out, false)?;
+            }
+        }
+        LogKind::TransactionLog(r) | LogKind::FailedTransactionLog(r) => {
+            let failed = matches!(kind, LogKind::FailedTransactionLog(_));
+            let logs = r.logs.lock();
+            for (e, dev) in logs.entries(failed) {
+                let kind = match e.call_type {
+                    2 => "reply",
+                    1 => "async",
+                    _ => "call ",
+                };
+                writeln!(
+                    out,
+                    "{}: {} from {}:{} to {}:{} context {} node {} handle {} size {}:{} ret {}/{} l={}",
+                    e.debug_id,
+                    kind,
+                    e.from_proc,
+                    e.from_thread,
+                    e.to_proc,
+                    e.to_thread,
+                    core::str::from_utf8(dev.name()).unwrap_or("?"),
+                    e.to_node,
+                    e.target_handle,
+                    e.data_size,
+                    e.offsets_size,
+                    if e.return_error == crate::uapi::BR_OK { 0 } else { e.return_error },
+                    e.return_error_param,
+                    e.return_error_line
+                )?;
+            }
+        }
+        LogKind::Proc { pid, device } => {
+            out.write_str("binder proc state:\n")?;
+            for p in procs(&device.registry)?.iter().filter(|p| p.pid == *pid) {
+                p.print(out, true)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The log files.

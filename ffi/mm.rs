@@ -13,7 +13,7 @@ use super::layout::field;
 use core::ffi::c_void;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicI32, Ordering};
-use kernel::error::{code::*, Result};
+use kernel::error::Result;
 use kernel::page::Page;
 use kernel::types::Opaque;
 
@@ -45,13 +45,6 @@ impl MmGrab {
         unsafe { mm_count(mm.as_ptr()).fetch_add(1, Ordering::Relaxed) };
         // INVARIANT: we took an `mm_count` reference.
         Some(Self(mm))
-    }
-
-    /// Whether this is the current task's address space.
-    pub(crate) fn is_current(&self) -> bool {
-        // SAFETY: as in `current`.
-        let mm = unsafe { *field!(super::task::current_raw(), task_struct, mm) };
-        mm == self.0.as_ptr()
     }
 
     /// Takes a user reference (`mmget_not_zero`), unless the address space
@@ -273,6 +266,3 @@ impl VmaNew {
         }
     }
 }
-
-/// `EINVAL` as the answer for mappings that aren't ours.
-pub(crate) const EBADMAP: kernel::error::Error = EINVAL;

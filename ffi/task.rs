@@ -156,12 +156,6 @@ impl Cred {
     pub(crate) fn as_ptr(&self) -> *const bindings::cred {
         self.0.as_ptr()
     }
-
-    /// The effective user id.
-    pub(crate) fn euid(&self) -> Kuid {
-        // SAFETY: creds are immutable once published.
-        Kuid(unsafe { (*field!(self.0.as_ptr(), cred, euid)).val })
-    }
 }
 
 impl Drop for Cred {

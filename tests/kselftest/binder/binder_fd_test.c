@@ -993,6 +993,64 @@ TEST_F(reply, reply_sg_with_fda_fixed_up_in_caller)
 	close(p1[0]);
 }
 
+TEST_F(reply, undelivered_fds_released_when_receiver_dies)
+{
+	struct binder_transaction_data tr;
+	struct bt_parcel pc;
+	struct bt_chan ch;
+	uint32_t fds[1];
+	int p1[2], p2[2];
+	uint64_t v;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(p1));
+	ASSERT_EQ(0, pipe(p2));
+	ASSERT_EQ(0, bt_chan_init(&ch));
+	pid = bt_fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct bt_proc r;
+
+		bt_chan_child(&ch);
+		close(p1[1]);
+		close(p2[1]);
+		BT_CHECK_EQ(open_receiver(self->dev.path,
+					  FLAT_BINDER_FLAG_ACCEPTS_FDS, &r), 0);
+		BT_CHECK_EQ(bt_tell_parent(&ch, 0), 0);
+		bt_hear_parent(&ch, &v, 60000);
+		_exit(0);	/* without ever reading */
+	}
+	bt_chan_parent(&ch);
+	ASSERT_EQ(0, bt_hear_child(&ch, &v, BT_TIMEOUT_MS));
+	/* Two one-ways: an FD (process todo), an FDA (node async queue). */
+	bt_parcel_init(&pc);
+	bt_p_fd(&pc, p1[1]);
+	bt_rets_init(&self->r);
+	ASSERT_EQ(BR_TRANSACTION_COMPLETE, bt_call(self->p.fd, 0, 1, TF_ONE_WAY,
+						   &pc, &self->r));
+	fds[0] = p2[1];
+	bt_parcel_init(&pc);
+	bt_p_u64(&pc, 0);
+	bt_p_ptr(&pc, fds, sizeof(fds), 0, 0, 0);
+	p_fda(&pc, 1, 0, 0);
+	bt_tr(&tr, 0, 1, TF_ONE_WAY, &pc);
+	bt_rets_init(&self->r);
+	ASSERT_EQ(BR_TRANSACTION_COMPLETE, bt_call_tr(self->p.fd, BC_TRANSACTION_SG,
+						      &tr, 8, &self->r));
+	close(p1[1]);
+	close(p2[1]);
+	/* binder holds both files for the undelivered transactions... */
+	ASSERT_EQ(0, pipe_eof(p1[0], 100));
+	ASSERT_EQ(0, pipe_eof(p2[0], 100));
+	/* ...until the receiver goes away. */
+	bt_chan_close(&ch);
+	ASSERT_EQ(0, bt_wait(pid, BT_TIMEOUT_MS));
+	ASSERT_EQ(1, pipe_eof(p1[0], BT_TIMEOUT_MS));
+	ASSERT_EQ(1, pipe_eof(p2[0], BT_TIMEOUT_MS));
+	close(p1[0]);
+	close(p2[0]);
+}
+
 /* ---- rejected transactions (the test process sends) ------------------ */
 
 FIXTURE(bad) {
@@ -1024,6 +1082,9 @@ FIXTURE(bad) {
 	self->srv = bt_start_server(self->dev.path, &__o);			\
 	ASSERT_GT(self->srv, 0);						\
 	ASSERT_EQ(0, bt_open(self->dev.path, BT_MAP_SIZE, &self->p));		\
+	/* One call first: by then the service has closed its start-up pipes. */ \
+	ASSERT_EQ(BR_REPLY, bt_call_report(self->p.fd, 0, BT_CODE_REPORT, 0,	\
+					   NULL, NULL, NULL, 0, NULL));		\
 	self->srv_fds = bt_count_fds(self->srv);				\
 	ASSERT_GT(self->srv_fds, 0);						\
 	RESET_PC();								\
@@ -1084,7 +1145,7 @@ FIXTURE_TEARDOWN(noaccept)
 	struct bt_report __rep;							\
 	ASSERT_EQ(BR_REPLY, bt_call_report(self->p.fd, 0, BT_CODE_REPORT, 0,	\
 					   NULL, &__rep, NULL, 0, NULL));	\
-	ASSERT_EQ(1, __rep.txn_count);						\
+	ASSERT_EQ(2, __rep.txn_count);	/* the set-up call and this one */	\
 	ASSERT_EQ(0, bt_idle(self->p.fd, NULL));				\
 } while (0)
 

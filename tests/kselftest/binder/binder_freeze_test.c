@@ -462,6 +462,66 @@ TEST_F(freeze, update_txn_only_replaces_same_sender)
 	ASSERT_EQ(0, bt_script(&self->s, BT_SC_IDLE, 0));
 }
 
+static int pipe_eof(int rfd, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = rfd, .events = POLLIN };
+	char ch;
+	int ret = poll(&pfd, 1, timeout_ms);
+
+	if (ret <= 0)
+		return ret;
+	return read(rfd, &ch, 1) == 0;
+}
+
+TEST_F(freeze, frozen_target_releases_rejected_and_replaced_files)
+{
+	struct bt_script_opts o = { .cm = true,
+				    .cm_flags = FLAT_BINDER_FLAG_ACCEPTS_FDS };
+	struct bt_script s2;
+	struct bt_parcel pc;
+	struct bt_proc p2;
+	char path2[256];
+	int pfd[2], qfd[2];
+
+	ASSERT_EQ(0, bt_dev_add(&self->dev, "binder2", path2, sizeof(path2)));
+	ASSERT_EQ(0, bt_script_start(&s2, path2, &o));
+	ASSERT_EQ(0, bt_open(path2, BT_MAP_SIZE, &p2));
+	ASSERT_EQ(0, pipe(pfd));
+	ASSERT_EQ(0, pipe(qfd));
+	ASSERT_EQ(0, do_freeze(p2.fd, s2.pid, 1, 0));
+	/* A sync call with an fd is rejected. */
+	bt_parcel_init(&pc);
+	bt_p_fd(&pc, pfd[1]);
+	bt_rets_init(&self->r);
+	ASSERT_EQ(BR_FROZEN_REPLY, bt_call(p2.fd, 0, 5, 0, &pc, &self->r));
+	/* A pending one-way with an fd is replaced (TF_UPDATE_TXN). */
+	ASSERT_EQ(BR_TRANSACTION_PENDING_FROZEN,
+		  oneway(p2.fd, 0, 5, TF_UPDATE_TXN, 1, &self->r));
+	bt_parcel_init(&pc);
+	bt_p_u64(&pc, 2);
+	bt_p_fd(&pc, qfd[1]);
+	bt_rets_init(&self->r);
+	ASSERT_EQ(BR_TRANSACTION_PENDING_FROZEN,
+		  bt_call(p2.fd, 0, 5, TF_ONE_WAY | TF_UPDATE_TXN, &pc, &self->r));
+	ASSERT_EQ(BR_TRANSACTION_PENDING_FROZEN,
+		  oneway(p2.fd, 0, 5, TF_UPDATE_TXN, 3, &self->r));
+	/* Both files are released (only our copies were left). */
+	close(pfd[1]);
+	close(qfd[1]);
+	ASSERT_EQ(1, pipe_eof(pfd[0], BT_TIMEOUT_MS));
+	ASSERT_EQ(1, pipe_eof(qfd[0], BT_TIMEOUT_MS));
+	ASSERT_EQ(0, do_freeze(p2.fd, s2.pid, 0, 0));
+	ASSERT_EQ(SC_CODE(5, 1), bt_script(&s2, BT_SC_READ_CODE, 0));
+	ASSERT_EQ(0, bt_script(&s2, BT_SC_FREE, 0));
+	ASSERT_EQ(SC_CODE(5, 3), bt_script(&s2, BT_SC_READ_CODE, 0));
+	ASSERT_EQ(0, bt_script(&s2, BT_SC_FREE, 0));
+	ASSERT_EQ(0, bt_script(&s2, BT_SC_IDLE, 0));
+	bt_script_kill(&s2);
+	bt_close(&p2);
+	close(pfd[0]);
+	close(qfd[0]);
+}
+
 /* ---- freeze notifications --------------------------------------------- */
 
 /*
@@ -684,6 +744,20 @@ TEST_F(fnotify, invalid_commands_einval)
 				BT_TIMEOUT_MS), 0);
 	/* CLEAR when no notification is active. */
 	ASSERT_EQ(-EINVAL, clear_freeze(self->p.fd, 0, COOKIE));
+	EXPECT_NOTHING();
+}
+
+TEST_F(fnotify, dropping_the_ref_discards_notification)
+{
+	ASSERT_EQ(0, request_freeze(self->p.fd, 0, COOKIE));
+	/* The only (strong) ref goes away with its queued notification. */
+	ASSERT_EQ(0, bt_send_u32(self->p.fd, BC_RELEASE, 0));
+	EXPECT_NOTHING();
+	ASSERT_EQ(-EINVAL, request_freeze(self->p.fd, 0, COOKIE));
+	ASSERT_EQ(-EINVAL, freeze_done(self->p.fd, COOKIE));
+	ASSERT_EQ(0, do_freeze(self->p.fd, self->s.pid, 1, 0));
+	EXPECT_NOTHING();
+	ASSERT_EQ(0, do_freeze(self->p.fd, self->s.pid, 0, 0));
 	EXPECT_NOTHING();
 }
 

@@ -1472,7 +1472,9 @@ static void bt_script_main(const char *path, const struct bt_script_opts *o,
 	bt_chan_child(ch);
 	BT_CHECK_EQ(bt_open(path, o->map_size ? o->map_size : BT_MAP_SIZE,
 			    &p), 0);
-	if (o->cm)
+	if (o->cm && o->cm_flags)
+		BT_CHECK_EQ(bt_set_cm_ext(p.fd, 0, 0, o->cm_flags), 0);
+	else if (o->cm)
 		BT_CHECK_EQ(bt_set_cm(p.fd), 0);
 	BT_CHECK_EQ(bt_enter_looper(p.fd), 0);
 	BT_CHECK_EQ(bt_tell_parent(ch, 0), 0);

@@ -449,6 +449,7 @@ struct bt_script {
 struct bt_script_opts {
 	bool cm;		/* become context manager (plain) */
 	size_t map_size;	/* 0: BT_MAP_SIZE */
+	uint32_t cm_flags;	/* with cm: != 0 uses SET_CONTEXT_MGR_EXT (ptr/cookie 0) with these node flags */
 };
 
 int bt_script_start(struct bt_script *s, const char *path,
