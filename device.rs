@@ -125,6 +125,14 @@ impl Registry {
         Ok(v)
     }
 
+    /// Forgets the logged transactions (their devices refer back to this
+    /// registry); called when the module goes away.
+    pub(crate) fn clear_logs(&self) {
+        let mut logs = self.logs.lock();
+        logs.all = [const { None }; LOG_SIZE];
+        logs.failed = [const { None }; LOG_SIZE];
+    }
+
     /// Records a transaction of `dev` in the logs.
     pub(crate) fn log_txn(&self, e: TxnLogEntry, dev: &Arc<BinderDevice>) {
         self.logs.lock().record(e, dev);

@@ -2286,15 +2286,18 @@ impl Process {
             }
             r.node.owner.drop_ref_count(&r.node, self.pid);
         }
-        let (todo, deaths) = {
+        let (todo, deaths, freezes) = {
             let mut inner = self.inner.lock();
             (
                 inner.todo.take_all(),
                 core::mem::replace(&mut inner.delivered_death, KVec::new()),
+                core::mem::replace(&mut inner.delivered_freeze, KVec::new()),
             )
         };
         release_work(todo);
+        // These refer back to this process.
         drop(deaths);
+        drop(freezes);
         *self.mapping.lock() = None;
     }
 

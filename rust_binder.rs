@@ -53,6 +53,7 @@ module_uint_param!(
 );
 
 struct RustBinder {
+    registry: Arc<device::Registry>,
     // Dropped in order: legacy devices, the filesystem, its device numbers.
     _legacy: KVec<Pin<KBox<ffi::misc::MiscDevice<Arc<device::BinderDevice>>>>>,
     _fs: ffi::fs::Registration<binderfs::BinderFs>,
@@ -79,9 +80,17 @@ impl kernel::Module for RustBinder {
             legacy.len()
         );
         Ok(Self {
+            registry,
             _legacy: legacy,
             _fs: reg,
             _chrdev: chrdev,
         })
+    }
+}
+
+impl Drop for RustBinder {
+    fn drop(&mut self) {
+        // The transaction logs hold devices, which hold the registry.
+        self.registry.clear_logs();
     }
 }

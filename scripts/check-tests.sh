@@ -13,8 +13,9 @@
 #   devices   binderfs_devices_test with devices=binder,hwbinder,vndbinder
 #   legacy    binder_legacy_test on devices named by a module parameter
 #             (rust: legacy_devices= char devices; c: devices= in binderfs)
-#   binder    the binder core suite (tests/kselftest/binder); for rust the
-#             cases in rust-pending.txt are excluded and reported as SKIP
+#   binder    the binder core suite (tests/kselftest/binder); for rust with
+#             --kmemleak, and the cases in rust-pending.txt are excluded and
+#             reported as SKIP
 #   kmemleak  (rust only) binderfs_smoke_test with --kmemleak, then rmmod
 #   android   tests/android (rsbinder service manager, AIDL service, client);
 #             for rust with --kmemleak and the rmmod check
@@ -129,7 +130,9 @@ for drv in "${DRIVERS[@]}"; do
             "@sh:mkdir -p /tmp/bfs && mount -t binder binder /tmp/bfs && BINDER_LEGACY_DIR=/tmp/bfs binder_legacy_test; rc=\$?; umount /tmp/bfs; exit \$rc"
     fi
     mapfile -t suite < <(binder_suite "$drv")
-    run_boot "$drv" binder --driver "$drv" "${modarg[@]}" "${suite[@]}"
+    leak=()
+    [ "$drv" = rust ] && leak=(--kmemleak)
+    run_boot "$drv" binder --driver "$drv" "${modarg[@]}" "${leak[@]}" "${suite[@]}"
     [ "$drv" = rust ] && report_pending "$drv"
     if [ "$drv" = rust ]; then
         run_boot "$drv" kmemleak --driver "$drv" "${modarg[@]}" --kmemleak \
