@@ -80,6 +80,8 @@ pub(crate) struct Mapping {
     free_async_space: usize,
     /// A one-way spammer was reported since async space last ran low.
     spam_detected: bool,
+    /// One past the highest page index ever made present.
+    pages_high: usize,
     pages: KVec<PageSlot>,
 }
 
@@ -119,6 +121,7 @@ impl Mapping {
             free_by_size,
             free_async_space: size / 2,
             spam_detected: false,
+            pages_high: 0,
             pages,
         })
     }
@@ -252,7 +255,7 @@ impl Mapping {
 
     /// Free async space, allocated buffers, and pages (in use, kept free,
     /// absent) for `binder_logs/stats`.
-    pub(crate) fn stats(&self) -> (usize, usize, (usize, usize, usize)) {
+    pub(crate) fn stats(&self) -> (usize, usize, (usize, usize, usize), usize) {
         let buffers = self
             .blocks
             .iter()
@@ -266,7 +269,12 @@ impl Mapping {
                 (None, _) => free += 1,
             }
         }
-        (self.free_async_space, buffers, (active, lru, free))
+        (
+            self.free_async_space,
+            buffers,
+            (active, lru, free),
+            self.pages_high,
+        )
     }
 
     /// Writes the allocated buffers as `binder_alloc_print_allocated` does.
@@ -316,7 +324,10 @@ impl Mapping {
                         Ok(p)
                     });
                 match res {
-                    Ok(p) => self.pages[i].page = Some(p),
+                    Ok(p) => {
+                        self.pages[i].page = Some(p);
+                        self.pages_high = self.pages_high.max(i + 1);
+                    }
                     Err(e) => {
                         for &j in &new[..n] {
                             vma.zap(self.start + j * PAGE_SIZE, PAGE_SIZE);

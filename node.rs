@@ -15,6 +15,7 @@
 //! [`ProcessRefs`]: crate::process::ProcessRefs
 
 use crate::process::Process;
+use crate::stats::{Obj, ObjCount};
 use crate::work::Queue;
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use kernel::alloc::KVec;
@@ -38,6 +39,7 @@ pub(crate) struct Node {
     pub(crate) flags: u32,
     /// The owning process.
     pub(crate) owner: Arc<Process>,
+    pub(crate) _count: ObjCount,
 }
 
 /// A registered death notification.
@@ -51,6 +53,7 @@ pub(crate) struct Death {
     /// Cleared while queued: `BR_CLEAR_DEATH_NOTIFICATION_DONE` follows the
     /// acknowledgement.
     pub(crate) and_clear: AtomicBool,
+    _count: ObjCount,
 }
 
 /// A registered freeze notification (`BC_REQUEST_FREEZE_NOTIFICATION`).
@@ -70,6 +73,7 @@ pub(crate) struct Freeze {
     pub(crate) resend: AtomicBool,
     /// Cleared: the next delivery is `BR_CLEAR_FREEZE_NOTIFICATION_DONE`.
     pub(crate) clear: AtomicBool,
+    _count: ObjCount,
 }
 
 impl Freeze {
@@ -83,6 +87,7 @@ impl Freeze {
             sent: f(),
             resend: f(),
             clear: f(),
+            _count: ObjCount::new(Obj::Freeze),
         }
     }
 }
@@ -94,6 +99,7 @@ impl Death {
             cookie,
             queued: AtomicBool::new(false),
             and_clear: AtomicBool::new(false),
+            _count: ObjCount::new(Obj::Death),
         }
     }
 }
@@ -173,4 +179,5 @@ pub(crate) struct NodeRef {
     pub(crate) death: Option<Arc<Death>>,
     /// The freeze notification registered on this handle.
     pub(crate) freeze: Option<Arc<Freeze>>,
+    pub(crate) _count: ObjCount,
 }

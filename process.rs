@@ -20,6 +20,7 @@ use crate::ffi::poll::{PollTable, PollWaitQueue, POLLERR, POLLIN};
 use crate::ffi::task::{self, security, Cred, Kuid};
 use crate::ffi::vec::VecExt;
 use crate::node::{next_debug_id, Death, Freeze, Node, NodeRef, NodeState};
+use crate::stats::{self, Obj, ObjCount, Stats};
 use crate::transaction::{send_failed_reply, FdFixup, Transaction, TxnData, TXN_DATA_SIZE};
 use crate::uapi::*;
 use crate::work::{Queue, Work};
@@ -57,6 +58,7 @@ pub(crate) struct Thread {
     /// Where pollers of the thread wait.
     #[pin]
     poll_wq: PollWaitQueue,
+    _count: ObjCount,
 }
 
 impl ThreadState {
@@ -234,6 +236,9 @@ pub(crate) struct Process {
     spam_detection: AtomicBool,
     /// Whether this process made its `binder_logs/proc/<pid>` entry.
     pub(crate) log_entry: AtomicBool,
+    /// Commands and returns of this process.
+    pub(crate) stats: Stats,
+    _count: ObjCount,
 }
 
 /// Reads one value of a fixed size from a user command buffer.
@@ -265,14 +270,16 @@ enum Delivery {
     FdsFailed(Arc<Transaction>),
 }
 
-/// A user read buffer being filled.
-struct ReadBuf {
+/// A user read buffer being filled; every item starts with its return
+/// command, which is counted.
+struct ReadBuf<'a> {
     base: usize,
     size: usize,
     pos: usize,
+    stats: &'a Stats,
 }
 
-impl ReadBuf {
+impl ReadBuf<'_> {
     fn put(&mut self, data: &[u8]) -> Result {
         if self.size - self.pos < data.len() {
             return Err(EFAULT);
@@ -281,6 +288,12 @@ impl ReadBuf {
             .writer()
             .write_slice(data)?;
         self.pos += data.len();
+        if data.len() >= 4 {
+            stats::br(
+                self.stats,
+                u32::from_ne_bytes([data[0], data[1], data[2], data[3]]),
+            );
+        }
         Ok(())
     }
 
@@ -341,6 +354,8 @@ impl Process {
                 area <- kernel::new_spinlock!(Area { mapped: false, pending: None }, "Process::area"),
                 spam_detection: AtomicBool::new(false),
                 log_entry: AtomicBool::new(false),
+                stats: Stats::new(),
+                _count: ObjCount::new(Obj::Proc),
             }),
             GFP_KERNEL,
         )
@@ -361,6 +376,7 @@ impl Process {
                 id,
                 process: self.clone(),
                 cond <- kernel::new_condvar!("Thread::cond"),
+                _count: ObjCount::new(Obj::Thread),
                 poll_wq <- PollWaitQueue::new(kernel::c_str!("Thread::poll_wq"), kernel::static_lock_class!()),
             }),
             GFP_KERNEL,
@@ -624,6 +640,7 @@ impl Process {
             let mut r = UserSlice::new(buf + *consumed, size - *consumed).reader();
             let start = r.len();
             let cmd = read_u32(&mut r)?;
+            stats::bc(&self.stats, cmd);
             self.command(thread, cmd, &mut r)?;
             *consumed += start - r.len();
         }
@@ -757,6 +774,7 @@ impl Process {
             base: buf,
             size,
             pos: *consumed,
+            stats: &self.stats,
         };
         if out.pos == 0 {
             out.put_u32(BR_NOOP)?;
@@ -863,6 +881,7 @@ impl Process {
             UserSlice::new(buf, 4)
                 .writer()
                 .write_slice(&BR_SPAWN_LOOPER.to_ne_bytes())?;
+            stats::br(&self.stats, BR_SPAWN_LOOPER);
         }
         Ok(())
     }
@@ -873,7 +892,7 @@ impl Process {
         inner: &mut ProcessInner,
         thread: &Arc<Thread>,
         w: Work,
-        out: &mut ReadBuf,
+        out: &mut ReadBuf<'_>,
     ) -> Result<Step> {
         match w {
             Work::TransactionComplete => out.put_u32(BR_TRANSACTION_COMPLETE)?,
@@ -975,7 +994,7 @@ impl Process {
         inner: &mut ProcessInner,
         thread: &Arc<Thread>,
         t: Arc<Transaction>,
-        out: &mut ReadBuf,
+        out: &mut ReadBuf<'_>,
     ) -> Result<Delivery> {
         let mut tr = TxnData::default();
         let cmd = match &t.target_node {
@@ -1518,6 +1537,7 @@ impl Process {
                 cookie,
                 flags,
                 owner: self.clone(),
+                _count: ObjCount::new(Obj::Node),
             },
             GFP_KERNEL,
         )?;
@@ -1664,6 +1684,7 @@ impl Process {
                         weak: 0,
                         death: None,
                         freeze: None,
+                        _count: ObjCount::new(Obj::Ref),
                     },
                     GFP_KERNEL,
                 )?;
@@ -2147,8 +2168,8 @@ impl Process {
             inner.requested_threads, inner.requested_threads_started, inner.max_threads
         )?;
         let mapping = self.mapping.lock();
-        let (async_space, buffers, pages) =
-            mapping.as_ref().map_or((0, 0, (0, 0, 0)), |m| m.stats());
+        let (async_space, buffers, pages, high) =
+            mapping.as_ref().map_or((0, 0, (0, 0, 0), 0), |m| m.stats());
         drop(mapping);
         writeln!(m, "  ready threads {}", inner.waiting.len())?;
         writeln!(m, "  free async space {}", async_space)?;
@@ -2171,7 +2192,9 @@ impl Process {
         writeln!(m, "  refs: {} s {} w {}", n, s, w)?;
         writeln!(m, "  buffers: {}", buffers)?;
         writeln!(m, "  pages: {}:{}:{}", pages.0, pages.1, pages.2)?;
-        writeln!(m, "  pending transactions: {}", pending)
+        writeln!(m, "  pages high watermark: {}", high)?;
+        writeln!(m, "  pending transactions: {}", pending)?;
+        self.stats.print(m, "  ")
     }
 
     // ---- teardown ----

@@ -15,6 +15,7 @@ mod device;
 mod ffi;
 mod node;
 mod process;
+mod stats;
 mod transaction;
 mod uapi;
 mod work;

@@ -155,6 +155,7 @@ pub(crate) struct Transaction {
     pub(crate) from_tid: i32,
     /// When the transaction was made (ns, monotonic).
     pub(crate) start_ns: i64,
+    _count: crate::stats::ObjCount,
     /// The handler's nice value before it took the call (restored by its
     /// reply).
     pub(crate) saved_priority: AtomicI32,
@@ -587,6 +588,7 @@ impl Process {
                 priority: crate::ffi::task::current_nice(),
                 from_tid: thread.id,
                 start_ns: kernel::time::Ktime::ktime_get().to_ns(),
+                _count: crate::stats::ObjCount::new(crate::stats::Obj::Transaction),
                 saved_priority: AtomicI32::new(0),
                 links <- kernel::new_spinlock!(Links {
                     from: if reply || oneway { None } else { Some(thread.clone()) },

@@ -36,6 +36,16 @@ pub(crate) enum Work {
     Freeze(Arc<Freeze>),
 }
 
+impl Work {
+    /// A `BR_TRANSACTION_COMPLETE` (or what stands in for it).
+    pub(crate) fn is_complete(&self) -> bool {
+        matches!(
+            self,
+            Work::TransactionComplete | Work::SpamSuspect | Work::PendingFrozen
+        )
+    }
+}
+
 /// A FIFO of work items, as a ring over a growable vector.
 pub(crate) struct Queue {
     buf: KVec<Option<Work>>,
@@ -59,6 +69,7 @@ impl Queue {
     /// Makes room for one more item (may sleep); call before taking locks
     /// that forbid allocation, or rely on the error.
     pub(crate) fn push_back(&mut self, w: Work) -> Result {
+        let tc = w.is_complete();
         if self.len == self.buf.len() {
             let cap = (self.buf.len() * 2).max(4);
             let mut nbuf = KVec::with_capacity(cap, GFP_KERNEL)?;
@@ -75,6 +86,9 @@ impl Queue {
         let idx = (self.head + self.len) % self.buf.len();
         self.buf[idx] = Some(w);
         self.len += 1;
+        if tc {
+            crate::stats::created(crate::stats::Obj::TransactionComplete);
+        }
         Ok(())
     }
 
@@ -93,6 +107,9 @@ impl Queue {
         let w = self.buf[self.head].take();
         self.head = (self.head + 1) % self.buf.len();
         self.len -= 1;
+        if w.as_ref().is_some_and(Work::is_complete) {
+            crate::stats::deleted(crate::stats::Obj::TransactionComplete);
+        }
         w
     }
 
@@ -111,6 +128,9 @@ impl Queue {
             self.buf[a] = self.buf[b].take();
         }
         self.len -= 1;
+        if w.as_ref().is_some_and(Work::is_complete) {
+            crate::stats::deleted(crate::stats::Obj::TransactionComplete);
+        }
         w
     }
 

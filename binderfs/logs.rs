@@ -158,6 +158,7 @@ fn render_into(kind: &LogKind, out: &mut Snapshot) -> core::fmt::Result {
         }
         LogKind::Stats(r) => {
             out.write_str("binder stats:\n")?;
+            crate::stats::print_global(out)?;
             for p in procs(r)?.iter().rev() {
                 p.print_stats(out)?;
             }

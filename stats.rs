@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Counters for `binder_logs/stats`: commands read from and returns given
+//! to user space, globally and per process, and how many objects of each
+//! kind were made and still live, in the C driver's layout.
+
+use core::fmt::Write;
+use core::sync::atomic::{AtomicU32, Ordering};
+
+const BC_NAMES: [&str; 22] = [
+    "BC_TRANSACTION",
+    "BC_REPLY",
+    "BC_ACQUIRE_RESULT",
+    "BC_FREE_BUFFER",
+    "BC_INCREFS",
+    "BC_ACQUIRE",
+    "BC_RELEASE",
+    "BC_DECREFS",
+    "BC_INCREFS_DONE",
+    "BC_ACQUIRE_DONE",
+    "BC_ATTEMPT_ACQUIRE",
+    "BC_REGISTER_LOOPER",
+    "BC_ENTER_LOOPER",
+    "BC_EXIT_LOOPER",
+    "BC_REQUEST_DEATH_NOTIFICATION",
+    "BC_CLEAR_DEATH_NOTIFICATION",
+    "BC_DEAD_BINDER_DONE",
+    "BC_TRANSACTION_SG",
+    "BC_REPLY_SG",
+    "BC_REQUEST_FREEZE_NOTIFICATION",
+    "BC_CLEAR_FREEZE_NOTIFICATION",
+    "BC_FREEZE_NOTIFICATION_DONE",
+];
+
+const BR_NAMES: [&str; 23] = [
+    "BR_ERROR",
+    "BR_OK",
+    "BR_TRANSACTION",
+    "BR_REPLY",
+    "BR_ACQUIRE_RESULT",
+    "BR_DEAD_REPLY",
+    "BR_TRANSACTION_COMPLETE",
+    "BR_INCREFS",
+    "BR_ACQUIRE",
+    "BR_RELEASE",
+    "BR_DECREFS",
+    "BR_ATTEMPT_ACQUIRE",
+    "BR_NOOP",
+    "BR_SPAWN_LOOPER",
+    "BR_FINISHED",
+    "BR_DEAD_BINDER",
+    "BR_CLEAR_DEATH_NOTIFICATION_DONE",
+    "BR_FAILED_REPLY",
+    "BR_FROZEN_REPLY",
+    "BR_ONEWAY_SPAM_SUSPECT",
+    "BR_TRANSACTION_PENDING_FROZEN",
+    "BR_FROZEN_BINDER",
+    "BR_CLEAR_FREEZE_NOTIFICATION_DONE",
+];
+
+/// Kinds of objects whose lives are counted.
+#[derive(Clone, Copy)]
+pub(crate) enum Obj {
+    Proc = 0,
+    Thread,
+    Node,
+    Ref,
+    Death,
+    Transaction,
+    TransactionComplete,
+    Freeze,
+}
+
+const OBJ_NAMES: [&str; 8] = [
+    "proc",
+    "thread",
+    "node",
+    "ref",
+    "death",
+    "transaction",
+    "transaction_complete",
+    "freeze",
+];
+
+/// Command and return counters (one set for the module, one per process).
+pub(crate) struct Stats {
+    bc: [AtomicU32; 22],
+    br: [AtomicU32; 23],
+}
+
+impl Stats {
+    pub(crate) const fn new() -> Self {
+        Self {
+            bc: [const { AtomicU32::new(0) }; 22],
+            br: [const { AtomicU32::new(0) }; 23],
+        }
+    }
+
+    fn bump(table: &[AtomicU32], cmd: u32) {
+        if let Some(c) = table.get((cmd & 0xff) as usize) {
+            c.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Writes the non-zero counters, each line after `prefix`.
+    pub(crate) fn print(&self, m: &mut dyn Write, prefix: &str) -> core::fmt::Result {
+        for (c, name) in self.bc.iter().zip(BC_NAMES) {
+            let v = c.load(Ordering::Relaxed);
+            if v != 0 {
+                writeln!(m, "{}{}: {}", prefix, name, v)?;
+            }
+        }
+        for (c, name) in self.br.iter().zip(BR_NAMES) {
+            let v = c.load(Ordering::Relaxed);
+            if v != 0 {
+                writeln!(m, "{}{}: {}", prefix, name, v)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+static GLOBAL: Stats = Stats::new();
+static CREATED: [AtomicU32; 8] = [const { AtomicU32::new(0) }; 8];
+static DELETED: [AtomicU32; 8] = [const { AtomicU32::new(0) }; 8];
+
+/// Counts command `cmd` of a process.
+pub(crate) fn bc(proc: &Stats, cmd: u32) {
+    Stats::bump(&GLOBAL.bc, cmd);
+    Stats::bump(&proc.bc, cmd);
+}
+
+/// Counts return `cmd` given to a process (`BR_NOOP` is not counted).
+pub(crate) fn br(proc: &Stats, cmd: u32) {
+    if cmd == crate::uapi::BR_NOOP {
+        return;
+    }
+    Stats::bump(&GLOBAL.br, cmd);
+    Stats::bump(&proc.br, cmd);
+}
+
+/// An object of kind `o` was made.
+pub(crate) fn created(o: Obj) {
+    CREATED[o as usize].fetch_add(1, Ordering::Relaxed);
+}
+
+/// An object of kind `o` went away.
+pub(crate) fn deleted(o: Obj) {
+    DELETED[o as usize].fetch_add(1, Ordering::Relaxed);
+}
+
+/// Writes the module-wide counters (the top of `binder_logs/stats`).
+pub(crate) fn print_global(m: &mut dyn Write) -> core::fmt::Result {
+    GLOBAL.print(m, "")?;
+    for (i, name) in OBJ_NAMES.iter().enumerate() {
+        let c = CREATED[i].load(Ordering::Relaxed);
+        let d = DELETED[i].load(Ordering::Relaxed);
+        if c != 0 || d != 0 {
+            writeln!(m, "{}: active {} total {}", name, c.wrapping_sub(d), c)?;
+        }
+    }
+    Ok(())
+}
+
+/// Counts one object of a kind for as long as it lives: embed it.
+pub(crate) struct ObjCount(Obj);
+
+impl ObjCount {
+    pub(crate) fn new(o: Obj) -> Self {
+        created(o);
+        Self(o)
+    }
+}
+
+impl Drop for ObjCount {
+    fn drop(&mut self) {
+        deleted(self.0);
+    }
+}
