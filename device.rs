@@ -36,6 +36,21 @@ pub(crate) struct Registry {
     /// The last transactions, and the last failed ones (`binder_logs/`).
     #[pin]
     pub(crate) logs: Mutex<TxnLogs>,
+    /// Nodes whose owner died while others still held references.
+    #[pin]
+    pub(crate) dead_nodes: Mutex<KVec<DeadNode>>,
+}
+
+/// A node whose owner died, kept for `binder_logs/state` until the last
+/// reference to it goes.
+pub(crate) struct DeadNode {
+    pub(crate) node: Arc<Node>,
+    /// The last counts its owner knew.
+    pub(crate) has_strong: bool,
+    pub(crate) has_weak: bool,
+    pub(crate) internal_strong: u32,
+    /// Pids of the processes still holding references.
+    pub(crate) ref_pids: KVec<i32>,
 }
 
 /// One record of `transaction_log` / `failed_transaction_log`.
@@ -98,6 +113,7 @@ impl Registry {
         Arc::pin_init(
             pin_init!(Self {
                 procs <- kernel::new_mutex!(KVec::new(), "Registry::procs"),
+                dead_nodes <- kernel::new_mutex!(KVec::new(), "Registry::dead_nodes"),
                 logs <- kernel::new_mutex!(
                     TxnLogs { all: [const { None }; LOG_SIZE], next_all: 0, failed: [const { None }; LOG_SIZE], next_failed: 0 },
                     "Registry::logs"
@@ -130,7 +146,23 @@ impl Registry {
     pub(crate) fn clear_logs(&self) {
         let mut logs = self.logs.lock();
         logs.all = [const { None }; LOG_SIZE];
+        drop(logs);
+        *self.dead_nodes.lock() = KVec::new();
+        let mut logs = self.logs.lock();
         logs.failed = [const { None }; LOG_SIZE];
+    }
+
+    /// A reference held by `holder` on the dead node `node` went away.
+    pub(crate) fn drop_dead_ref(&self, node: &Arc<Node>, holder: i32) {
+        let mut dead = self.dead_nodes.lock();
+        if let Some(i) = dead.iter().position(|d| Arc::ptr_eq(&d.node, node)) {
+            if let Some(j) = dead[i].ref_pids.iter().position(|&p| p == holder) {
+                dead[i].ref_pids.remove_at(j);
+            }
+            if dead[i].ref_pids.is_empty() {
+                dead.remove_at(i);
+            }
+        }
     }
 
     /// Records a transaction of `dev` in the logs.

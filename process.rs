@@ -1734,6 +1734,8 @@ impl Process {
         {
             let mut inner = self.inner.lock();
             let Some(ns) = inner.node_state(node) else {
+                drop(inner);
+                self.device.registry.drop_dead_ref(node, holder);
                 return;
             };
             ns.refs = ns.refs.saturating_sub(1);
@@ -2278,6 +2280,21 @@ impl Process {
             let (_, n) = c.remove_current();
             let (_, mut ns) = n.to_key_value();
             release_work(ns.async_todo.take_all());
+            if !ns.ref_pids.is_empty() {
+                let dead = crate::device::DeadNode {
+                    node: ns.node.clone(),
+                    has_strong: ns.has_strong,
+                    has_weak: ns.has_weak,
+                    internal_strong: ns.internal_strong,
+                    ref_pids: core::mem::replace(&mut ns.ref_pids, KVec::new()),
+                };
+                let _ = self
+                    .device
+                    .registry
+                    .dead_nodes
+                    .lock()
+                    .push(dead, GFP_KERNEL);
+            }
             for d in ns.deaths.iter() {
                 d.queued.store(true, Ordering::Relaxed);
                 let _ = d

@@ -152,6 +152,29 @@ fn render_into(kind: &LogKind, out: &mut Snapshot) -> core::fmt::Result {
     match kind {
         LogKind::State(r) => {
             out.write_str("binder state:\n")?;
+            {
+                let dead = r.dead_nodes.lock();
+                if !dead.is_empty() {
+                    out.write_str("dead nodes:\n")?;
+                }
+                for d in dead.iter() {
+                    write!(
+                        out,
+                        "  node {}: u{:016x} c{:016x} hs {} hw {} ls 0 lw 0 is {} iw {} tr 1 proc",
+                        d.node.id,
+                        d.node.ptr,
+                        d.node.cookie,
+                        d.has_strong as u32,
+                        d.has_weak as u32,
+                        d.internal_strong,
+                        d.ref_pids.len()
+                    )?;
+                    for p in d.ref_pids.iter() {
+                        write!(out, " {}", p)?;
+                    }
+                    out.write_str("\n")?;
+                }
+            }
             for p in procs(r)?.iter().rev() {
                 p.print(out, true)?;
             }
