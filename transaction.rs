@@ -747,18 +747,13 @@ impl Process {
                     let num_fds = u64_at(&data, obj_off + 8);
                     let parent_idx = u64_at(&data, obj_off + 16);
                     let parent_offset = u64_at(&data, obj_off + 24);
-                    let parent_off =
-                        validate_ptr(&data, &offsets, parent_idx, i).ok_or(fail(EINVAL))?;
-                    if !validate_fixup(
+                    let parent_off = fixup_parent(
                         &data,
                         &offsets,
-                        parent_off,
+                        (parent_idx, i),
                         parent_offset,
-                        last_fixup_obj,
-                        last_fixup_min,
-                    ) {
-                        return Err(fail(EINVAL));
-                    }
+                        (last_fixup_obj, last_fixup_min),
+                    )?;
                     let user_parent = ptr_user
                         .iter()
                         .find(|(o, _)| *o == parent_off)
@@ -822,18 +817,13 @@ impl Process {
                     if flags & BINDER_BUFFER_FLAG_HAS_PARENT != 0 {
                         let parent_idx = u64_at(&data, obj_off + 24);
                         let parent_offset = u64_at(&data, obj_off + 32);
-                        let parent_off =
-                            validate_ptr(&data, &offsets, parent_idx, i).ok_or(fail(EINVAL))?;
-                        if !validate_fixup(
+                        let parent_off = fixup_parent(
                             &data,
                             &offsets,
-                            parent_off,
+                            (parent_idx, i),
                             parent_offset,
-                            last_fixup_obj,
-                            last_fixup_min,
-                        ) {
-                            return Err(fail(EINVAL));
-                        }
+                            (last_fixup_obj, last_fixup_min),
+                        )?;
                         let parent_len = u64_at(&data, parent_off + 16);
                         if parent_len < 8 || parent_offset > parent_len - 8 {
                             return Err(fail(EINVAL));
@@ -956,6 +946,24 @@ impl Process {
         fp[16..24].copy_from_slice(&new_cookie.to_ne_bytes());
         Ok(())
     }
+}
+
+/// The PTR object `parent.0` (an object before object `parent.1`) that a
+/// fixup at `fixup_offset` of its buffer goes into, checked for order
+/// against the last fixup `last` (`binder_validate_ptr` and
+/// `binder_validate_fixup`); `EINVAL` if either check fails.
+fn fixup_parent(
+    data: &[u8],
+    offsets: &[u8],
+    parent: (u64, usize),
+    fixup_offset: u64,
+    last: (usize, usize),
+) -> Result<usize, TxnError> {
+    let off = validate_ptr(data, offsets, parent.0, parent.1).ok_or(TxnError::failed(EINVAL))?;
+    if !validate_fixup(data, offsets, off, fixup_offset, last.0, last.1) {
+        return Err(TxnError::failed(EINVAL));
+    }
+    Ok(off)
 }
 
 /// The offset of the PTR object that is object `index` of the offsets
