@@ -9,6 +9,7 @@
 use crate::ffi::mm::{MmGrab, VmOps};
 use crate::node::Node;
 
+use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel::alloc::{flags::*, KVec};
 use kernel::error::{code::*, Result};
 use kernel::page::{Page, PAGE_SIZE};
@@ -17,6 +18,15 @@ use kernel::sync::Arc;
 
 /// The largest area a process may map.
 pub(crate) const MAX_AREA: usize = 4 << 20;
+
+/// Pages that no buffer uses but that stay mapped, over all processes: what
+/// the shrinker can free.
+static LRU_PAGES: AtomicUsize = AtomicUsize::new(0);
+
+/// The number of pages the shrinker could free now.
+pub(crate) fn lru_pages() -> usize {
+    LRU_PAGES.load(Ordering::Relaxed)
+}
 
 /// Operations of every binder mapping.
 pub(crate) static BINDER_VM_OPS: VmOps = VmOps::new();
@@ -301,6 +311,10 @@ impl Mapping {
 
     fn map_pages(&mut self, mm: &MmGrab, off: usize, size: usize) -> Result {
         let range = Self::page_range(off, size);
+        let reused = range
+            .clone()
+            .filter(|&i| self.pages[i].users == 0 && self.pages[i].page.is_some())
+            .count();
         // Allocate and insert the missing pages.
         let mut new = KVec::new();
         for i in range.clone() {
@@ -341,17 +355,60 @@ impl Mapping {
         for i in range {
             self.pages[i].users += 1;
         }
+        // Idle pages taken back into use leave the shrinker's count.
+        LRU_PAGES.fetch_sub(reused, Ordering::Relaxed);
         Ok(())
     }
 
-    /// Drops the buffer's claim on its pages. Pages stay mapped while the
-    /// area exists, as the C driver leaves them until memory pressure
-    /// reclaims them, so a later buffer there needs no new page.
+    /// Drops the buffer's claim on its pages. Pages no buffer uses stay
+    /// mapped, as in the C driver, until the shrinker reclaims them
+    /// ([`Mapping::reclaim`]); a later buffer there reuses them.
     fn release_pages(&mut self, _mm: &MmGrab, off: usize, size: usize) {
         for i in Self::page_range(off, size) {
             let slot = &mut self.pages[i];
             slot.users = slot.users.saturating_sub(1);
+            if slot.users == 0 && slot.page.is_some() {
+                LRU_PAGES.fetch_add(1, Ordering::Relaxed);
+            }
         }
+    }
+
+    /// Frees up to `nr` pages that no buffer uses, unmapping them first;
+    /// returns how many. Gives up (0) rather than wait for `mmap_lock`.
+    pub(crate) fn reclaim(&mut self, mm: &MmGrab, nr: usize) -> usize {
+        let idle = |s: &PageSlot| s.users == 0 && s.page.is_some();
+        if nr == 0 || !self.pages.iter().any(idle) {
+            return 0;
+        }
+        // Without users the address space is gone, and so are the PTEs.
+        let user = mm.mmget_reclaim();
+        let guard = match &user {
+            Some(u) => match u.try_read_lock() {
+                Some(g) => Some(g),
+                None => return 0,
+            },
+            None => None,
+        };
+        let vma = guard
+            .as_ref()
+            .and_then(|g| g.vma_lookup(self.start))
+            .filter(|v| v.is_binder(&BINDER_VM_OPS, self.vma_id));
+        let mut freed = 0;
+        for i in 0..self.pages.len() {
+            if freed == nr {
+                break;
+            }
+            if !idle(&self.pages[i]) {
+                continue;
+            }
+            if let Some(v) = vma {
+                v.zap(self.start + i * PAGE_SIZE, PAGE_SIZE);
+            }
+            self.pages[i].page = None;
+            freed += 1;
+        }
+        LRU_PAGES.fetch_sub(freed, Ordering::Relaxed);
+        freed
     }
 
     /// Zeroes `[off, off + len)`.
@@ -406,5 +463,16 @@ impl Mapping {
             done += n;
             Ok(())
         })
+    }
+}
+
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        let idle = self
+            .pages
+            .iter()
+            .filter(|s| s.users == 0 && s.page.is_some())
+            .count();
+        LRU_PAGES.fetch_sub(idle, Ordering::Relaxed);
     }
 }

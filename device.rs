@@ -8,6 +8,8 @@ use crate::binderfs::{logs, BinderFs, Node as FsNode};
 use crate::ffi::file::{File, FileOperations, FileOpsTable, MiscOpen};
 use crate::ffi::mm::VmaNew;
 use crate::ffi::poll::PollTable;
+use crate::ffi::shrinker::Shrink;
+use crate::ffi::sync::TryMutex;
 use crate::ffi::task::Kuid;
 use crate::ffi::vec::VecExt;
 use crate::ffi::ThisModulePtr;
@@ -32,7 +34,7 @@ pub(crate) struct Manager {
 #[pin_data]
 pub(crate) struct Registry {
     #[pin]
-    procs: Mutex<KVec<Arc<Process>>>,
+    procs: TryMutex<KVec<Arc<Process>>>,
     /// The last transactions, and the last failed ones (`binder_logs/`).
     #[pin]
     pub(crate) logs: Mutex<TxnLogs>,
@@ -112,7 +114,7 @@ impl Registry {
     pub(crate) fn new() -> Result<Arc<Self>> {
         Arc::pin_init(
             pin_init!(Self {
-                procs <- kernel::new_mutex!(KVec::new(), "Registry::procs"),
+                procs <- crate::new_trymutex!(KVec::new(), "Registry::procs"),
                 dead_nodes <- kernel::new_mutex!(KVec::new(), "Registry::dead_nodes"),
                 logs <- kernel::new_mutex!(
                     TxnLogs { all: [const { None }; LOG_SIZE], next_all: 0, failed: [const { None }; LOG_SIZE], next_failed: 0 },
@@ -179,6 +181,25 @@ impl Registry {
             }
         }
         Ok(v)
+    }
+}
+
+/// The page shrinker: unused buffer pages of every process.
+impl Shrink for Registry {
+    fn count(&self) -> usize {
+        crate::allocation::lru_pages()
+    }
+
+    fn scan(&self, nr: usize) -> Option<usize> {
+        let procs = self.procs.try_lock()?;
+        let mut freed = 0;
+        for p in procs.iter() {
+            if freed >= nr {
+                break;
+            }
+            freed += p.reclaim(nr - freed);
+        }
+        Some(freed)
     }
 }
 

@@ -17,6 +17,7 @@ use crate::device::BinderDevice;
 use crate::ffi::file::{close_fd, ReservedFd};
 use crate::ffi::mm::{MmGrab, VmaNew};
 use crate::ffi::poll::{PollTable, PollWaitQueue, POLLERR, POLLIN};
+use crate::ffi::sync::TryMutex;
 use crate::ffi::task::{self, security, Cred, Kuid};
 use crate::ffi::vec::VecExt;
 use crate::node::{next_debug_id, Death, Freeze, Node, NodeRef, NodeState};
@@ -226,7 +227,7 @@ pub(crate) struct Process {
     #[pin]
     pub(crate) refs: Mutex<ProcessRefs>,
     #[pin]
-    pub(crate) mapping: Mutex<Option<Mapping>>,
+    pub(crate) mapping: TryMutex<Option<Mapping>>,
     #[pin]
     area: SpinLock<Area>,
     /// Where `BINDER_FREEZE` waits for outstanding transactions.
@@ -350,7 +351,7 @@ impl Process {
                     by_handle: RBTree::new(),
                     by_node: RBTree::new(),
                 }, "Process::refs"),
-                mapping <- kernel::new_mutex!(None, "Process::mapping"),
+                mapping <- crate::new_trymutex!(None, "Process::mapping"),
                 area <- kernel::new_spinlock!(Area { mapped: false, pending: None }, "Process::area"),
                 spam_detection: AtomicBool::new(false),
                 log_entry: AtomicBool::new(false),
@@ -1516,6 +1517,16 @@ impl Process {
         area.mapped = true;
         area.pending = Some((vma.start(), (vma.end() - vma.start()).min(MAX_AREA)));
         Ok(())
+    }
+
+    /// Frees up to `nr` unused pages of the buffer area (for the
+    /// shrinker; never waits for a lock).
+    pub(crate) fn reclaim(&self, nr: usize) -> usize {
+        let Some(mm) = self.mm.as_ref() else { return 0 };
+        let Some(mut mapping) = self.mapping.try_lock() else {
+            return 0;
+        };
+        mapping.as_mut().map_or(0, |m| m.reclaim(mm, nr))
     }
 
     // ---- nodes and references ----

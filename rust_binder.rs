@@ -55,6 +55,7 @@ module_uint_param!(
 
 struct RustBinder {
     registry: Arc<device::Registry>,
+    _shrinker: ffi::shrinker::Shrinker<device::Registry>,
     // Dropped in order: legacy devices, the filesystem, its device numbers.
     _legacy: KVec<Pin<KBox<ffi::misc::MiscDevice<Arc<device::BinderDevice>>>>>,
     _fs: ffi::fs::Registration<binderfs::BinderFs>,
@@ -80,7 +81,9 @@ impl kernel::Module for RustBinder {
             chrdev.major(),
             legacy.len()
         );
+        let shrinker = ffi::shrinker::Shrinker::register(c"rust-binder", registry.clone())?;
         Ok(Self {
+            _shrinker: shrinker,
             registry,
             _legacy: legacy,
             _fs: reg,

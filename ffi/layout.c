@@ -21,6 +21,7 @@
 #include <linux/nsproxy.h>
 #include <linux/poll.h>
 #include <linux/sched.h>
+#include <linux/shrinker.h>
 #include <linux/sched/signal.h>
 #include <linux/wait.h>
 
@@ -60,6 +61,12 @@ void rb_layout(void)
 	S(vm_operations_struct);
 	F(vm_operations_struct, close);
 	F(vm_operations_struct, fault);
+
+	F(shrinker, count_objects);
+	F(shrinker, scan_objects);
+	F(shrinker, seeks);
+	F(shrinker, private_data);
+	F(shrink_control, nr_to_scan);
 
 	F(poll_table_struct, _qproc);
 	F(wait_queue_head, head);

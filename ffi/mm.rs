@@ -47,6 +47,15 @@ impl MmGrab {
         Some(Self(mm))
     }
 
+    /// As [`MmGrab::mmget`], for memory reclaim: the reference is dropped
+    /// with `mmput_async`, which never does the exit work in place.
+    pub(crate) fn mmget_reclaim(&self) -> Option<MmUser> {
+        self.mmget().map(|mut u| {
+            u.1 = true;
+            u
+        })
+    }
+
     /// Takes a user reference (`mmget_not_zero`), unless the address space
     /// has already exited.
     pub(crate) fn mmget(&self) -> Option<MmUser> {
@@ -59,7 +68,7 @@ impl MmGrab {
             }
             match users.compare_exchange_weak(v, v + 1, Ordering::SeqCst, Ordering::Relaxed) {
                 // INVARIANT: we took a user reference.
-                Ok(_) => return Some(MmUser(self.0)),
+                Ok(_) => return Some(MmUser(self.0, false)),
                 Err(cur) => v = cur,
             }
         }
@@ -90,7 +99,7 @@ unsafe fn mm_count<'a>(mm: *mut bindings::mm_struct) -> &'a AtomicI32 {
 /// # Invariants
 ///
 /// `self.0` is an `mm_struct` on which we own an `mm_users` reference.
-pub(crate) struct MmUser(NonNull<bindings::mm_struct>);
+pub(crate) struct MmUser(NonNull<bindings::mm_struct>, bool);
 
 impl MmUser {
     /// Takes `mmap_lock` for reading.
@@ -107,10 +116,33 @@ impl MmUser {
     }
 }
 
+impl MmUser {
+    /// Takes `mmap_lock` for reading if nobody holds it for writing.
+    pub(crate) fn try_read_lock(&self) -> Option<MmapReadGuard<'_>> {
+        let sem = field!(
+            self.0.as_ptr(),
+            mm_struct,
+            mmap_lock as bindings::rw_semaphore
+        );
+        // SAFETY: the mm is alive (type invariant).
+        if unsafe { bindings::down_read_trylock(sem) } != 0 {
+            Some(MmapReadGuard { mm: self })
+        } else {
+            None
+        }
+    }
+}
+
 impl Drop for MmUser {
     fn drop(&mut self) {
         // SAFETY: we own a user reference.
-        unsafe { bindings::mmput(self.0.as_ptr()) };
+        unsafe {
+            if self.1 {
+                bindings::mmput_async(self.0.as_ptr());
+            } else {
+                bindings::mmput(self.0.as_ptr());
+            }
+        }
     }
 }
 

@@ -16,6 +16,8 @@ pub(crate) mod misc;
 pub(crate) mod mm;
 pub(crate) mod param;
 pub(crate) mod poll;
+pub(crate) mod shrinker;
+pub(crate) mod sync;
 pub(crate) mod task;
 pub(crate) mod vec;
 

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A mutex with `try_lock`, which the 6.12 `kernel` crate's `Mutex` lacks:
+//! the page shrinker runs inside memory allocations and must never wait for
+//! a lock that an allocating task may hold.
+
+use super::bindings;
+use core::cell::UnsafeCell;
+use core::marker::PhantomPinned;
+use core::ops::{Deref, DerefMut};
+use kernel::prelude::*;
+use kernel::sync::LockClassKey;
+use kernel::types::Opaque;
+
+/// A kernel `struct mutex` protecting a `T`.
+///
+/// # Invariants
+///
+/// `m` is an initialised mutex; `data` is only accessed through a guard,
+/// which exists only while `m` is held.
+#[pin_data]
+pub(crate) struct TryMutex<T> {
+    #[pin]
+    m: Opaque<bindings::mutex>,
+    data: UnsafeCell<T>,
+    #[pin]
+    _pin: PhantomPinned,
+}
+
+// SAFETY: the mutex serialises access to `data`.
+unsafe impl<T: Send> Send for TryMutex<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send> Sync for TryMutex<T> {}
+
+impl<T> TryMutex<T> {
+    /// A new mutex named `name` in lock class `key`.
+    pub(crate) fn new(t: T, name: &'static CStr, key: &'static LockClassKey) -> impl PinInit<Self> {
+        pin_init!(Self {
+            // SAFETY: `__mutex_init` initialises the slot in place;
+            // `LockClassKey` is a transparent `lock_class_key`.
+            m <- Opaque::ffi_init(|p| unsafe {
+                bindings::__mutex_init(p, name.as_char_ptr().cast(), (key as *const LockClassKey).cast_mut().cast())
+            }),
+            data: UnsafeCell::new(t),
+            _pin: PhantomPinned,
+        })
+    }
+
+    /// Waits for and takes the mutex.
+    pub(crate) fn lock(&self) -> TryMutexGuard<'_, T> {
+        // SAFETY: initialised mutex (type invariant); subclass 0 is what
+        // `mutex_lock()` uses.
+        unsafe { bindings::mutex_lock_nested(self.m.get(), 0) };
+        // INVARIANT: held.
+        TryMutexGuard { lock: self }
+    }
+
+    /// Takes the mutex if it is free.
+    pub(crate) fn try_lock(&self) -> Option<TryMutexGuard<'_, T>> {
+        // SAFETY: initialised mutex (type invariant).
+        if unsafe { bindings::mutex_trylock(self.m.get()) } != 0 {
+            // INVARIANT: held.
+            Some(TryMutexGuard { lock: self })
+        } else {
+            None
+        }
+    }
+}
+
+/// The mutex held.
+pub(crate) struct TryMutexGuard<'a, T> {
+    lock: &'a TryMutex<T>,
+}
+
+impl<T> Deref for TryMutexGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: the mutex is held (type invariant of `TryMutex`).
+        unsafe { &*self.lock.data.get() }
+    }
+}
+
+impl<T> DerefMut for TryMutexGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: the mutex is held, and this guard is unique.
+        unsafe { &mut *self.lock.data.get() }
+    }
+}
+
+impl<T> Drop for TryMutexGuard<'_, T> {
+    fn drop(&mut self) {
+        // SAFETY: held by this guard.
+        unsafe { bindings::mutex_unlock(self.lock.m.get()) };
+    }
+}
+
+/// A new [`TryMutex`] with its own lock class.
+#[macro_export]
+macro_rules! new_trymutex {
+    ($t:expr, $name:literal) => {
+        $crate::ffi::sync::TryMutex::new($t, kernel::c_str!($name), kernel::static_lock_class!())
+    };
+}
