@@ -7,6 +7,7 @@
 #   make clean                          remove build products
 #   make check                          set up, build, run every test in QEMU
 #   make demo                           boot QEMU and show rust_binder at work
+#   make bench                          rust_binder/C round-trip latency ratio
 #
 # Without KDIR the project's own test kernel is used (built and cached
 # outside the checkout on first use, see scripts/build-kernel.sh).
@@ -27,7 +28,7 @@ KMAKE = $(MAKE) -C $(KDIR) M=$(ROOT) LLVM=$(LLVM) RUSTC=$(RUSTC) RUSTDOC=$(RUSTD
 	BINDGEN=$(BINDGEN) RUST_LIB_SRC=$(RUST_LIB_SRC)
 export PATH := /usr/lib/llvm-19/bin:$(PATH)
 
-.PHONY: all modules modules_install clean setup kernel check demo rustfmt
+.PHONY: all modules modules_install clean setup kernel check demo bench rustfmt
 
 all: modules
 
@@ -52,6 +53,10 @@ check:
 
 demo:
 	bash $(ROOT)/scripts/demo.sh
+
+# Round-trip latency of rust_binder relative to the C driver (a ratio).
+bench:
+	bash $(ROOT)/scripts/bench.sh
 
 # Formats the crate (rustfmt follows `mod` declarations from the root),
 # with the kernel's settings.

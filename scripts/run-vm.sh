@@ -19,6 +19,7 @@
 #   --oops-grace SECS  once the console shows an Oops or panic, stop the VM
 #                  if it hasn't finished SECS later (default 60)
 #   --keep         keep the temporary initramfs directory (prints its path)
+#   --append ARGS  extra kernel command-line arguments
 #   --file PATH    also copy PATH into the guest's /tests (on PATH there),
 #                  without running it (tools and scripts for @sh: entries)
 #   TEST           a static binary on the host (optionally PATH::ARGS, e.g.
@@ -45,7 +46,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0" >&2; exit 2; }
 
 DRIVER= MODULE= PARAMS= KMEMLEAK=0 LOG= TIMEOUT=600 OOPS_GRACE=60 KEEP=0
-TESTS=() FILES=()
+TESTS=() FILES=() EXTRA_APPEND=
 while [ $# -gt 0 ]; do
     case "$1" in
         --driver) DRIVER=${2:?}; shift 2 ;;
@@ -57,6 +58,7 @@ while [ $# -gt 0 ]; do
         --oops-grace) OOPS_GRACE=${2:?}; shift 2 ;;
         --keep) KEEP=1; shift ;;
         --file) FILES+=("${2:?}"); shift 2 ;;
+        --append) EXTRA_APPEND="${EXTRA_APPEND:+$EXTRA_APPEND }${2:?}"; shift 2 ;;
         -h|--help) usage ;;
         --) shift; TESTS+=("$@"); break ;;
         -*) echo "run-vm: unknown option $1" >&2; usage ;;
@@ -226,6 +228,7 @@ INITRD=$WORK/initrd.cpio
 # ---- boot ----------------------------------------------------------------
 APPEND="console=ttyS0 panic=-1 rdinit=/init"
 [ "$KMEMLEAK" = 1 ] && APPEND="$APPEND kmemleak=on"
+[ -n "$EXTRA_APPEND" ] && APPEND="$APPEND $EXTRA_APPEND"
 : > "$LOG"; : > "$TAP"
 RAW=$WORK/tap.raw
 start=$(date +%s.%N)
