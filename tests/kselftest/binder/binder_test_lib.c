@@ -133,42 +133,13 @@ static void bt_timer_disarm(void)
 int bt_dev_create(struct bt_dev *d)
 {
 	const char *env = getenv("BINDER_TEST_DEVICE");
-	struct binderfs_device dev;
-	char ctl[sizeof(d->mnt) + 32];
-	int fd, ret;
 
-	memset(d, 0, sizeof(*d));
 	if (env && *env) {
+		memset(d, 0, sizeof(*d));
 		snprintf(d->path, sizeof(d->path), "%s", env);
 		return 0;
 	}
-	/* A private mount namespace: the instance goes away with the test. */
-	if (unshare(CLONE_NEWNS) == 0)
-		mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
-	snprintf(d->mnt, sizeof(d->mnt), "/tmp/bt_binderfs_XXXXXX");
-	if (!mkdtemp(d->mnt)) {
-		ret = -errno;
-		d->mnt[0] = '\0';
-		return ret;
-	}
-	if (mount("binder", d->mnt, "binder", 0, NULL)) {
-		ret = -errno;
-		rmdir(d->mnt);
-		d->mnt[0] = '\0';
-		return ret;
-	}
-	snprintf(ctl, sizeof(ctl), "%s/binder-control", d->mnt);
-	fd = open(ctl, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	memset(&dev, 0, sizeof(dev));
-	snprintf(dev.name, sizeof(dev.name), "binder");
-	ret = ioctl(fd, BINDER_CTL_ADD, &dev) < 0 ? -errno : 0;
-	close(fd);
-	if (ret)
-		return ret;
-	snprintf(d->path, sizeof(d->path), "%s/binder", d->mnt);
-	return 0;
+	return bt_dev_create_opts(d, NULL);
 }
 
 int bt_dev_add(struct bt_dev *d, const char *name, char *path, size_t len)
@@ -194,11 +165,10 @@ int bt_dev_add(struct bt_dev *d, const char *name, char *path, size_t len)
 
 int bt_dev_create_opts(struct bt_dev *d, const char *opts)
 {
-	struct binderfs_device dev;
-	char ctl[sizeof(d->mnt) + 32];
-	int fd, ret;
+	int ret;
 
 	memset(d, 0, sizeof(*d));
+	/* A private mount namespace: the instance goes away with the test. */
 	if (unshare(CLONE_NEWNS) == 0)
 		mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
 	snprintf(d->mnt, sizeof(d->mnt), "/tmp/bt_binderfs_XXXXXX");
@@ -213,18 +183,7 @@ int bt_dev_create_opts(struct bt_dev *d, const char *opts)
 		d->mnt[0] = '\0';
 		return ret;
 	}
-	snprintf(ctl, sizeof(ctl), "%s/binder-control", d->mnt);
-	fd = open(ctl, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	memset(&dev, 0, sizeof(dev));
-	snprintf(dev.name, sizeof(dev.name), "binder");
-	ret = ioctl(fd, BINDER_CTL_ADD, &dev) < 0 ? -errno : 0;
-	close(fd);
-	if (ret)
-		return ret;
-	snprintf(d->path, sizeof(d->path), "%s/binder", d->mnt);
-	return 0;
+	return bt_dev_add(d, "binder", d->path, sizeof(d->path));
 }
 
 void bt_dev_destroy(struct bt_dev *d)
