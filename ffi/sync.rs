@@ -48,9 +48,11 @@ impl<T> TryMutex<T> {
 
     /// Waits for and takes the mutex.
     pub(crate) fn lock(&self) -> TryMutexGuard<'_, T> {
-        // SAFETY: initialised mutex (type invariant); subclass 0 is what
-        // `mutex_lock()` uses.
-        unsafe { bindings::mutex_lock_nested(self.m.get(), 0) };
+        // SAFETY: initialised mutex (type invariant). The kernel crate's
+        // `mutex_lock` is its C helper, a function with or without lockdep
+        // (with lockdep, C's `mutex_lock` is a macro over
+        // `mutex_lock_nested`, which doesn't exist without it).
+        unsafe { kernel::bindings::mutex_lock(self.m.get().cast()) };
         // INVARIANT: held.
         TryMutexGuard { lock: self }
     }

@@ -7,6 +7,11 @@
 #   --module     the rust module (default <repo>/rust_binder.ko)
 #   --timeout    per-boot limit in seconds (default 600)
 #   --no-build   don't run make for the tests first
+#   --host       also run the host-side tests first (tests/fresh: the
+#                fresh-machine path of make check / make demo)
+#   --perf-smoke also boot the production-like kernel (KDIR_PERF, default
+#                rb_kdir perf) with each driver and run a smoke slice (rust:
+#                the module PERF_MODULE built against that kernel)
 #
 # Per driver it boots the VM (scripts/run-vm.sh):
 #   default   our binderfs tests + the kernel's binderfs_test.c (default params)
@@ -30,13 +35,15 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=env.sh
 . "$ROOT/scripts/env.sh"
 
-MODULE= TIMEOUT=600 BUILD=1
+MODULE= TIMEOUT=600 BUILD=1 HOST=0 PERF_SMOKE=0
 DRIVERS=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --module) MODULE=${2:?}; shift 2 ;;
         --timeout) TIMEOUT=${2:?}; shift 2 ;;
         --no-build) BUILD=0; shift ;;
+        --host) HOST=1; shift ;;
+        --perf-smoke) PERF_SMOKE=1; shift ;;
         -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
         c|rust) DRIVERS+=("$1"); shift ;;
         *) echo "check-tests: unknown argument $1" >&2; exit 2 ;;
@@ -85,6 +92,21 @@ report_pending() {
 
 DEVICES=binder,hwbinder,vndbinder
 total_pass=0 total_fail=0 total_skip=0
+
+# Host-side tests (TAP on stdout), counted like a boot's.
+if [ "$HOST" = 1 ]; then
+    out=$LOGDIR/$STAMP-host-fresh.out
+    echo "[host] tests/fresh/fresh_path_test.sh"
+    rc=0
+    bash "$ROOT/tests/fresh/fresh_path_test.sh" > "$out" 2>&1 || rc=$?
+    grep -E '^(ok|not ok)( |$)|^#' "$out" | sed 's/^/[host] /' || true
+    p=$(grep -E '^ok( |$)' "$out" | grep -cvE '# SKIP' || true)
+    s=$(grep -E '^ok( |$)' "$out" | grep -cE '# SKIP' || true)
+    f=$(grep -cE '^not ok( |$)' "$out" || true)
+    if [ "$rc" != 0 ] && [ "$f" = 0 ]; then echo "[host] not ok - fresh_path_test.sh exited $rc"; f=1; fi
+    echo "[host] total: $p passed, $f failed, $s skipped"
+    total_pass=$((total_pass + p)); total_fail=$((total_fail + f)); total_skip=$((total_skip + s))
+fi
 
 # run_boot DRIVER NAME RUN-VM-ARGS...: one VM boot; prints and counts results.
 run_boot() {
@@ -145,6 +167,16 @@ for drv in "${DRIVERS[@]}"; do
     [ "$drv" = rust ] && leak=(--kmemleak)
     run_boot "$drv" android "${modarg[@]}" "${leak[@]}"
     RUNNER=("$ROOT/scripts/run-vm.sh")
+    # The production-like kernel: the module built against it loads, passes a
+    # smoke slice of the suites and unloads.
+    if [ "$PERF_SMOKE" = 1 ]; then
+        pk=${KDIR_PERF:-$(rb_kdir perf)}
+        pm=()
+        [ "$drv" = rust ] && pm=(--module "${PERF_MODULE:-$ROOT/build/module-perf/rust_binder.ko}")
+        KDIR=$pk run_boot "$drv" perf-smoke --driver "$drv" "${pm[@]}" \
+            "$T/binderfs_test_rb" "$T/binder/binder_basic_test" "$T/binder/binder_txn_test" \
+            "$T/binder/binder_objects_test" "$T/binder/binder_death_test"
+    fi
     echo "[$drv] total: $drv_pass passed, $drv_fail failed, $drv_skip skipped"
     echo "[$drv] console logs: ${drv_logs[*]}"
     total_pass=$((total_pass + drv_pass)); total_fail=$((total_fail + drv_fail))

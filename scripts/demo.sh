@@ -4,13 +4,24 @@
 # Android-style service manager, service and client on it (calls, a callback
 # binder passed back and forth, a death notification). Each boot ends by
 # unloading the module (run-vm.sh reports the rmmod).
+#
+# RB_DRY_RUN=1: run set-up as --dry-run and stop there (tests/fresh uses it).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/scripts/env.sh"
 
+
+rb_step "demo: set-up"
+if [ "${RB_DRY_RUN:-0}" = 1 ]; then
+    bash "$ROOT/scripts/setup.sh" --dry-run
+    rb_step "demo: dry run, stopping after set-up"
+    exit 0
+fi
 bash "$ROOT/scripts/setup.sh"
-KDIR=$(bash "$ROOT/scripts/build-kernel.sh" | tail -n1)
+rb_step "demo: debug kernel"
+KDIR=$(bash "$ROOT/scripts/build-kernel.sh" debug | tail -n1)
 export KDIR
+rb_step "demo: building rust_binder.ko"
 make -s -C "$ROOT" KDIR="$KDIR" modules
 mkdir -p "$ROOT/build/tools"
 gcc -static -O2 -Wall -I"$KDIR/usr-headers/include" -o "$ROOT/build/tools/binderctl" "$ROOT/tools/binderctl.c"

@@ -226,13 +226,15 @@ INITRD=$WORK/initrd.cpio
 (cd "$IR" && find . | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) > "$INITRD"
 
 # ---- boot ----------------------------------------------------------------
-APPEND="console=ttyS0 panic=-1 rdinit=/init"
+# A WARN or a task stuck for DEFAULT_HUNG_TASK_TIMEOUT (60 s, debug kernel)
+# panics, and so ends the boot at once with the report in the console log.
+APPEND="console=ttyS0 panic=-1 rdinit=/init panic_on_warn=1 hung_task_panic=1"
 [ "$KMEMLEAK" = 1 ] && APPEND="$APPEND kmemleak=on"
 [ -n "$EXTRA_APPEND" ] && APPEND="$APPEND $EXTRA_APPEND"
 : > "$LOG"; : > "$TAP"
 RAW=$WORK/tap.raw
 start=$(date +%s.%N)
-FATAL='Oops|Kernel panic|rust_kernel: panicked'
+FATAL='Oops|Kernel panic|rust_kernel: panicked|blocked for more than'
 : > "$RAW"
 # In the background, so that a signal to this script stops QEMU at once.
 timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -accel tcg -m 1G -smp 2,sockets=2,cores=1,threads=1 \
@@ -279,6 +281,15 @@ elif [ "$qrc" != 0 ]; then
 fi
 if ! grep -q '^# rb-vm: done' "$TAP" && [ "$qrc" != 124 ] && [ "$qrc" != 137 ] && [ "$stopped" = 0 ]; then
     bad "guest did not finish (/init did not reach the end)"
+fi
+# Which test was running when the guest stopped early: the last program
+# started and the last kselftest case begun that has no result yet.
+if ! grep -q '^# rb-vm: done' "$TAP"; then
+    lastrun=$(grep -E '^# rb-run: ' "$TAP" | tail -n1 | sed 's/^# rb-run: //')
+    lastcase=$(awk '/^#  RUN / { c = $3 } /^#  +(OK|FAIL|SKIP) / { if ($3 == c) c = "" } END { print c }' "$TAP")
+    [ -z "$lastrun" ] || bad "interrupted while running: $lastrun${lastcase:+, case $lastcase}"
+    hung=$(grep -aoE 'task [^ ]+:[0-9]+ blocked for more than [0-9]+ seconds' "$LOG" | head -n1)
+    [ -z "$hung" ] || echo "# kernel: hung task: $hung"
 fi
 # Test binaries that exited non-zero (their "not ok" lines are already counted).
 if grep -E '^# rb-exit: ' "$TAP" | awk '$4 != 0 { found = 1 } END { exit !found }'; then
