@@ -10,7 +10,7 @@ use crate::ffi::mm::{MmGrab, VmOps};
 use crate::node::Node;
 
 use core::sync::atomic::{AtomicUsize, Ordering};
-use kernel::alloc::{flags::*, KVec};
+use kernel::alloc::{flags::*, KVVec, KVec};
 use kernel::error::{code::*, Result};
 use kernel::page::{Page, PAGE_SIZE};
 use kernel::rbtree::{RBTree, RBTreeNode};
@@ -58,10 +58,12 @@ pub(crate) struct BufferMeta {
     pub(crate) async_node: Option<Arc<Node>>,
     /// Delivered to user space, so `BC_FREE_BUFFER` may free it.
     pub(crate) allow_user_free: bool,
-    /// References the objects in the buffer hold.
-    pub(crate) held: KVec<Held>,
+    /// References the objects in the buffer hold (one per binder or
+    /// handle object: as many as user space fits in the buffer, so
+    /// `kvmalloc`ed).
+    pub(crate) held: KVVec<Held>,
     /// Fd arrays in the buffer (offset, count), closed when it is freed.
-    pub(crate) fd_arrays: KVec<(usize, usize)>,
+    pub(crate) fd_arrays: KVVec<(usize, usize)>,
     /// The receiver read the transaction, so its fds were installed.
     pub(crate) fds_installed: bool,
 }
@@ -95,13 +97,28 @@ pub(crate) struct Mapping {
     pages: KVec<PageSlot>,
 }
 
+/// `v` rounded up to a multiple of 8 (`ALIGN(v, 8)`); `None` on overflow
+/// (where C's `ALIGN` wraps and `sanitized_size` catches it).
+pub(crate) fn align8(v: usize) -> Option<usize> {
+    v.checked_add(7).map(|v| v & !7)
+}
+
 /// The size a buffer needs for its parts, each 8-byte aligned; `None` on
-/// overflow.
+/// overflow (`sanitized_size` returning 0: `EINVAL`).
 pub(crate) fn buffer_size(data: usize, offsets: usize, extra: usize) -> Option<usize> {
-    let a = |v: usize| v.checked_add(7).map(|v| v & !7);
-    let total = a(data)?.checked_add(a(offsets)?)?.checked_add(a(extra)?)?;
+    let total = align8(data)?
+        .checked_add(align8(offsets)?)?
+        .checked_add(align8(extra)?)?;
     // Zero-sized buffers still get unique addresses.
     Some(total.max(core::mem::size_of::<usize>()))
+}
+
+/// Where the parts of a buffer start: the offsets array after the data,
+/// the scatter-gather area after the offsets (each 8-byte aligned);
+/// `None` on overflow.
+pub(crate) fn buffer_layout(data: usize, offsets: usize) -> Option<(usize, usize)> {
+    let off_start = align8(data)?;
+    Some((off_start, off_start.checked_add(align8(offsets)?)?))
 }
 
 impl Mapping {
@@ -155,6 +172,7 @@ impl Mapping {
             None => return Err(ENOSPC),
         };
         // Everything that can fail comes before any change.
+        // `bsize >= size` (the lower bound), `off + bsize <= self.size`.
         let rest = if bsize > size {
             Some((
                 RBTreeNode::new(off + size, (bsize - size, Block::Free), GFP_KERNEL)?,
@@ -171,6 +189,7 @@ impl Mapping {
         }
         let (is_async, pid) = (meta.is_async, meta.sender_pid);
         if is_async {
+            // `free_async_space >= size`: checked first (`ENOSPC`, as C).
             self.free_async_space -= size;
         }
         if let Some(b) = self.blocks.get_mut(&off) {

@@ -16,7 +16,10 @@ use crate::ffi::ThisModulePtr;
 use crate::node::Node;
 use crate::process::Process;
 use core::sync::atomic::Ordering;
-use kernel::alloc::{flags::GFP_KERNEL, KVec};
+use kernel::alloc::{
+    flags::{__GFP_NOWARN, GFP_KERNEL},
+    KVVec, KVec,
+};
 use kernel::error::{code::*, Result};
 use kernel::prelude::*;
 use kernel::sync::{Arc, ArcBorrow, Mutex};
@@ -31,16 +34,19 @@ pub(crate) struct Manager {
 
 /// Every binder process of the module, for the ioctls that name processes
 /// by pid (`BINDER_FREEZE`, `BINDER_GET_FROZEN_INFO`).
+///
+/// Its lists are as long as user space makes them (open binder files,
+/// dead nodes), so they are `kvmalloc`ed.
 #[pin_data]
 pub(crate) struct Registry {
     #[pin]
-    procs: TryMutex<KVec<Arc<Process>>>,
+    procs: TryMutex<KVVec<Arc<Process>>>,
     /// The last transactions, and the last failed ones (`binder_logs/`).
     #[pin]
     pub(crate) logs: Mutex<TxnLogs>,
     /// Nodes whose owner died while others still held references.
     #[pin]
-    pub(crate) dead_nodes: Mutex<KVec<DeadNode>>,
+    pub(crate) dead_nodes: Mutex<KVVec<DeadNode>>,
 }
 
 /// A node whose owner died, kept for `binder_logs/state` until the last
@@ -52,7 +58,7 @@ pub(crate) struct DeadNode {
     pub(crate) has_weak: bool,
     pub(crate) internal_strong: u32,
     /// Pids of the processes still holding references.
-    pub(crate) ref_pids: KVec<i32>,
+    pub(crate) ref_pids: KVVec<i32>,
 }
 
 /// One record of `transaction_log` / `failed_transaction_log`.
@@ -87,11 +93,13 @@ pub(crate) struct TxnLogs {
 impl TxnLogs {
     fn record(&mut self, e: TxnLogEntry, dev: &Arc<BinderDevice>) {
         let failed = e.return_error != crate::uapi::BR_OK;
+        // One per transaction: wraps as C's `atomic_inc_return(&log->cur)`
+        // (after 2^64 of them only the ring's order would suffer).
         self.all[self.next_all % LOG_SIZE] = Some((e, dev.clone()));
-        self.next_all += 1;
+        self.next_all = self.next_all.wrapping_add(1);
         if failed {
             self.failed[self.next_failed % LOG_SIZE] = Some((e, dev.clone()));
-            self.next_failed += 1;
+            self.next_failed = self.next_failed.wrapping_add(1);
         }
     }
 
@@ -114,8 +122,8 @@ impl Registry {
     pub(crate) fn new() -> Result<Arc<Self>> {
         Arc::pin_init(
             pin_init!(Self {
-                procs <- crate::new_trymutex!(KVec::new(), "Registry::procs"),
-                dead_nodes <- kernel::new_mutex!(KVec::new(), "Registry::dead_nodes"),
+                procs <- crate::new_trymutex!(KVVec::new(), "Registry::procs"),
+                dead_nodes <- kernel::new_mutex!(KVVec::new(), "Registry::dead_nodes"),
                 logs <- kernel::new_mutex!(
                     TxnLogs { all: [const { None }; LOG_SIZE], next_all: 0, failed: [const { None }; LOG_SIZE], next_failed: 0 },
                     "Registry::logs"
@@ -126,7 +134,9 @@ impl Registry {
     }
 
     pub(crate) fn add(&self, p: &Arc<Process>) -> Result {
-        self.procs.lock().push(p.clone(), GFP_KERNEL)?;
+        self.procs
+            .lock()
+            .push(p.clone(), GFP_KERNEL | __GFP_NOWARN)?;
         Ok(())
     }
 
@@ -135,9 +145,10 @@ impl Registry {
     }
 
     /// Every process, in the order they opened their devices.
-    pub(crate) fn all(&self) -> Result<KVec<Arc<Process>>> {
-        let mut v = KVec::new();
-        for p in self.procs.lock().iter() {
+    pub(crate) fn all(&self) -> Result<KVVec<Arc<Process>>> {
+        let procs = self.procs.lock();
+        let mut v = KVVec::with_capacity(procs.len(), GFP_KERNEL | __GFP_NOWARN)?;
+        for p in procs.iter() {
             v.push(p.clone(), GFP_KERNEL)?;
         }
         Ok(v)
@@ -149,7 +160,7 @@ impl Registry {
         let mut logs = self.logs.lock();
         logs.all = [const { None }; LOG_SIZE];
         drop(logs);
-        *self.dead_nodes.lock() = KVec::new();
+        *self.dead_nodes.lock() = KVVec::new();
         let mut logs = self.logs.lock();
         logs.failed = [const { None }; LOG_SIZE];
     }
@@ -173,11 +184,11 @@ impl Registry {
     }
 
     /// The processes whose thread-group id is `pid`.
-    pub(crate) fn with_pid(&self, pid: i32) -> Result<KVec<Arc<Process>>> {
-        let mut v = KVec::new();
+    pub(crate) fn with_pid(&self, pid: i32) -> Result<KVVec<Arc<Process>>> {
+        let mut v = KVVec::new();
         for p in self.procs.lock().iter() {
             if p.pid == pid {
-                v.push(p.clone(), GFP_KERNEL)?;
+                v.push(p.clone(), GFP_KERNEL | __GFP_NOWARN)?;
             }
         }
         Ok(v)
@@ -197,6 +208,7 @@ impl Shrink for Registry {
             if freed >= nr {
                 break;
             }
+            // `freed < nr`, and `reclaim` frees at most what it is asked.
             freed += p.reclaim(nr - freed);
         }
         Some(freed)

@@ -18,7 +18,7 @@ use crate::process::Process;
 use crate::stats::{Obj, ObjCount};
 use crate::work::Queue;
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use kernel::alloc::KVec;
+use kernel::alloc::KVVec;
 use kernel::sync::Arc;
 
 static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
@@ -112,8 +112,9 @@ pub(crate) struct NodeState {
     pub(crate) internal_strong: u32,
     /// References from other processes (each counts as a weak reference).
     pub(crate) refs: u32,
-    /// The pids of the processes holding them.
-    pub(crate) ref_pids: KVec<i32>,
+    /// The pids of the processes holding them (one per holder: as many as
+    /// binder files are open, so `kvmalloc`ed).
+    pub(crate) ref_pids: KVVec<i32>,
     /// Strong and weak counts held by the owner itself (objects in its own
     /// buffers, and the pending handshake).
     pub(crate) local_strong: u32,
@@ -132,9 +133,9 @@ pub(crate) struct NodeState {
     /// One-way transactions waiting for the current one to finish.
     pub(crate) async_todo: Queue,
     /// Death notifications registered by holders of references.
-    pub(crate) deaths: KVec<Arc<Death>>,
+    pub(crate) deaths: KVVec<Arc<Death>>,
     /// Freeze notifications registered by holders of references.
-    pub(crate) freezes: KVec<Arc<Freeze>>,
+    pub(crate) freezes: KVVec<Arc<Freeze>>,
 }
 
 impl NodeState {
@@ -143,7 +144,7 @@ impl NodeState {
             node,
             internal_strong: 0,
             refs: 0,
-            ref_pids: KVec::new(),
+            ref_pids: KVVec::new(),
             local_strong: 0,
             local_weak: 0,
             has_strong: false,
@@ -153,8 +154,8 @@ impl NodeState {
             work_queued: false,
             has_async: false,
             async_todo: Queue::new(),
-            deaths: KVec::new(),
-            freezes: KVec::new(),
+            deaths: KVVec::new(),
+            freezes: KVVec::new(),
         }
     }
 

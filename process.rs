@@ -22,12 +22,14 @@ use crate::ffi::task::{self, security, Cred, Kuid};
 use crate::ffi::vec::VecExt;
 use crate::node::{next_debug_id, Death, Freeze, Node, NodeRef, NodeState};
 use crate::stats::{self, Obj, ObjCount, Stats};
-use crate::transaction::{send_failed_reply, FdFixup, Transaction, TxnData, TXN_DATA_SIZE};
+use crate::transaction::{
+    gfp_user_sized, send_failed_reply, FdFixup, Transaction, TxnData, TXN_DATA_SIZE,
+};
 use crate::uapi::*;
 use crate::work::{Queue, Work};
 use core::fmt::Write as _;
 use core::sync::atomic::{AtomicBool, Ordering};
-use kernel::alloc::{flags::GFP_KERNEL, KVec};
+use kernel::alloc::{flags::GFP_KERNEL, KVVec};
 use kernel::error::{code::*, Result};
 use kernel::prelude::*;
 use kernel::rbtree::{RBTree, RBTreeNode};
@@ -105,11 +107,11 @@ pub(crate) struct ProcessInner {
     pub(crate) nodes: RBTree<u64, NodeState>,
     pub(crate) todo: Queue,
     /// Threads waiting for process work; the last one waited most recently.
-    waiting: KVec<Arc<Thread>>,
+    waiting: KVVec<Arc<Thread>>,
     /// Death notifications delivered and not yet acknowledged.
-    delivered_death: KVec<Arc<Death>>,
+    delivered_death: KVVec<Arc<Death>>,
     /// Freeze notifications delivered and not yet acknowledged.
-    delivered_freeze: KVec<Arc<Freeze>>,
+    delivered_freeze: KVVec<Arc<Freeze>>,
     max_threads: u32,
     requested_threads: u32,
     requested_threads_started: u32,
@@ -145,9 +147,11 @@ impl ProcessInner {
     }
 
     fn has_work(&self, id: i32, proc_work: bool) -> bool {
+        // `process_todo` with an empty `todo` would make a reader spin
+        // without sleeping: only work that is there counts.
         self.threads
             .get(&id)
-            .is_some_and(|ts| ts.process_todo || ts.need_return)
+            .is_some_and(|ts| (ts.process_todo && !ts.todo.is_empty()) || ts.need_return)
             || (proc_work && !self.todo.is_empty())
     }
 
@@ -191,6 +195,9 @@ impl ProcessInner {
         }
         for (_, ts) in self.threads.iter_mut() {
             if ts.todo.remove_first(is).is_some() {
+                if ts.todo.is_empty() {
+                    ts.process_todo = false;
+                }
                 return;
             }
         }
@@ -263,16 +270,25 @@ enum Step {
     End,
     /// A transaction's files could not be installed.
     FdsFailed(Arc<Transaction>),
+    /// A transaction could not be written to the read buffer.
+    CopyFailed(Arc<Transaction>, Error),
 }
 
 /// How delivering a transaction went.
 enum Delivery {
     Done,
     FdsFailed(Arc<Transaction>),
+    CopyFailed(Arc<Transaction>, Error),
 }
 
 /// A user read buffer being filled; every item starts with its return
 /// command, which is counted.
+///
+/// `base`, `size` and `pos` (the read cursor, `read_consumed`) come from
+/// user space unchecked. As in the C driver the item goes to the wrapping
+/// address `base + pos` (a bad address fails the copy with `EFAULT`), but
+/// unlike C nothing is ever written past `base + size`: with `pos > size`
+/// there is no room (C would write past the end), so nothing is read.
 struct ReadBuf<'a> {
     base: usize,
     size: usize,
@@ -281,13 +297,19 @@ struct ReadBuf<'a> {
 }
 
 impl ReadBuf<'_> {
+    /// Bytes left between the cursor and the end of the buffer.
+    fn room(&self) -> usize {
+        self.size.saturating_sub(self.pos)
+    }
+
     fn put(&mut self, data: &[u8]) -> Result {
-        if self.size - self.pos < data.len() {
+        if self.room() < data.len() {
             return Err(EFAULT);
         }
-        UserSlice::new(self.base + self.pos, data.len())
+        UserSlice::new(self.base.wrapping_add(self.pos), data.len())
             .writer()
             .write_slice(data)?;
+        // `pos + len <= size`: no overflow.
         self.pos += data.len();
         if data.len() >= 4 {
             stats::br(
@@ -335,9 +357,9 @@ impl Process {
                     threads: RBTree::new(),
                     nodes: RBTree::new(),
                     todo: Queue::new(),
-                    waiting: KVec::new(),
-                    delivered_death: KVec::new(),
-                    delivered_freeze: KVec::new(),
+                    waiting: KVVec::new(),
+                    delivered_death: KVVec::new(),
+                    delivered_freeze: KVVec::new(),
                     max_threads: 0,
                     requested_threads: 0,
                     requested_threads_started: 0,
@@ -493,7 +515,10 @@ impl Process {
                 let (strong, weak) = {
                     let mut oi = node.owner.inner.lock();
                     match oi.node_state(&node) {
-                        Some(ns) => (ns.local_strong + ns.internal_strong, ns.local_weak),
+                        Some(ns) => (
+                            ns.local_strong.wrapping_add(ns.internal_strong),
+                            ns.local_weak,
+                        ),
                         None => (0, 0),
                     }
                 };
@@ -580,8 +605,8 @@ impl Process {
         {
             let mut inner = self.inner.lock();
             if let Some(ns) = inner.node_state(&node) {
-                ns.local_weak += 1;
-                ns.local_strong += 1;
+                ns.local_weak = ns.local_weak.wrapping_add(1);
+                ns.local_strong = ns.local_strong.wrapping_add(1);
                 ns.has_strong = true;
                 ns.has_weak = true;
             }
@@ -623,6 +648,12 @@ impl Process {
 
     // ---- commands ----
 
+    /// Runs the commands in `[buf + *consumed, buf + size)`.
+    ///
+    /// The cursors come from user space: as the C driver, they are pointers
+    /// that wrap (`ptr = buf + consumed`, `end = buf + size`) and the loop
+    /// runs while `ptr < end`, so a cursor past the end runs nothing and a
+    /// buffer in the kernel half fails with `EFAULT` on the first read.
     fn thread_write(
         self: &Arc<Self>,
         thread: &Arc<Thread>,
@@ -630,7 +661,9 @@ impl Process {
         size: usize,
         consumed: &mut usize,
     ) -> Result {
-        while *consumed < size {
+        let end = buf.wrapping_add(size);
+        let mut ptr = buf.wrapping_add(*consumed);
+        while ptr < end {
             {
                 let inner = self.inner.lock();
                 match inner.threads.get(&thread.id) {
@@ -638,12 +671,16 @@ impl Process {
                     _ => break,
                 }
             }
-            let mut r = UserSlice::new(buf + *consumed, size - *consumed).reader();
+            // `ptr < end`, so `end - ptr` doesn't wrap.
+            let mut r = UserSlice::new(ptr, end - ptr).reader();
             let start = r.len();
             let cmd = read_u32(&mut r)?;
             stats::bc(&self.stats, cmd);
             self.command(thread, cmd, &mut r)?;
-            *consumed += start - r.len();
+            // As C, only a command that succeeded counts as consumed; what
+            // it read is at most `end - ptr`.
+            ptr = ptr.wrapping_add(start - r.len());
+            *consumed = ptr.wrapping_sub(buf);
         }
         Ok(())
     }
@@ -706,7 +743,8 @@ impl Process {
                     if let Some(ts) = inner.threads.get(&thread.id) {
                         if ts.looper & LOOPER_ENTERED == 0 {
                             inner.requested_threads -= 1;
-                            inner.requested_threads_started += 1;
+                            inner.requested_threads_started =
+                                inner.requested_threads_started.wrapping_add(1);
                         }
                     }
                 }
@@ -777,7 +815,10 @@ impl Process {
             pos: *consumed,
             stats: &self.stats,
         };
-        if out.pos == 0 {
+        // As C, a read from the start begins with BR_NOOP (C writes it even
+        // without room; here a buffer under 4 bytes gets nothing).
+        let fresh = out.pos == 0;
+        if fresh && out.room() >= 4 {
             out.put_u32(BR_NOOP)?;
         }
         let id = thread.id;
@@ -827,7 +868,7 @@ impl Process {
                     }
                     break 'retry Ok(());
                 }
-                if out.size - out.pos < READ_ITEM_ROOM {
+                if out.room() < READ_ITEM_ROOM {
                     break 'retry Ok(());
                 }
                 let w = match inner.threads.get_mut(&id) {
@@ -849,17 +890,16 @@ impl Process {
                         // goes, and a reply becomes BR_FAILED_REPLY.
                         drop(inner);
                         let is_reply = t.is_reply;
-                        let buffer = t.links.lock().buffer.take();
-                        if t.target_node.is_some() && !t.is_oneway() {
-                            send_failed_reply(t, BR_FAILED_REPLY);
-                        }
-                        if let Some(off) = buffer {
-                            self.free_buffer(off);
-                        }
+                        self.fail_popped(t);
                         if is_reply {
                             break 'retry out.put_u32(BR_FAILED_REPLY);
                         }
                         inner = self.inner.lock();
+                    }
+                    Ok(Step::CopyFailed(t, e)) => {
+                        drop(inner);
+                        self.fail_popped(t);
+                        break 'retry Err(e);
                     }
                     Err(e) => break 'retry Err(e),
                 }
@@ -876,8 +916,9 @@ impl Process {
             && inner.waiting.is_empty()
             && inner.requested_threads_started < inner.max_threads
             && looping
+            && size >= 4
         {
-            inner.requested_threads += 1;
+            inner.requested_threads = inner.requested_threads.wrapping_add(1);
             drop(inner);
             UserSlice::new(buf, 4)
                 .writer()
@@ -925,12 +966,12 @@ impl Process {
                 if weak && !has_weak {
                     ns.has_weak = true;
                     ns.pending_weak = true;
-                    ns.local_weak += 1;
+                    ns.local_weak = ns.local_weak.wrapping_add(1);
                 }
                 if strong && !has_strong {
                     ns.has_strong = true;
                     ns.pending_strong = true;
-                    ns.local_strong += 1;
+                    ns.local_strong = ns.local_strong.wrapping_add(1);
                 }
                 if !strong && has_strong {
                     ns.has_strong = false;
@@ -984,6 +1025,7 @@ impl Process {
                 return match self.deliver_transaction(inner, thread, t, out)? {
                     Delivery::Done => Ok(Step::End),
                     Delivery::FdsFailed(t) => Ok(Step::FdsFailed(t)),
+                    Delivery::CopyFailed(t, e) => Ok(Step::CopyFailed(t, e)),
                 };
             }
         }
@@ -1025,12 +1067,13 @@ impl Process {
         tr.data_size = t.data_size as u64;
         tr.offsets_size = t.offsets_size as u64;
         tr.buffer = t.buffer_addr as u64;
-        tr.offsets = (t.buffer_addr + ((t.data_size + 7) & !7)) as u64;
+        // `data_size` was checked against the buffer when it was sent.
+        tr.offsets = t.buffer_addr.wrapping_add(t.data_size.wrapping_add(7) & !7) as u64;
         let (buffer, fds) = {
             let mut links = t.links.lock();
             (
                 links.buffer,
-                core::mem::replace(&mut links.fds, KVec::new()),
+                core::mem::replace(&mut links.fds, KVVec::new()),
             )
         };
         if !fds.is_empty() {
@@ -1054,7 +1097,11 @@ impl Process {
         };
         b[..4].copy_from_slice(&cmd.to_ne_bytes());
         b[4..4 + TXN_DATA_SIZE].copy_from_slice(&tr.to_bytes());
-        out.put(&b[..len])?;
+        if let Err(e) = out.put(&b[..len]) {
+            // A bad or faulting read buffer: the transaction is failed back
+            // (C: binder_cleanup_transaction), not lost.
+            return Ok(Delivery::CopyFailed(t, e));
+        }
         if cmd == BR_REPLY || t.is_oneway() {
             self.txn_done_locked(inner, &t);
         }
@@ -1070,19 +1117,38 @@ impl Process {
         Ok(Delivery::Done)
     }
 
+    /// Fails transaction `t`, popped by a reader of this process that could
+    /// not take it (its files could not be installed, or the read buffer
+    /// faulted): the sender of a sync call gets `BR_FAILED_REPLY`; a one-way
+    /// call or a reply is just done. Either way `outstanding_txns` drops and
+    /// the buffer is freed: its references released, files it installed
+    /// closed in the reading task, the node's next one-way started.
+    fn fail_popped(&self, t: Arc<Transaction>) {
+        let buffer = t.links.lock().buffer.take();
+        if t.target_node.is_some() && !t.is_oneway() {
+            // Also marks it done here.
+            send_failed_reply(t, BR_FAILED_REPLY);
+        } else {
+            self.txn_done(&t);
+        }
+        if let Some(off) = buffer {
+            self.free_buffer_as(off, true);
+        }
+    }
+
     /// Installs the files a transaction carries into the current (reading)
     /// task and writes their descriptor numbers into buffer `off`; on
     /// failure nothing stays installed.
-    fn install_fds(&self, off: usize, fds: KVec<FdFixup>) -> Result {
-        let mut reserved = KVec::with_capacity(fds.len(), GFP_KERNEL)?;
+    fn install_fds(&self, off: usize, fds: KVVec<FdFixup>) -> Result {
+        let mut reserved = KVVec::with_capacity(fds.len(), gfp_user_sized())?;
         for _ in 0..fds.len() {
-            reserved.push(ReservedFd::new().map_err(|_| ENOMEM)?, GFP_KERNEL)?;
+            reserved.push(ReservedFd::new().map_err(|_| ENOMEM)?, gfp_user_sized())?;
         }
         {
             let mut mapping = self.mapping.lock();
             let m = mapping.as_mut().ok_or(EINVAL)?;
             for (f, r) in fds.iter().zip(reserved.iter()) {
-                m.write(off + f.offset, &r.fd().to_ne_bytes())
+                m.write(off.saturating_add(f.offset), &r.fd().to_ne_bytes())
                     .map_err(|_| EINVAL)?;
             }
             if let Some(meta) = m.meta_mut(off) {
@@ -1317,17 +1383,19 @@ impl Process {
             }
         };
         res.map_err(|e| crate::transaction::TxnError::new(BR_FAILED_REPLY, e.to_errno()))?;
-        inner.outstanding_txns += 1;
+        inner.outstanding_txns = inner.outstanding_txns.wrapping_add(1);
         t.counted.store(true, Ordering::Release);
         if let Some(Work::Transaction(old)) = &outdated {
             self.txn_done_locked(&mut inner, old);
         }
         drop(inner);
-        // The superseded one-way transaction and its buffer go.
+        // The superseded one-way transaction and its buffer go; it waited
+        // in the node's queue, so the node's one-way in flight is not this
+        // one and stays (C frees only the buffer too).
         if let Some(Work::Transaction(old)) = outdated {
             let buffer = old.links.lock().buffer.take();
             if let Some(off) = buffer {
-                self.free_buffer(off);
+                self.release_buffer(off, false, false);
             }
         }
         Ok(oneway && frozen)
@@ -1357,7 +1425,7 @@ impl Process {
         inner
             .push_thread_work(thread.id, Work::Transaction(t.clone()), true)
             .map_err(|e| crate::transaction::TxnError::new(BR_FAILED_REPLY, e.to_errno()))?;
-        inner.outstanding_txns += 1;
+        inner.outstanding_txns = inner.outstanding_txns.wrapping_add(1);
         t.counted.store(true, Ordering::Release);
         Ok(())
     }
@@ -1406,8 +1474,8 @@ impl Process {
     pub(crate) fn set_buffer_held(
         &self,
         off: usize,
-        held: KVec<Held>,
-        fd_arrays: KVec<(usize, usize)>,
+        held: KVVec<Held>,
+        fd_arrays: KVVec<(usize, usize)>,
     ) {
         if let Some(m) = self.mapping.lock().as_mut().and_then(|m| m.meta_mut(off)) {
             m.held = held;
@@ -1418,23 +1486,34 @@ impl Process {
     /// Frees the buffer at offset `off`: releases what its objects hold and
     /// starts the next one-way transaction of its node.
     pub(crate) fn free_buffer(&self, off: usize) {
-        self.free_buffer_as(off, false);
+        self.release_buffer(off, false, true);
     }
 
-    /// Frees buffer `off`; `user` when user space freed it, in which case
-    /// the fds its fd arrays installed are closed in the current task.
+    /// Frees buffer `off` (as [`Process::free_buffer`]); `user` when the
+    /// reader freed it or could not take it, in which case the fds its fd
+    /// arrays installed are closed in the current task.
     fn free_buffer_as(&self, off: usize, user: bool) {
+        self.release_buffer(off, user, true);
+    }
+
+    /// Frees buffer `off`: closes the fds it installed if `close_fds`,
+    /// starts the next one-way transaction of its node if `next_async` (not
+    /// for a one-way superseded by `TF_UPDATE_TXN`, which was never the
+    /// node's one in flight), and releases what its objects hold.
+    fn release_buffer(&self, off: usize, user: bool, next_async: bool) {
         let Some(mm) = self.mm.as_ref() else { return };
-        let mut to_close = KVec::new();
+        let mut to_close = KVVec::new();
         let meta = match self.mapping.lock().as_mut() {
             Some(m) => {
                 if let Some(meta) = m.meta_mut(off) {
                     if user && meta.fds_installed {
-                        let arrays = core::mem::replace(&mut meta.fd_arrays, KVec::new());
+                        let arrays = core::mem::replace(&mut meta.fd_arrays, KVVec::new());
                         for &(at, n) in arrays.iter() {
                             for k in 0..n {
                                 let mut b = [0u8; 4];
-                                if m.read(off + at + k * 4, &mut b).is_ok() {
+                                // Checked when translated; `read` refuses anything outside.
+                                let at = off.saturating_add(at).saturating_add(k.saturating_mul(4));
+                                if m.read(at, &mut b).is_ok() {
                                     let _ = to_close.push(u32::from_ne_bytes(b), GFP_KERNEL);
                                 }
                             }
@@ -1449,7 +1528,7 @@ impl Process {
             close_fd(*fd);
         }
         let Some(meta) = meta else { return };
-        if let Some(node) = &meta.async_node {
+        if let Some(node) = meta.async_node.as_ref().filter(|_| next_async) {
             let mut inner = self.inner.lock();
             let next = inner.node_state(node).and_then(|ns| {
                 let w = ns.async_todo.pop_front();
@@ -1597,9 +1676,9 @@ impl Process {
                 if thread.is_none() && ns.internal_strong == 0 && !(is_mgr && ns.has_strong) {
                     return Err(EINVAL);
                 }
-                ns.internal_strong += 1;
+                ns.internal_strong = ns.internal_strong.wrapping_add(1);
             } else {
-                ns.local_strong += 1;
+                ns.local_strong = ns.local_strong.wrapping_add(1);
             }
             if !ns.has_strong {
                 if let Some(th) = thread {
@@ -1610,7 +1689,7 @@ impl Process {
             }
         } else {
             if !internal {
-                ns.local_weak += 1;
+                ns.local_weak = ns.local_weak.wrapping_add(1);
             }
             if !ns.has_weak && !ns.work_queued {
                 let Some(th) = thread else { return Err(EINVAL) };
@@ -1679,10 +1758,11 @@ impl Process {
         let (handle, created) = match refs.by_node.get(&node.id) {
             Some(&h) => (h, false),
             None => {
-                let mut h = if is_mgr { 0 } else { 1 };
+                let mut h: u32 = if is_mgr { 0 } else { 1 };
                 for &k in refs.by_handle.keys() {
                     if k == h {
-                        h += 1;
+                        // 2^32 references can't exist (each is memory).
+                        h = h.checked_add(1).ok_or(ENOMEM)?;
                     } else if k > h {
                         break;
                     }
@@ -1704,7 +1784,7 @@ impl Process {
                 refs.by_node.insert(n2);
                 let mut oi = node.owner.inner.lock();
                 if let Some(ns) = oi.node_state(node) {
-                    ns.refs += 1;
+                    ns.refs = ns.refs.wrapping_add(1);
                     let _ = ns.ref_pids.push(self.pid, GFP_KERNEL);
                 }
                 (h, true)
@@ -1721,9 +1801,9 @@ impl Process {
             Ok(()) => {
                 if let Some(r) = refs.by_handle.get_mut(&handle) {
                     if strong {
-                        r.strong += 1;
+                        r.strong = r.strong.wrapping_add(1);
                     } else {
-                        r.weak += 1;
+                        r.weak = r.weak.wrapping_add(1);
                     }
                 }
                 Ok(handle)
@@ -1772,13 +1852,14 @@ impl Process {
             }
             let r = refs.by_handle.get_mut(&handle).ok_or(EINVAL)?;
             if strong {
-                r.strong += 1;
+                r.strong = r.strong.wrapping_add(1);
             } else {
-                r.weak += 1;
+                r.weak = r.weak.wrapping_add(1);
             }
             return Ok(());
         }
         if strong {
+            // `r.strong > 0` (checked above).
             r.strong -= 1;
             if r.strong == 0 {
                 node.owner.dec_node(&node, true, true);
@@ -2029,7 +2110,7 @@ impl Process {
     /// Tells every holder of a freeze notification on our nodes that we are
     /// now `frozen` (or not).
     fn add_freeze_work(&self, frozen: bool) {
-        let mut all = KVec::new();
+        let mut all = KVVec::new();
         {
             let inner = self.inner.lock();
             for (_, ns) in inner.nodes.iter() {
@@ -2187,7 +2268,7 @@ impl Process {
         writeln!(m, "  ready threads {}", inner.waiting.len())?;
         writeln!(m, "  free async space {}", async_space)?;
         writeln!(m, "  nodes: {}", inner.nodes.iter().count())?;
-        let mut pending = 0;
+        let mut pending: usize = 0;
         inner.todo.for_each(|w| {
             if matches!(w, Work::Transaction(_)) {
                 pending += 1;
@@ -2196,11 +2277,12 @@ impl Process {
         })?;
         drop(inner);
         let refs = self.refs.lock();
-        let (mut n, mut s, mut w) = (0, 0, 0);
+        let (mut n, mut s, mut w): (usize, u32, u32) = (0, 0, 0);
         for (_, r) in refs.by_handle.iter() {
             n += 1;
-            s += r.strong;
-            w += r.weak;
+            // Counts are user-driven u32s: the sums wrap, as C's ints.
+            s = r.strong.wrapping_add(s);
+            w = r.weak.wrapping_add(w);
         }
         writeln!(m, "  refs: {} s {} w {}", n, s, w)?;
         writeln!(m, "  buffers: {}", buffers)?;
@@ -2276,7 +2358,7 @@ impl Process {
         let threads = {
             let mut inner = self.inner.lock();
             inner.is_dead = true;
-            let mut v = KVec::new();
+            let mut v = KVVec::new();
             for (_, ts) in inner.threads.iter() {
                 let _ = v.push(ts.thread.clone(), GFP_KERNEL);
             }
@@ -2297,7 +2379,7 @@ impl Process {
                     has_strong: ns.has_strong,
                     has_weak: ns.has_weak,
                     internal_strong: ns.internal_strong,
-                    ref_pids: core::mem::replace(&mut ns.ref_pids, KVec::new()),
+                    ref_pids: core::mem::replace(&mut ns.ref_pids, KVVec::new()),
                 };
                 let _ = self
                     .device
@@ -2341,8 +2423,8 @@ impl Process {
             let mut inner = self.inner.lock();
             (
                 inner.todo.take_all(),
-                core::mem::replace(&mut inner.delivered_death, KVec::new()),
-                core::mem::replace(&mut inner.delivered_freeze, KVec::new()),
+                core::mem::replace(&mut inner.delivered_death, KVVec::new()),
+                core::mem::replace(&mut inner.delivered_freeze, KVVec::new()),
             )
         };
         release_work(todo);

@@ -11,7 +11,7 @@
 //! Locks: no process lock is held while another process's lock is taken;
 //! `links` (a spinlock) nests inside a process's `inner`.
 
-use crate::allocation::{buffer_size, BufferMeta, Held};
+use crate::allocation::{align8, buffer_layout, buffer_size, BufferMeta, Held};
 use crate::device::TxnLogEntry;
 use crate::ffi::file::FileRef;
 use crate::ffi::task::{security, Kuid};
@@ -20,7 +20,10 @@ use crate::process::{Process, Thread};
 use crate::uapi::*;
 use crate::work::Work;
 use core::sync::atomic::{AtomicBool, AtomicI32, Ordering};
-use kernel::alloc::{flags::GFP_KERNEL, KVec};
+use kernel::alloc::{
+    flags::{__GFP_NOWARN, GFP_KERNEL},
+    Flags, KVVec,
+};
 use kernel::error::{code::*, Error, Result};
 use kernel::prelude::*;
 use kernel::sync::{Arc, SpinLock};
@@ -100,8 +103,9 @@ pub(crate) struct Links {
     pub(crate) to_parent: Option<Arc<Transaction>>,
     /// The buffer, while it is not freed.
     pub(crate) buffer: Option<usize>,
-    /// Files to install in the receiver when it reads the transaction.
-    pub(crate) fds: KVec<FdFixup>,
+    /// Files to install in the receiver when it reads the transaction (an
+    /// fd array alone can carry a million: `kvmalloc`ed).
+    pub(crate) fds: KVVec<FdFixup>,
 }
 
 /// A file sent in a transaction: installed in the receiver at read time,
@@ -187,6 +191,15 @@ impl Transaction {
     pub(crate) fn from(&self) -> Option<Arc<Thread>> {
         self.links.lock().from.clone()
     }
+}
+
+/// Allocation flags for vectors whose length user space chooses: they
+/// may grow past what `kmalloc` can give (`kvmalloc` falls back to
+/// `vmalloc`), and a failure is an error for the sender, not a warning.
+/// Flags for allocations whose size a user chooses: no allocation-failure
+/// warning (a large request just fails, or falls back to vmalloc).
+pub(crate) fn gfp_user_sized() -> Flags {
+    GFP_KERNEL | __GFP_NOWARN
 }
 
 fn eproto() -> Error {
@@ -390,6 +403,7 @@ impl Process {
         thread: &Arc<Thread>,
         tr: &TxnData,
     ) -> Result<(Arc<Node>, Option<Arc<Thread>>), TxnError> {
+        // `tr->target.handle`: the low 32 bits of the union, as in C.
         let handle = tr.target as u32;
         let node = if handle != 0 {
             let refs = self.refs.lock();
@@ -480,11 +494,21 @@ impl Process {
             _ => None,
         };
         let sg_size = usize::try_from(sg_size).map_err(|_| TxnError::failed(EINVAL))?;
-        let ctx_len = secctx.as_ref().map_or(0, |c| (c.as_bytes().len() + 7) & !7);
+        // Sizes come from user space: every sum is checked, and an
+        // overflow is `EINVAL` as in C (`extra_buffers_size < added_size`,
+        // `sanitized_size`).
+        let ctx_len = match &secctx {
+            Some(c) => align8(c.as_bytes().len()).ok_or(TxnError::failed(EINVAL))?,
+            None => 0,
+        };
         let extra = sg_size
             .checked_add(ctx_len)
             .ok_or(TxnError::failed(EINVAL))?;
         let size = buffer_size(data_size, offsets_size, extra).ok_or(TxnError::failed(EINVAL))?;
+        // Where the security context goes: after the sg area.
+        let ctx_off = buffer_layout(data_size, offsets_size)
+            .and_then(|(_, sg_start)| sg_start.checked_add(sg_size))
+            .ok_or(TxnError::failed(EINVAL))?;
         let accept_fds = match (&node, &in_reply_to) {
             (Some(n), _) => n.flags & FLAT_BINDER_FLAG_ACCEPTS_FDS != 0,
             (None, Some(orig)) => orig.flags & TF_ACCEPT_FDS != 0,
@@ -501,12 +525,12 @@ impl Process {
             async_node: if oneway { node.clone() } else { None },
             allow_user_free: false,
             active: true,
-            held: KVec::new(),
-            fd_arrays: KVec::new(),
+            held: KVVec::new(),
+            fd_arrays: KVVec::new(),
             fds_installed: false,
         };
         // A call pins its target node strongly until its buffer is freed.
-        let mut held = KVec::new();
+        let mut held = KVVec::new();
         if let Some(n) = &node {
             held.push(
                 Held::Node {
@@ -534,8 +558,8 @@ impl Process {
                 ));
             }
         };
-        let mut fds = KVec::new();
-        let mut fd_arrays = KVec::new();
+        let mut fds = KVVec::new();
+        let mut fd_arrays = KVVec::new();
         let mut res = self.fill_buffer(
             &Payload {
                 tr,
@@ -552,7 +576,6 @@ impl Process {
             &mut fds,
             &mut fd_arrays,
         );
-        let ctx_off = ((data_size + 7) & !7) + ((offsets_size + 7) & !7) + sg_size;
         if let (Ok(()), Some(c)) = (&res, &secctx) {
             let mapping = target_proc.mapping.lock();
             if let Some(m) = mapping.as_ref() {
@@ -612,8 +635,13 @@ impl Process {
         let res = if let Some(orig) = in_reply_to {
             // Replies: complete for the replier, the reply for the caller.
             self.queue_thread_work(thread.id, Work::TransactionComplete, true);
-            let target = target_thread.as_ref().ok_or(TxnError::dead())?;
-            match target_proc.deliver_reply(target, &orig, t.clone()) {
+            // A reply always has its target thread; without one it fails
+            // below like any other delivery (its buffer freed).
+            let delivered = match target_thread.as_ref() {
+                Some(target) => target_proc.deliver_reply(target, &orig, t.clone()),
+                None => Err(TxnError::dead()),
+            };
+            match delivered {
                 Ok(()) => {
                     // The call is answered.
                     orig.to_proc.txn_done(&orig);
@@ -666,20 +694,23 @@ impl Process {
         self: &Arc<Self>,
         p: &Payload<'_>,
         thread: &Arc<Thread>,
-        held: &mut KVec<Held>,
-        fds: &mut KVec<FdFixup>,
-        fd_arrays: &mut KVec<(usize, usize)>,
+        held: &mut KVVec<Held>,
+        fds: &mut KVVec<FdFixup>,
+        fd_arrays: &mut KVVec<(usize, usize)>,
     ) -> Result<(), TxnError> {
         let fail = TxnError::failed;
-        let alloc = |n: usize| -> Result<KVec<u8>, TxnError> {
-            let mut v = KVec::new();
-            v.extend_with(n, 0u8, GFP_KERNEL)
+        // Copies of the payload: up to the size of the buffer area, so
+        // `kvmalloc`ed rather than physically contiguous.
+        let alloc = |n: usize| -> Result<KVVec<u8>, TxnError> {
+            let mut v = KVVec::new();
+            v.extend_with(n, 0u8, gfp_user_sized())
                 .map_err(|_| fail(ENOMEM))?;
             Ok(v)
         };
         let (data_size, offsets_size, sg_size) = (p.data_size, p.offsets_size, p.sg_size);
-        let off_start = (data_size + 7) & !7;
-        let sg_start = off_start + ((offsets_size + 7) & !7);
+        // The buffer of these sizes was allocated, so this can't overflow;
+        // checked all the same (`EINVAL`, as `sanitized_size`).
+        let (off_start, sg_start) = buffer_layout(data_size, offsets_size).ok_or(fail(EINVAL))?;
         // Offsets first, as the C driver copies them first.
         let mut offsets = alloc(offsets_size)?;
         UserSlice::new(p.tr.offsets as usize, offsets_size)
@@ -695,15 +726,20 @@ impl Process {
             .read_slice(&mut data)
             .is_ok();
         let mut sg = alloc(sg_size)?;
+        // Used part of the sg area; `sg_used <= sg_size`, both multiples
+        // of 8 (checked above), so `sg_size - sg_used` never wraps.
         let mut sg_used = 0usize;
-        // Per PTR object: its offset and the sender's buffer pointer.
-        let mut ptr_user: KVec<(usize, u64)> = KVec::new();
-        // Pointer fixups (offset in the sg area, value) and fd array spans.
-        let mut ptr_fixups: KVec<(usize, u64)> = KVec::new();
-        let mut skips: KVec<(usize, usize)> = KVec::new();
+        // Per PTR object, in increasing offset order: its offset and the
+        // sender's buffer pointer.
+        let mut ptr_user: KVVec<(usize, u64)> = KVVec::new();
+        // Pointer fixups (offset in the buffer, value) and fd array spans
+        // (offset in the buffer, bytes).
+        let mut ptr_fixups: KVVec<(usize, u64)> = KVVec::new();
+        let mut skips: KVVec<(usize, usize)> = KVVec::new();
         let mut last_fixup_obj = 0usize;
         let mut last_fixup_min = 0usize;
 
+        // `i < offsets_size / 8`, so `i * 8 + 8 <= offsets_size`.
         let obj_offset =
             |i: usize| -> usize { usize::try_from(u64_at(&offsets, i * 8)).unwrap_or(usize::MAX) };
         let mut user_off = 0usize;
@@ -717,6 +753,8 @@ impl Process {
             if size == 0 || obj_off < off_min {
                 return Err(fail(EINVAL));
             }
+            // `object_size` checked `obj_off + size <= data_size`, which
+            // bounds every `obj_off + k` below (k < size).
             user_off = obj_off + size;
             off_min = obj_off + size;
             match u32_at(&data, obj_off) {
@@ -738,7 +776,7 @@ impl Process {
                             file,
                             offset: obj_off + 8,
                         },
-                        GFP_KERNEL,
+                        gfp_user_sized(),
                     )
                     .map_err(|_| fail(ENOMEM))?;
                     data[obj_off + 8..obj_off + 16].fill(0);
@@ -754,28 +792,51 @@ impl Process {
                         parent_offset,
                         (last_fixup_obj, last_fixup_min),
                     )?;
+                    // `ptr_user` is sorted: objects come at increasing
+                    // offsets.
                     let user_parent = ptr_user
-                        .iter()
-                        .find(|(o, _)| *o == parent_off)
-                        .map(|(_, b)| *b)
-                        .ok_or(fail(EINVAL))?;
+                        .binary_search_by_key(&parent_off, |&(o, _)| o)
+                        .map(|k| ptr_user[k].1)
+                        .map_err(|_| fail(EINVAL))?;
+                    // The translated parent (in the target's buffer) and its
+                    // length, as the sender gave it (checked against the sg
+                    // area when the parent was copied).
                     let parent_buf = u64_at(&data, parent_off + 8);
                     let parent_len = u64_at(&data, parent_off + 16);
                     if num_fds > 0 {
+                        // As `binder_translate_fd_array`: too many fds, or
+                        // not in the parent, is EINVAL.
                         let fd_bytes = num_fds.checked_mul(4).ok_or(fail(EINVAL))?;
                         if fd_bytes > parent_len || parent_offset > parent_len - fd_bytes {
                             return Err(fail(EINVAL));
                         }
-                        let fda_off = (parent_buf - p.buf_addr as u64 + parent_offset) as usize;
+                        let fd_bytes = usize::try_from(fd_bytes).map_err(|_| fail(EINVAL))?;
+                        let num = fd_bytes / 4;
+                        // `parent_buf - user_data + parent_offset`: C's
+                        // `binder_size_t` arithmetic can't wrap here (the
+                        // parent's buffer is in this buffer, the array in
+                        // the parent); checked, an impossible wrap is EINVAL.
+                        let fda_off = parent_buf
+                            .checked_sub(p.buf_addr as u64)
+                            .and_then(|o| o.checked_add(parent_offset))
+                            .and_then(|o| usize::try_from(o).ok())
+                            .filter(|o| o.checked_add(fd_bytes).is_some())
+                            .ok_or(fail(EINVAL))?;
+                        // A user pointer: wraps as C's pointer sum does (a
+                        // bad one fails the copy below).
                         let ubase = user_parent.wrapping_add(parent_offset);
                         if fda_off % 4 != 0 || ubase % 4 != 0 {
                             return Err(fail(EINVAL));
                         }
                         skips
-                            .push((fda_off, fd_bytes as usize), GFP_KERNEL)
+                            .push((fda_off, fd_bytes), gfp_user_sized())
                             .map_err(|_| fail(ENOMEM))?;
-                        let mut r = UserSlice::new(ubase as usize, fd_bytes as usize).reader();
-                        for k in 0..num_fds as usize {
+                        fds.reserve(num, gfp_user_sized())
+                            .map_err(|_| fail(ENOMEM))?;
+                        let mut r = UserSlice::new(ubase as usize, fd_bytes).reader();
+                        // `fda_off + fd_bytes` doesn't overflow (checked), so
+                        // neither does `fda_off + k * 4`.
+                        for k in 0..num {
                             let mut b = [0u8; 4];
                             r.read_slice(&mut b).map_err(|_| fail(EINVAL))?;
                             let file = self.translate_fd(p, u32::from_ne_bytes(b)).map_err(fail)?;
@@ -784,15 +845,19 @@ impl Process {
                                     file,
                                     offset: fda_off + k * 4,
                                 },
-                                GFP_KERNEL,
+                                gfp_user_sized(),
                             )
                             .map_err(|_| fail(ENOMEM))?;
                         }
                         fd_arrays
-                            .push((fda_off, num_fds as usize), GFP_KERNEL)
+                            .push((fda_off, num), gfp_user_sized())
                             .map_err(|_| fail(ENOMEM))?;
                     }
                     last_fixup_obj = parent_off;
+                    // C: `parent_offset + 4 * num_fds` in `binder_size_t`.
+                    // It can't wrap (with fds it is at most `parent_len`,
+                    // without it is `parent_offset`), so saturating is the
+                    // same value, without a panic path.
                     last_fixup_min =
                         usize::try_from(parent_offset.saturating_add(num_fds.saturating_mul(4)))
                             .unwrap_or(usize::MAX);
@@ -801,6 +866,7 @@ impl Process {
                     let flags = u32_at(&data, obj_off + 4);
                     let ubuf = u64_at(&data, obj_off + 8);
                     let len = usize::try_from(u64_at(&data, obj_off + 16)).unwrap_or(usize::MAX);
+                    // As C (`bp->length > buf_left`): EINVAL.
                     if len > sg_size - sg_used {
                         return Err(fail(EINVAL));
                     }
@@ -808,11 +874,15 @@ impl Process {
                         .reader()
                         .read_slice(&mut sg[sg_used..sg_used + len])
                         .map_err(|_| fail(EINVAL))?;
+                    // Inside the allocated buffer: `buf_addr + sg_start +
+                    // sg_size` is at most the end of the mapped area.
                     let new_buf = (p.buf_addr + sg_start + sg_used) as u64;
                     ptr_user
-                        .push((obj_off, ubuf), GFP_KERNEL)
+                        .push((obj_off, ubuf), gfp_user_sized())
                         .map_err(|_| fail(ENOMEM))?;
                     data[obj_off + 8..obj_off + 16].copy_from_slice(&new_buf.to_ne_bytes());
+                    // `len <= sg_size - sg_used`, a multiple of 8: its
+                    // rounding up stays within it.
                     sg_used += (len + 7) & !7;
                     if flags & BINDER_BUFFER_FLAG_HAS_PARENT != 0 {
                         let parent_idx = u64_at(&data, obj_off + 24);
@@ -828,9 +898,15 @@ impl Process {
                         if parent_len < 8 || parent_offset > parent_len - 8 {
                             return Err(fail(EINVAL));
                         }
-                        let at = u64_at(&data, parent_off + 8) - p.buf_addr as u64 + parent_offset;
+                        // `parent->buffer - user_data + parent_offset`, as
+                        // for fd arrays: can't wrap; checked (EINVAL).
+                        let at = u64_at(&data, parent_off + 8)
+                            .checked_sub(p.buf_addr as u64)
+                            .and_then(|o| o.checked_add(parent_offset))
+                            .and_then(|o| usize::try_from(o).ok())
+                            .ok_or(fail(EINVAL))?;
                         ptr_fixups
-                            .push((at as usize, new_buf), GFP_KERNEL)
+                            .push((at, new_buf), gfp_user_sized())
                             .map_err(|_| fail(ENOMEM))?;
                     }
                     last_fixup_obj = obj_off;
@@ -846,13 +922,16 @@ impl Process {
         for &(at, len) in skips.iter() {
             if let Some(r) = at
                 .checked_sub(sg_start)
-                .and_then(|o| sg.get_mut(o..o + len))
+                .and_then(|o| sg.get_mut(o..o.checked_add(len)?))
             {
                 r.fill(0);
             }
         }
         for &(at, v) in ptr_fixups.iter() {
-            match at.checked_sub(sg_start).and_then(|o| sg.get_mut(o..o + 8)) {
+            match at
+                .checked_sub(sg_start)
+                .and_then(|o| sg.get_mut(o..o.checked_add(8)?))
+            {
                 Some(r) => r.copy_from_slice(&v.to_ne_bytes()),
                 None => return Err(fail(EINVAL)),
             }
@@ -882,13 +961,13 @@ impl Process {
         thread: &Arc<Thread>,
         target: &Arc<Process>,
         fp: &mut [u8; FLAT_OBJ_SIZE],
-        held: &mut KVec<Held>,
+        held: &mut KVVec<Held>,
     ) -> Result {
         let ty = u32_at(fp, 0);
         let flags = u32_at(fp, 4);
         let binder = u64_at(fp, 8);
         let cookie = u64_at(fp, 16);
-        held.reserve(1, GFP_KERNEL)?;
+        held.reserve(1, gfp_user_sized())?;
         let (new_ty, new_binder, new_cookie) = match ty {
             BINDER_TYPE_BINDER | BINDER_TYPE_WEAK_BINDER => {
                 let strong = ty == BINDER_TYPE_BINDER;
@@ -911,6 +990,7 @@ impl Process {
             }
             _ => {
                 let strong = ty == BINDER_TYPE_HANDLE;
+                // `handle` is the low 32 bits of the union, as in C.
                 let node = self.node_for_handle(binder as u32, strong).ok_or(EINVAL)?;
                 security::binder_transfer_binder(&self.cred, &target.cred).map_err(|_| EPERM)?;
                 if Arc::ptr_eq(&node.owner, target) {
@@ -969,6 +1049,7 @@ fn fixup_parent(
 /// The offset of the PTR object that is object `index` of the offsets
 /// array, if `index` names an object before object `num_valid`.
 fn validate_ptr(data: &[u8], offsets: &[u8], index: u64, num_valid: usize) -> Option<usize> {
+    // `num_valid <= offsets.len() / 8`, which bounds `index * 8`.
     let index = usize::try_from(index).ok().filter(|&i| i < num_valid)?;
     let off = usize::try_from(u64_at(offsets, index * 8)).ok()?;
     (object_size(data, off) == 40 && u32_at(data, off) == BINDER_TYPE_PTR).then_some(off)
@@ -994,10 +1075,14 @@ fn validate_fixup(
         {
             return false;
         }
+        // C: `parent_offset + sizeof(uintptr_t)` in `binder_size_t`; the
+        // object's fixup was validated (`parent_offset <= length - 8`), so
+        // it can't wrap: saturating gives the same value.
         lm = u64_at(data, lo + 32).saturating_add(8);
         let Ok(idx) = usize::try_from(u64_at(data, lo + 24)) else {
             return false;
         };
+        // Bounds `idx * 8` below.
         if idx >= offsets.len() / 8 {
             return false;
         }

@@ -5,7 +5,10 @@
 
 use crate::node::{Death, Freeze, Node};
 use crate::transaction::Transaction;
-use kernel::alloc::{flags::GFP_KERNEL, KVec};
+use kernel::alloc::{
+    flags::{__GFP_NOWARN, GFP_KERNEL},
+    KVVec,
+};
 use kernel::error::Result;
 use kernel::sync::Arc;
 
@@ -47,8 +50,12 @@ impl Work {
 }
 
 /// A FIFO of work items, as a ring over a growable vector.
+///
+/// Its length is user-driven (e.g. a write of 262k death-notification
+/// requests and clears queues as many items), so the ring is a `KVVec`:
+/// large rings fall back to vmalloc instead of a high-order allocation.
 pub(crate) struct Queue {
-    buf: KVec<Option<Work>>,
+    buf: KVVec<Option<Work>>,
     head: usize,
     len: usize,
 }
@@ -56,7 +63,7 @@ pub(crate) struct Queue {
 impl Queue {
     pub(crate) const fn new() -> Self {
         Self {
-            buf: KVec::new(),
+            buf: KVVec::new(),
             head: 0,
             len: 0,
         }
@@ -71,8 +78,8 @@ impl Queue {
     pub(crate) fn push_back(&mut self, w: Work) -> Result {
         let tc = w.is_complete();
         if self.len == self.buf.len() {
-            let cap = (self.buf.len() * 2).max(4);
-            let mut nbuf = KVec::with_capacity(cap, GFP_KERNEL)?;
+            let cap = self.buf.len().saturating_mul(2).max(4);
+            let mut nbuf = KVVec::with_capacity(cap, GFP_KERNEL | __GFP_NOWARN)?;
             for i in 0..self.len {
                 let idx = (self.head + i) % self.buf.len();
                 nbuf.push(self.buf[idx].take(), GFP_KERNEL)?;

@@ -59,12 +59,13 @@ impl FileOperations for FeatureFile {
         let Node::Constant(contents) = &*node else {
             return Err(EINVAL);
         };
+        // As `binder_logs/`: `start + n <= len`, `*pos` only grows by `n`.
         let start = usize::try_from(*pos)
             .map_err(|_| EINVAL)?
             .min(contents.len());
         let n = (contents.len() - start).min(buf.len());
         buf.write_slice(&contents[start..start + n])?;
-        *pos += n as i64;
+        *pos = pos.saturating_add(i64::try_from(n).map_err(|_| EINVAL)?);
         Ok(n)
     }
 }

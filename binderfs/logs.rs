@@ -15,7 +15,10 @@ use crate::ffi::file::{File, FileOperations, Seek};
 use crate::ffi::fs::{Dentry, Ino, InodeKind, InodeSpec, SuperBlock};
 use core::fmt::Write;
 use core::marker::PhantomData;
-use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
+use kernel::alloc::{
+    flags::{__GFP_NOWARN, GFP_KERNEL},
+    KBox, KVVec,
+};
 use kernel::error::{code::*, Result};
 use kernel::sync::{Arc, ArcBorrow};
 use kernel::uaccess::UserSliceWriter;
@@ -116,12 +119,15 @@ pub(crate) fn enabled(sb: &SuperBlock<BinderFs>) -> bool {
     sb.info().is_some_and(|i| i.stats_global)
 }
 
-/// A rendered log.
-pub(crate) struct Snapshot(KVec<u8>);
+/// A rendered log: the whole text of one file, built in one buffer when the
+/// file is opened (`binder_logs/state` lists every node and reference, so
+/// it grows with what user space made: `kvmalloc`ed, and a failure to grow
+/// fails the open with `ENOMEM` rather than warning).
+pub(crate) struct Snapshot(KVVec<u8>);
 
 impl Snapshot {
     pub(crate) const fn new() -> Self {
-        Self(KVec::new())
+        Self(KVVec::new())
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -136,7 +142,7 @@ impl Snapshot {
 impl Write for Snapshot {
     fn write_str(&mut self, s: &str) -> core::fmt::Result {
         self.0
-            .extend_from_slice(s.as_bytes(), GFP_KERNEL)
+            .extend_from_slice(s.as_bytes(), GFP_KERNEL | __GFP_NOWARN)
             .map_err(|_| core::fmt::Error)
     }
 }
@@ -254,10 +260,13 @@ impl FileOperations for LogFile {
         pos: &mut i64,
     ) -> Result<usize> {
         let data = &snap.0;
+        // `*pos` comes from user space (`lseek`, `pread`); the VFS keeps it
+        // non-negative. Past the end nothing is read and it stays, as
+        // `simple_read_from_buffer`; else `start + n <= len`.
         let start = usize::try_from(*pos).map_err(|_| EINVAL)?.min(data.len());
         let n = (data.len() - start).min(buf.len());
         buf.write_slice(&data[start..start + n])?;
-        *pos += n as i64;
+        *pos = pos.saturating_add(i64::try_from(n).map_err(|_| EINVAL)?);
         Ok(n)
     }
 }

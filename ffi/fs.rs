@@ -220,6 +220,7 @@ impl<T: FileSystem> SuperBlock<T> {
     /// superblock's user namespace maps to, or global root if unmapped.
     pub(crate) fn root_ids(&self) -> (u32, u32) {
         // SAFETY: `s_user_ns` is set for the superblock's lifetime.
+        #[cfg(CONFIG_USER_NS)]
         let (uid, gid) = unsafe {
             let ns = *field!(self.raw(), super_block, s_user_ns);
             (
@@ -227,6 +228,9 @@ impl<T: FileSystem> SuperBlock<T> {
                 bindings::make_kgid(ns, 0).val,
             )
         };
+        // Without user namespaces ids map to themselves (C's inlines).
+        #[cfg(not(CONFIG_USER_NS))]
+        let (uid, gid) = (0u32, 0u32);
         (
             if uid == u32::MAX { 0 } else { uid },
             if gid == u32::MAX { 0 } else { gid },

@@ -66,7 +66,13 @@ impl MmGrab {
             if v == 0 {
                 return None;
             }
-            match users.compare_exchange_weak(v, v + 1, Ordering::SeqCst, Ordering::Relaxed) {
+            // `atomic_inc_not_zero` wraps like any `atomic_t` increment.
+            match users.compare_exchange_weak(
+                v,
+                v.wrapping_add(1),
+                Ordering::SeqCst,
+                Ordering::Relaxed,
+            ) {
                 // INVARIANT: we took a user reference.
                 Ok(_) => return Some(MmUser(self.0, false)),
                 Err(cur) => v = cur,

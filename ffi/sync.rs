@@ -38,8 +38,8 @@ impl<T> TryMutex<T> {
         pin_init!(Self {
             // SAFETY: `__mutex_init` initialises the slot in place;
             // `LockClassKey` is a transparent `lock_class_key`.
-            m <- Opaque::ffi_init(|p| unsafe {
-                bindings::__mutex_init(p, name.as_char_ptr().cast(), (key as *const LockClassKey).cast_mut().cast())
+            m <- Opaque::ffi_init(|p: *mut bindings::mutex| unsafe {
+                kernel::bindings::__mutex_init(p.cast(), name.as_char_ptr().cast(), (key as *const LockClassKey).cast_mut().cast())
             }),
             data: UnsafeCell::new(t),
             _pin: PhantomPinned,

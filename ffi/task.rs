@@ -28,8 +28,9 @@ pub(crate) fn current_raw() -> *mut bindings::task_struct {
 /// # Invariants
 ///
 /// `self.0` points to a live `ipc_namespace` on which this object owns one
-/// reference.
-pub(crate) struct IpcNs(NonNull<bindings::ipc_namespace>);
+/// reference (none without CONFIG_IPC_NS), or is null in a kernel without
+/// SYSVIPC and POSIX_MQUEUE.
+pub(crate) struct IpcNs(*mut bindings::ipc_namespace);
 
 // SAFETY: IPC namespace references may be taken and dropped on any thread.
 unsafe impl Send for IpcNs {}
@@ -40,29 +41,43 @@ impl IpcNs {
     /// Takes a reference to the current task's IPC namespace.
     pub(crate) fn current() -> Self {
         let task = current_raw();
-        // Only the task itself changes `current->nsproxy`, which always has
-        // an `ipc_ns`; incrementing `ns.count` is what `get_ipc_ns()` does.
+        // Only the task itself changes `current->nsproxy`. Its `ipc_ns` is
+        // null only in a kernel without SYSVIPC and POSIX_MQUEUE.
         // SAFETY: so the pointers are valid while we run as current.
-        unsafe {
-            let ns = *field!(*field!(task, task_struct, nsproxy), nsproxy, ipc_ns);
-            let count = field!(field!(ns, ipc_namespace, ns), ns_common, count);
-            kernel::bindings::refcount_inc(count.cast());
-            // INVARIANT: we took a reference on a non-null namespace.
-            Self(NonNull::new_unchecked(ns))
+        let ns = unsafe { *field!(*field!(task, task_struct, nsproxy), nsproxy, ipc_ns) };
+        // Incrementing `ns.count` is what `get_ipc_ns()` does with
+        // CONFIG_IPC_NS; without it, `get_ipc_ns()`/`put_ipc_ns()` are
+        // no-ops on the one static namespace.
+        #[cfg(CONFIG_IPC_NS)]
+        if !ns.is_null() {
+            // SAFETY: a live namespace (see above).
+            unsafe {
+                let count = field!(field!(ns, ipc_namespace, ns), ns_common, count);
+                kernel::bindings::refcount_inc(count.cast());
+            }
         }
+        // INVARIANT: we took a reference (or there is none to take).
+        Self(ns)
     }
 
     /// Whether this is the initial IPC namespace.
     pub(crate) fn is_initial(&self) -> bool {
         // Only the address of the exported static is taken.
-        core::ptr::eq(self.0.as_ptr(), &raw const bindings::init_ipc_ns)
+        #[cfg(any(CONFIG_SYSVIPC, CONFIG_POSIX_MQUEUE))]
+        return core::ptr::eq(self.0, &raw const bindings::init_ipc_ns);
+        // Without IPC there is no other namespace.
+        #[cfg(not(any(CONFIG_SYSVIPC, CONFIG_POSIX_MQUEUE)))]
+        return true;
     }
 }
 
 impl Drop for IpcNs {
     fn drop(&mut self) {
-        // SAFETY: by the type invariant we own one reference.
-        unsafe { bindings::put_ipc_ns(self.0.as_ptr()) };
+        #[cfg(CONFIG_IPC_NS)]
+        if !self.0.is_null() {
+            // SAFETY: by the type invariant we own one reference.
+            unsafe { bindings::put_ipc_ns(self.0) };
+        }
     }
 }
 
@@ -84,11 +99,16 @@ impl Kuid {
     /// id if unmapped).
     pub(crate) fn in_current_ns(self) -> u32 {
         // SAFETY: as in `current_euid`; `from_kuid` only reads the namespace.
-        unsafe {
+        #[cfg(CONFIG_USER_NS)]
+        return unsafe {
             let cred = *field!(current_raw(), task_struct, cred as *mut bindings::cred);
             let ns = *field!(cred, cred, user_ns);
             bindings::from_kuid(ns, bindings::kuid_t { val: self.0 })
-        }
+        };
+        // Without user namespaces every id maps to itself (C's inline
+        // `from_kuid`).
+        #[cfg(not(CONFIG_USER_NS))]
+        return self.0;
     }
 }
 
@@ -176,76 +196,132 @@ impl Drop for Cred {
 }
 
 /// The LSM hooks binder calls; each is `Ok` when no LSM objects.
+///
+/// Without CONFIG_SECURITY the C hooks are static inlines (which bindgen
+/// can't bind) that allow everything and have no security contexts; the
+/// `stub` versions below answer the same.
 pub(crate) mod security {
-    use super::{bindings, Cred};
-    use crate::ffi::file::check;
-    use kernel::error::Result;
+    #[cfg(CONFIG_SECURITY)]
+    pub(crate) use real::*;
+    #[cfg(not(CONFIG_SECURITY))]
+    pub(crate) use stub::*;
 
-    /// May `mgr` become the context manager?
-    pub(crate) fn binder_set_context_mgr(mgr: &Cred) -> Result {
-        // SAFETY: the cred is live.
-        check(unsafe { bindings::security_binder_set_context_mgr(mgr.as_ptr()) })
-    }
+    #[cfg(CONFIG_SECURITY)]
+    mod real {
+        use super::super::{bindings, Cred};
+        use crate::ffi::file::check;
+        use kernel::error::Result;
 
-    /// May `from` make a transaction to `to`?
-    pub(crate) fn binder_transaction(from: &Cred, to: &Cred) -> Result {
-        // SAFETY: both creds are live.
-        check(unsafe { bindings::security_binder_transaction(from.as_ptr(), to.as_ptr()) })
-    }
-
-    /// May `from` pass `file` to `to`?
-    pub(crate) fn binder_transfer_file(
-        from: &Cred,
-        to: &Cred,
-        file: &crate::ffi::file::FileRef,
-    ) -> Result {
-        // SAFETY: the creds and the file are live.
-        check(unsafe {
-            bindings::security_binder_transfer_file(from.as_ptr(), to.as_ptr(), file.as_ptr())
-        })
-    }
-
-    /// The LSM security context of `cred`, as text.
-    ///
-    /// # Invariants
-    ///
-    /// `data`/`len` were returned by `security_secid_to_secctx` and are
-    /// released once, on drop.
-    pub(crate) struct SecCtx {
-        data: *mut core::ffi::c_char,
-        len: u32,
-    }
-
-    impl SecCtx {
-        /// The context of `cred` (fails without an LSM that has one).
-        pub(crate) fn of(cred: &Cred) -> Result<Self> {
-            let mut secid = 0u32;
-            let (mut data, mut len) = (core::ptr::null_mut(), 0u32);
-            // SAFETY: the cred is live and the out pointers are valid.
-            unsafe { bindings::security_cred_getsecid(cred.as_ptr(), &mut secid) };
-            // SAFETY: as above.
-            check(unsafe { bindings::security_secid_to_secctx(secid, &mut data, &mut len) })?;
-            // INVARIANT: returned by `security_secid_to_secctx`.
-            Ok(Self { data, len })
+        /// May `mgr` become the context manager?
+        pub(crate) fn binder_set_context_mgr(mgr: &Cred) -> Result {
+            // SAFETY: the cred is live.
+            check(unsafe { bindings::security_binder_set_context_mgr(mgr.as_ptr()) })
         }
 
-        pub(crate) fn as_bytes(&self) -> &[u8] {
-            // SAFETY: the LSM gave `len` bytes at `data`, valid until release.
-            unsafe { core::slice::from_raw_parts(self.data.cast::<u8>(), self.len as usize) }
+        /// May `from` make a transaction to `to`?
+        pub(crate) fn binder_transaction(from: &Cred, to: &Cred) -> Result {
+            // SAFETY: both creds are live.
+            check(unsafe { bindings::security_binder_transaction(from.as_ptr(), to.as_ptr()) })
+        }
+
+        /// May `from` pass `file` to `to`?
+        pub(crate) fn binder_transfer_file(
+            from: &Cred,
+            to: &Cred,
+            file: &crate::ffi::file::FileRef,
+        ) -> Result {
+            // SAFETY: the creds and the file are live.
+            check(unsafe {
+                bindings::security_binder_transfer_file(from.as_ptr(), to.as_ptr(), file.as_ptr())
+            })
+        }
+
+        /// May `from` pass a binder object to `to`?
+        pub(crate) fn binder_transfer_binder(from: &Cred, to: &Cred) -> Result {
+            // SAFETY: both creds are live.
+            check(unsafe { bindings::security_binder_transfer_binder(from.as_ptr(), to.as_ptr()) })
+        }
+
+        /// The LSM security context of `cred`, as text.
+        ///
+        /// # Invariants
+        ///
+        /// `data`/`len` were returned by `security_secid_to_secctx` and are
+        /// released once, on drop.
+        pub(crate) struct SecCtx {
+            data: *mut core::ffi::c_char,
+            len: u32,
+        }
+
+        impl SecCtx {
+            /// The context of `cred` (fails without an LSM that has one).
+            pub(crate) fn of(cred: &Cred) -> Result<Self> {
+                let mut secid = 0u32;
+                let (mut data, mut len) = (core::ptr::null_mut(), 0u32);
+                // SAFETY: the cred is live and the out pointers are valid.
+                unsafe { bindings::security_cred_getsecid(cred.as_ptr(), &mut secid) };
+                // SAFETY: as above.
+                check(unsafe { bindings::security_secid_to_secctx(secid, &mut data, &mut len) })?;
+                // INVARIANT: returned by `security_secid_to_secctx`.
+                Ok(Self { data, len })
+            }
+
+            pub(crate) fn as_bytes(&self) -> &[u8] {
+                // SAFETY: the LSM gave `len` bytes at `data`, valid until release.
+                unsafe { core::slice::from_raw_parts(self.data.cast::<u8>(), self.len as usize) }
+            }
+        }
+
+        impl Drop for SecCtx {
+            fn drop(&mut self) {
+                // SAFETY: by the type invariant.
+                unsafe { bindings::security_release_secctx(self.data, self.len) };
+            }
         }
     }
 
-    impl Drop for SecCtx {
-        fn drop(&mut self) {
-            // SAFETY: by the type invariant.
-            unsafe { bindings::security_release_secctx(self.data, self.len) };
-        }
-    }
+    #[cfg(not(CONFIG_SECURITY))]
+    mod stub {
+        use super::super::Cred;
+        use kernel::error::{code::EOPNOTSUPP, Result};
 
-    /// May `from` pass a binder object to `to`?
-    pub(crate) fn binder_transfer_binder(from: &Cred, to: &Cred) -> Result {
-        // SAFETY: both creds are live.
-        check(unsafe { bindings::security_binder_transfer_binder(from.as_ptr(), to.as_ptr()) })
+        /// May `mgr` become the context manager? (Always.)
+        pub(crate) fn binder_set_context_mgr(_mgr: &Cred) -> Result {
+            Ok(())
+        }
+
+        /// May `from` make a transaction to `to`? (Always.)
+        pub(crate) fn binder_transaction(_from: &Cred, _to: &Cred) -> Result {
+            Ok(())
+        }
+
+        /// May `from` pass `file` to `to`? (Always.)
+        pub(crate) fn binder_transfer_file(
+            _from: &Cred,
+            _to: &Cred,
+            _file: &crate::ffi::file::FileRef,
+        ) -> Result {
+            Ok(())
+        }
+
+        /// May `from` pass a binder object to `to`? (Always.)
+        pub(crate) fn binder_transfer_binder(_from: &Cred, _to: &Cred) -> Result {
+            Ok(())
+        }
+
+        /// A security context; there is none without CONFIG_SECURITY.
+        pub(crate) struct SecCtx(());
+
+        impl SecCtx {
+            /// Fails as C's inline `security_secid_to_secctx` does.
+            pub(crate) fn of(_cred: &Cred) -> Result<Self> {
+                Err(EOPNOTSUPP)
+            }
+
+            pub(crate) fn as_bytes(&self) -> &[u8] {
+                &[]
+            }
+        }
     }
 }
 
@@ -289,7 +365,13 @@ pub(crate) fn set_current_nice(nice: i32) {
         let rlim = field!(signal, signal_struct, rlim as bindings::rlimit)
             .add(bindings::RLIMIT_NICE as usize);
         let cur_lim = core::ptr::read_volatile(&raw const (*rlim).rlim_cur) as i64;
-        let min_nice = bindings::MAX_NICE as i64 - cur_lim + 1;
+        // `rlimit_to_nice()`: `MAX_NICE - prio + 1` in `long`. The limit is
+        // whatever `setrlimit` was given (`RLIM_INFINITY` is -1 here), so
+        // this wraps as C does; `set_user_nice` ignores a result outside
+        // [MIN_NICE, MAX_NICE].
+        let min_nice = (bindings::MAX_NICE as i64)
+            .wrapping_sub(cur_lim)
+            .wrapping_add(1);
         bindings::set_user_nice(cur, min_nice as _);
     }
 }

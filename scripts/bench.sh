@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# rust_binder: `make bench`: synchronous binder round trips
+# rust_binder: `make bench`: synchronous binder round trips on the
+# production-like (perf) kernel
 # (benchmarks/binder_bench.c) on each driver, alternating boots of the same
 # VM setup, and the rust_binder / C ratio of the median p50 latencies. Under
 # TCG only this ratio means anything, not the absolute times.
@@ -10,9 +11,11 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/scripts/env.sh"
 ROUNDS=${1:-3} CALLS=${2:-2000} SIZE=${3:-64}
 
-KDIR=$(bash "$ROOT/scripts/build-kernel.sh" | tail -n1)
+# The production-like kernel: KASAN and lockdep would distort both drivers.
+bash "$ROOT/scripts/setup.sh"
+KDIR=$(bash "$ROOT/scripts/build-kernel.sh" perf | tail -n1)
 export KDIR
-make -s -C "$ROOT" KDIR="$KDIR" modules
+MODULE=$(bash "$ROOT/scripts/build-module-copy.sh" "$KDIR" "$ROOT/build/module-perf" | tail -n1)
 mkdir -p "$ROOT/build/bench" "$ROOT/build/tools"
 gcc -static -O2 -Wall -I"$KDIR/usr-headers/include" -o "$ROOT/build/bench/binder_bench" "$ROOT/benchmarks/binder_bench.c"
 gcc -static -O2 -Wall -I"$KDIR/usr-headers/include" -o "$ROOT/build/tools/binderctl" "$ROOT/tools/binderctl.c"
@@ -26,7 +29,9 @@ GUEST="mkdir -p /dev/binderfs && mount -t binder binder /dev/binderfs && binderc
 declare -A p50s=([c]="" [rust]="")
 for r in $(seq 1 "$ROUNDS"); do
     for drv in c rust; do
-        out=$(bash "$ROOT/scripts/run-vm.sh" --driver "$drv" "${APPEND[@]}" \
+        mod=()
+        [ "$drv" = rust ] && mod=(--module "$MODULE")
+        out=$(bash "$ROOT/scripts/run-vm.sh" --driver "$drv" "${mod[@]}" "${APPEND[@]}" \
             --file "$ROOT/build/bench/binder_bench" --file "$ROOT/build/tools/binderctl" "@sh:$GUEST")
         line=$(grep -m1 '^bench:' <<<"$out") || { echo "$out"; echo "bench: $drv run failed" >&2; exit 1; }
         echo "round $r $drv: ${line#bench: }"

@@ -64,7 +64,7 @@ if [ "$BUILD" = 1 ]; then
 fi
 BINDER_TESTS=(binder_basic_test binder_ctxmgr_test binder_txn_test binder_objects_test
     binder_death_test binder_threads_test binder_fd_test binder_freeze_test binder_prio_test
-    binder_reclaim_test binder_logs_test)
+    binder_reclaim_test binder_logs_test binder_hostile_test)
 PENDING=$ROOT/tests/kselftest/binder/rust-pending.txt
 
 # binder_suite DRIVER: the binder core suite's run-vm.sh arguments; for rust

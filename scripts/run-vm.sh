@@ -228,7 +228,7 @@ INITRD=$WORK/initrd.cpio
 # ---- boot ----------------------------------------------------------------
 # A WARN or a task stuck for DEFAULT_HUNG_TASK_TIMEOUT (60 s, debug kernel)
 # panics, and so ends the boot at once with the report in the console log.
-APPEND="console=ttyS0 panic=-1 rdinit=/init panic_on_warn=1 hung_task_panic=1"
+APPEND="console=ttyS0 panic=-1 rdinit=/init panic_on_warn=1 hung_task_panic=1 softlockup_panic=1"
 [ "$KMEMLEAK" = 1 ] && APPEND="$APPEND kmemleak=on"
 [ -n "$EXTRA_APPEND" ] && APPEND="$APPEND $EXTRA_APPEND"
 : > "$LOG"; : > "$TAP"
