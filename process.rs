@@ -285,10 +285,12 @@ enum Delivery {
 /// command, which is counted.
 ///
 /// `base`, `size` and `pos` (the read cursor, `read_consumed`) come from
-/// user space unchecked. As in the C driver the item goes to the wrapping
-/// address `base + pos` (a bad address fails the copy with `EFAULT`), but
-/// unlike C nothing is ever written past `base + size`: with `pos > size`
-/// there is no room (C would write past the end), so nothing is read.
+/// user space unchecked, and they are treated exactly as the C driver's
+/// pointers: an item goes to the wrapping address `base + pos` (a bad
+/// address fails the copy with `EFAULT`), and the room left is the wrapping
+/// `size - pos`, so with `pos > size` the room is huge and items go past
+/// `base + size` (into the caller's own memory, checked by the user copy),
+/// as C writes them.
 struct ReadBuf<'a> {
     base: usize,
     size: usize,
@@ -297,9 +299,10 @@ struct ReadBuf<'a> {
 }
 
 impl ReadBuf<'_> {
-    /// Bytes left between the cursor and the end of the buffer.
+    /// Bytes left between the cursor and the end of the buffer, as C's
+    /// unsigned view of `end - ptr`.
     fn room(&self) -> usize {
-        self.size.saturating_sub(self.pos)
+        self.size.wrapping_sub(self.pos)
     }
 
     fn put(&mut self, data: &[u8]) -> Result {
@@ -309,14 +312,26 @@ impl ReadBuf<'_> {
         UserSlice::new(self.base.wrapping_add(self.pos), data.len())
             .writer()
             .write_slice(data)?;
-        // `pos + len <= size`: no overflow.
-        self.pos += data.len();
+        // A pointer that wraps, as C's `ptr += size`.
+        self.pos = self.pos.wrapping_add(data.len());
         if data.len() >= 4 {
             stats::br(
                 self.stats,
                 u32::from_ne_bytes([data[0], data[1], data[2], data[3]]),
             );
         }
+        Ok(())
+    }
+
+    /// Writes `v` at the cursor without looking at the room (C's
+    /// `put_user()` of `BR_NOOP`).
+    fn put_raw_u32(&mut self, v: u32) -> Result {
+        let data = v.to_ne_bytes();
+        UserSlice::new(self.base.wrapping_add(self.pos), data.len())
+            .writer()
+            .write_slice(&data)?;
+        self.pos = self.pos.wrapping_add(data.len());
+        stats::br(self.stats, v);
         Ok(())
     }
 
@@ -815,11 +830,10 @@ impl Process {
             pos: *consumed,
             stats: &self.stats,
         };
-        // As C, a read from the start begins with BR_NOOP (C writes it even
-        // without room; here a buffer under 4 bytes gets nothing).
-        let fresh = out.pos == 0;
-        if fresh && out.room() >= 4 {
-            out.put_u32(BR_NOOP)?;
+        // As C, a read from the start begins with BR_NOOP, written whatever
+        // `size` says (a bad buffer: `EFAULT`).
+        if out.pos == 0 {
+            out.put_raw_u32(BR_NOOP)?;
         }
         let id = thread.id;
         let res = 'retry: loop {
@@ -916,7 +930,6 @@ impl Process {
             && inner.waiting.is_empty()
             && inner.requested_threads_started < inner.max_threads
             && looping
-            && size >= 4
         {
             inner.requested_threads = inner.requested_threads.wrapping_add(1);
             drop(inner);

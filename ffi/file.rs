@@ -434,6 +434,8 @@ impl FileRef {
         core::ptr::NonNull::new(f).map(Self)
     }
 
+    /// The raw file (only the LSM hooks need it).
+    #[cfg_attr(not(CONFIG_SECURITY), allow(dead_code))]
     pub(crate) fn as_ptr(&self) -> *mut bindings::file {
         self.0.as_ptr()
     }

@@ -30,6 +30,10 @@ pub(crate) fn current_raw() -> *mut bindings::task_struct {
 /// `self.0` points to a live `ipc_namespace` on which this object owns one
 /// reference (none without CONFIG_IPC_NS), or is null in a kernel without
 /// SYSVIPC and POSIX_MQUEUE.
+#[cfg_attr(
+    not(any(CONFIG_IPC_NS, CONFIG_SYSVIPC, CONFIG_POSIX_MQUEUE)),
+    allow(dead_code)
+)]
 pub(crate) struct IpcNs(*mut bindings::ipc_namespace);
 
 // SAFETY: IPC namespace references may be taken and dropped on any thread.
@@ -173,6 +177,7 @@ impl Cred {
         Self(unsafe { NonNull::new_unchecked(cred.cast_mut()) })
     }
 
+    #[cfg_attr(not(CONFIG_SECURITY), allow(dead_code))]
     pub(crate) fn as_ptr(&self) -> *const bindings::cred {
         self.0.as_ptr()
     }
@@ -283,7 +288,7 @@ pub(crate) mod security {
     #[cfg(not(CONFIG_SECURITY))]
     mod stub {
         use super::super::Cred;
-        use kernel::error::{code::EOPNOTSUPP, Result};
+        use kernel::error::{Error, Result};
 
         /// May `mgr` become the context manager? (Always.)
         pub(crate) fn binder_set_context_mgr(_mgr: &Cred) -> Result {
@@ -315,7 +320,7 @@ pub(crate) mod security {
         impl SecCtx {
             /// Fails as C's inline `security_secid_to_secctx` does.
             pub(crate) fn of(_cred: &Cred) -> Result<Self> {
-                Err(EOPNOTSUPP)
+                Err(Error::from_errno(-(kernel::bindings::EOPNOTSUPP as i32)))
             }
 
             pub(crate) fn as_bytes(&self) -> &[u8] {

@@ -45,7 +45,7 @@ LOG="$KDIR/build.log"
 FRAGS=("$RB_ROOT/scripts/kconfig/base.config" "$RB_ROOT/scripts/kconfig/$FLAVOUR.config")
 # Compile steps of the last build of this flavour, for the progress figure.
 COUNT_FILE=$RB_CACHE/.build-$FLAVOUR.steps
-expected=$(cat "$COUNT_FILE" 2>/dev/null || echo 2600)
+expected=$(cat "$COUNT_FILE" 2>/dev/null || echo 1400)
 rb_step "build-kernel: building the $FLAVOUR kernel in $KDIR (log: $LOG); about 8-17 minutes on 2 cores"
 (
     cd "$SRC"

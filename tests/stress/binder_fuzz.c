@@ -164,6 +164,8 @@ struct shm {
 	int nprocs;
 	int verbose;
 	int have_logs;
+	int test_hang;
+	int real_fds;
 	_Atomic unsigned long ops;
 	_Atomic int stop;
 	_Atomic int failed;
@@ -176,7 +178,9 @@ struct shm {
 	_Atomic unsigned long brstat[32];
 	_Atomic unsigned long errstat[160];
 	_Atomic unsigned long failstat[160];
-	_Atomic unsigned long kindstat[8];	/* extended error param of failed txns */
+	_Atomic unsigned long kindstat[8];
+	_Atomic unsigned long esrch[NCONN][2];
+	_Atomic unsigned long cmstat[2];	/* extended error param of failed txns */
 	_Atomic unsigned long forks, child_ops, reopens, learned, fds_rcvd;
 };
 
@@ -210,6 +214,7 @@ struct conn {
 	int nreg;
 	unsigned gen;		/* bumped by each reopen */
 	_Atomic unsigned stale;	/* bumped when a free may hit someone's buffer */
+	_Atomic int wild;	/* commands from random memory ran: nodes may have any ptr */
 	long reopen_at;
 	bool cm;
 	uint64_t bufs[MAXBUFS];	/* received buffers not freed yet */
@@ -231,6 +236,7 @@ static struct {
 	int nkeep;
 	int sendfds[12];
 	int nsend;
+	int bfd[2];		/* spare binder fds (instance 1 "binder", instance 2 "binder") */
 	uint8_t *ro;		/* a read-only page */
 } P;
 
@@ -240,6 +246,7 @@ struct tconn {
 	uint64_t in[MAXIN];	/* received sync transactions to reply to */
 	int nin;
 	int awaiting;		/* sync transactions sent, outcome not read */
+	uint32_t last_target;	/* handle of the last transaction sent */
 	long await_since;
 };
 
@@ -255,6 +262,7 @@ struct thr {
 	struct tconn tc[NCONN];
 	size_t last_wcons;
 	int last_kind;
+	long next_maint;
 	struct wbuf w;
 	struct wbuf fu;		/* follow-up commands (acks, frees, replies) */
 	uint8_t wmem[16384] __attribute__((aligned(8)));
@@ -557,6 +565,7 @@ static void conn_close(struct conn *c)
 	c->intact = false;
 	c->map = NULL;
 	conn_clear_pools(c);
+	atomic_store(&c->wild, 0);
 }
 
 static void become_cm(struct conn *c, uint64_t *rng)
@@ -577,6 +586,7 @@ static void become_cm(struct conn *c, uint64_t *rng)
 	if (ret && pc(rng, 50))
 		ret = ioctl(c->fd, BINDER_SET_CONTEXT_MGR, &(int32_t){0}) < 0 ? -errno : 0;
 	c->cm = ret == 0;
+	atomic_fetch_add(&S->cmstat[ret == 0], 1);
 }
 
 /* ---- pools ------------------------------------------------------------- */
@@ -696,7 +706,7 @@ static uint32_t pick_handle(struct thr *t, struct conn *c)
 	bool got = false;
 
 	pick_kind = 3;
-	if (PCT(85)) {
+	if (PCT(90)) {
 		pthread_mutex_lock(&c->mu);
 		if (c->nh) {
 			int i = RND(c->nh), tries;
@@ -715,10 +725,10 @@ static uint32_t pick_handle(struct thr *t, struct conn *c)
 	}
 	if (got)
 		return h;
-	if (PCT(50))
+	if (PCT(60))
 		return 0;
 	if (PCT(80))
-		return RND(8);
+		return RND(6);
 	return PCT(50) ? (uint32_t)R64() : 0xffffffffu;
 }
 
@@ -740,9 +750,9 @@ static uint32_t pick_target(struct thr *t, int ci)
 	pick_kind = 0;
 	if (k < 35)
 		return 0;
-	if (k < 92)
+	if (k < 95)
 		return pick_handle(t, c);
-	if (k < 97)
+	if (k < 98)
 		return RND(10);
 	return (uint32_t)R64();
 }
@@ -853,7 +863,7 @@ static void parse_objects(struct rx *rx, const struct binder_transaction_data *t
 			}
 			memcpy(&o, t->copy + off, sizeof(o));
 			if (type == BINDER_TYPE_BINDER || type == BINDER_TYPE_WEAK_BINDER) {
-				if (!is_pool_ptr(o.binder))
+				if (!is_pool_ptr(o.binder) && !atomic_load(&c->wild))
 					anomaly(rx, "received BINDER object with foreign ptr %#llx",
 						(unsigned long long)o.binder);
 			} else {
@@ -942,7 +952,7 @@ static void on_txn(struct rx *rx, uint32_t cmd, const struct binder_transaction_
 			proto_fail(rx, "BR_REPLY with target.ptr %#llx cookie %#llx",
 				   (unsigned long long)tr->target.ptr,
 				   (unsigned long long)tr->cookie);
-		if (!reply && !is_pool_ptr(tr->target.ptr))
+		if (!reply && !is_pool_ptr(tr->target.ptr) && !atomic_load(&c->wild))
 			proto_fail(rx, "BR_TRANSACTION for a node we don't have: ptr %#llx",
 				   (unsigned long long)tr->target.ptr);
 		if (!reply && oneway && tr->sender_pid)
@@ -1031,6 +1041,9 @@ static void handle_returns(struct rx *rx, const uint8_t *p, size_t len)
 		case BR_FROZEN_REPLY:
 			if (rx->c && t->tc[rx->ci].awaiting > 0)
 				t->tc[rx->ci].awaiting--;
+			/* A dead target: usually drop its handle (like libbinder). */
+			if (rx->c && cmd == BR_DEAD_REPLY && t->tc[rx->ci].last_target && PCT(70))
+				forget_handle(t, rx->c, t->tc[rx->ci].last_target);
 			if (rx->c && (rx->flags & R_STRICT) && PCT(50)) {
 				/* Why (and a check of the extended error). */
 				struct binder_extended_error ee;
@@ -1044,6 +1057,8 @@ static void handle_returns(struct rx *rx, const uint8_t *p, size_t len)
 						atomic_fetch_add(&S->failstat[-ee.param], 1);
 					if (ee.param == -EINVAL)
 						atomic_fetch_add(&S->kindstat[t->last_kind], 1);
+					if (ee.param == -ESRCH)
+						atomic_fetch_add(&S->esrch[rx->ci][t->tc[rx->ci].last_target == 0], 1);
 				}
 			}
 			break;
@@ -1051,7 +1066,8 @@ static void handle_returns(struct rx *rx, const uint8_t *p, size_t len)
 		case BR_ACQUIRE:
 		case BR_RELEASE:
 		case BR_DECREFS:
-			if (rx->c && (rx->flags & R_STRICT) && !is_pool_ptr(u.pc.ptr))
+			if (rx->c && (rx->flags & R_STRICT) && !is_pool_ptr(u.pc.ptr) &&
+			    !atomic_load(&rx->c->wild))
 				proto_fail(rx, "ref return %#x for a node we don't have: ptr %#llx",
 					   cmd, (unsigned long long)u.pc.ptr);
 			if (cmd == BR_INCREFS || cmd == BR_ACQUIRE) {
@@ -1213,8 +1229,18 @@ static int pick_fd(struct thr *t, bool dirty)
 		return PCT(50) ? -1 : 1000 + (int)RND(50000);
 	if (k < 70)
 		return P.sendfds[RND(P.nsend)];
-	/* A binder fd (racy read: may be stale or -1 during a reopen). */
-	return P.c[RND(NCONN)].fd;
+	/*
+	 * A binder fd. Normally one of the process's spare binder fds (mapped,
+	 * no nodes, never used for its own transactions): a binder file sent
+	 * to a proc that is closed but not released (still referenced) stays
+	 * in its queue, and such references can form cycles that keep
+	 * binder_procs alive for ever (in C too: binder has no fd garbage
+	 * collector). The spare fds can't be part of a cycle. With -X also
+	 * the fds of the conns themselves (racy read: may be stale or -1).
+	 */
+	if (S->real_fds && PCT(10))
+		return P.c[RND(NCONN)].fd;
+	return P.bfd[RND(2)];
 }
 
 static size_t fill_random(struct thr *t, uint8_t *d, size_t n)
@@ -1245,7 +1271,7 @@ static void build(struct thr *t, int ci, bool reply, struct txb *x)
 	int no = 0, nptr = 0, i, nobj;
 	int ptr_idx[MAXOFFS];
 	uint64_t ptr_len[MAXOFFS], bsz = 0;
-	bool sg_objs = false, dirty = PCT(25);
+	bool sg_objs = false, dirty = PCT(20);
 	uint32_t flags = 0;
 
 #define BAD(p) (dirty && PCT(p))
@@ -1400,6 +1426,12 @@ static void build(struct thr *t, int ci, bool reply, struct txb *x)
 			t->offs[no++] = len;
 			fill_random(t, d + len, 24);
 			memcpy(d + len, &type, 4);
+			if (type == BINDER_TYPE_BINDER) {
+				/* Its ptr: from the pool (nodes are checked against it). */
+				uint64_t p = node_ptrs[RND(NPTRS)];
+
+				memcpy(d + len + 8, &p, 8);
+			}
 			len += PCT(50) ? 24 : 8;
 		}
 	}
@@ -1527,7 +1559,8 @@ static bool gen_txn(struct thr *t, int ci)
 	}
 	build(t, ci, false, &x);
 	x.tr.target.handle = pick_target(t, ci);
-	t->last_kind = pick_kind + (x.tr.target.handle == 0 ? 0 : 0);
+	t->last_kind = pick_kind;
+	t->tc[ci].last_target = x.tr.target.handle;
 	/* A sync call while one is pending fails (EPROTO): mostly one-way then. */
 	if (t->tc[ci].awaiting && PCT(90))
 		x.tr.flags |= TF_ONE_WAY;
@@ -1898,6 +1931,7 @@ static void op_hostile(struct thr *t, int ci)
 		if (!c->intact)
 			return;
 		atomic_fetch_add(&c->stale, 1);
+		atomic_store(&c->wild, 1);
 		b.write_buffer = (uintptr_t)c->map + (RND(c->map_size) & ~3u);
 		b.write_size = 4 + RND(256);
 		if ((uintptr_t)c->map + c->map_size - b.write_buffer < b.write_size)
@@ -1971,7 +2005,7 @@ static void op_ioctl(struct thr *t, int ci)
 				break;
 			if (!ni.ptr)
 				break;
-			if (ni.ptr <= prev || !is_pool_ptr(ni.ptr))
+			if (ni.ptr <= prev || (!is_pool_ptr(ni.ptr) && !atomic_load(&c->wild)))
 				fatal(t, "GET_NODE_DEBUG_INFO after %#llx: %#llx",
 				      (unsigned long long)prev, (unsigned long long)ni.ptr);
 			if (ni.has_strong_ref > 1 || ni.has_weak_ref > 1)
@@ -2589,9 +2623,12 @@ static void op_foreign(struct thr *t)
 	ssize_t n;
 
 	(void)dummy;
+	/* Oldest first: a kept binder fd keeps its (maybe reopened) proc alive. */
 	pthread_mutex_lock(&P.mu);
-	if (P.nkeep)
-		fd = P.keep[--P.nkeep];
+	if (P.nkeep) {
+		fd = P.keep[0];
+		memmove(P.keep, P.keep + 1, (--P.nkeep) * sizeof(P.keep[0]));
+	}
 	pthread_mutex_unlock(&P.mu);
 	if (fd < 0)
 		return;
@@ -2831,6 +2868,39 @@ static void run_conn_op(struct thr *t, int op, int ci)
 	pthread_rwlock_unlock(&c->lk);
 }
 
+/* Register a node with the manager of conn ci's context (rdlock held). */
+static void register_node(struct thr *t, int ci)
+{
+	struct flat_binder_object o;
+	uint64_t p = node_ptrs[RND(NPTRS)];
+	struct txb x;
+
+	wreset(&t->w);
+	memset(&x, 0, sizeof(x));
+	memset(&o, 0, sizeof(o));
+	o.hdr.type = BINDER_TYPE_BINDER;
+	o.flags = FLAT_BINDER_FLAG_ACCEPTS_FDS;
+	o.binder = p;
+	o.cookie = node_cookie(p);
+	memcpy(t->data, &o, sizeof(o));
+	t->offs[0] = 0;
+	x.cmd = BC_TRANSACTION;
+	x.tr.target.handle = 0;
+	x.tr.flags = TF_ACCEPT_FDS | (t->tc[ci].awaiting ? TF_ONE_WAY : 0);
+	x.tr.data_size = sizeof(o);
+	x.tr.offsets_size = 8;
+	x.tr.data.ptr.buffer = (uintptr_t)t->data;
+	x.tr.data.ptr.offsets = (uintptr_t)t->offs;
+	put_txb(&t->w, &x);
+	t->tc[ci].last_target = 0;
+	do_write(t, ci, !(x.tr.flags & TF_ONE_WAY), 4096);
+	flush_fu(t, ci);
+}
+
+/*
+ * Keep the set-up alive like Android does: the manager process takes the
+ * role back when it lost it (reopen), services re-register now and then.
+ */
 static void maintenance(struct thr *t)
 {
 	long now = now_ms();
@@ -2849,6 +2919,25 @@ static void maintenance(struct thr *t)
 			}
 		}
 	}
+	if (t->tidx != 0 || now < t->next_maint)
+		return;
+	t->next_maint = now + 100 + RND(200);
+	for (ci = 0; ci < NCONN; ci++) {
+		struct conn *c = &P.c[ci];
+
+		pthread_rwlock_rdlock(&c->lk);
+		if (c->fd >= 0) {
+			sync_gen(t, ci);
+			if (P.cm_of[ci] && !c->cm && PCT(40)) {
+				set_op(t, "maintenance: become manager again, conn %d", ci);
+				become_cm(c, &t->rng);
+			} else if (!own_cm(ci) && PCT(8)) {
+				set_op(t, "maintenance: register a node, conn %d", ci);
+				register_node(t, ci);
+			}
+		}
+		pthread_rwlock_unlock(&c->lk);
+	}
 }
 
 static void thread_start(struct thr *t)
@@ -2863,35 +2952,8 @@ static void thread_start(struct thr *t)
 			t->tc[ci].gen = c->gen;
 			if (PCT(92))
 				enter_looper(t, ci);
-			if (t->tidx == 0 && !own_cm(ci)) {
-				/* Register a node with the manager. */
-				struct txb x;
-
-				wreset(&t->w);
-				memset(&x, 0, sizeof(x));
-				{
-					struct flat_binder_object o;
-					uint64_t p = node_ptrs[RND(NPTRS)];
-
-					memset(&o, 0, sizeof(o));
-					o.hdr.type = BINDER_TYPE_BINDER;
-					o.flags = FLAT_BINDER_FLAG_ACCEPTS_FDS;
-					o.binder = p;
-					o.cookie = node_cookie(p);
-					memcpy(t->data, &o, sizeof(o));
-					t->offs[0] = 0;
-					x.cmd = BC_TRANSACTION;
-					x.tr.target.handle = 0;
-					x.tr.flags = TF_ACCEPT_FDS;
-					x.tr.data_size = sizeof(o);
-					x.tr.offsets_size = 8;
-					x.tr.data.ptr.buffer = (uintptr_t)t->data;
-					x.tr.data.ptr.offsets = (uintptr_t)t->offs;
-				}
-				put_txb(&t->w, &x);
-				do_write(t, ci, true, 4096);
-				flush_fu(t, ci);
-			}
+			if (t->tidx == 0 && !own_cm(ci))
+				register_node(t, ci);
 		}
 		pthread_rwlock_unlock(&c->lk);
 	}
@@ -2935,6 +2997,11 @@ static void *thread_main(void *arg)
 			op_logs(t);
 			break;
 		default:
+			if (S->test_hang && t->pidx == 0 && t->tidx == 0 && n == 100) {
+				/* -H: check the watchdog (a fake hang inside an op). */
+				set_op(t, "#%lu test hang (-H) conn %d", n, ci);
+				sleep(3600);
+			}
 			run_conn_op(t, op, ci);
 		}
 		/* Keep the other conns moving too. */
@@ -3023,6 +3090,13 @@ static void worker(int pidx, pid_t sup)
 	for (i = 0; i < P.nsend; i++)
 		if (P.sendfds[i] < 0)
 			P.sendfds[i] = 0;	/* stdin then */
+	for (i = 0; i < 2; i++) {
+		P.bfd[i] = open(S->dev[i ? 2 : 0], O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		if (P.bfd[i] >= 0)
+			mmap(NULL, 16 * 1024, PROT_READ, MAP_PRIVATE, P.bfd[i], 0);
+		else
+			P.bfd[i] = 0;
+	}
 
 	P.cm_of[0] = pidx == 0;
 	P.cm_of[2] = pidx == 1;
@@ -3104,13 +3178,16 @@ static int ctl_add(const char *mnt, const char *name)
 static void usage(const char *argv0)
 {
 	fprintf(stderr,
-		"usage: %s -s SEED -n MAXOPS -t SECONDS [-d DEVICE] [-p PROCS] [-v]\n"
+		"usage: %s -s SEED -n MAXOPS -t SECONDS [-d DEVICE] [-p PROCS] [-v] [-H] [-X]\n"
 		"  -s SEED     PRNG seed (default 1)\n"
 		"  -n MAXOPS   stop after this many operations in total (default 100000)\n"
 		"  -t SECONDS  stop after this many seconds (default 60)\n"
 		"  -d DEVICE   use this binder device for conns A/A2 instead of a fresh one\n"
 		"  -p PROCS    number of worker processes (1-4; default 3-4 from the seed)\n"
-		"  -v          print excused anomalies\n", argv0);
+		"  -v          print excused anomalies and, at the end, failed_transaction_log\n"
+		"  -H          fake a hang in one thread (checks the watchdog: exit status 2)\n"
+		"  -X          also send the fds of the conns themselves in FD objects (can leak\n"
+		"              binder_procs through fd reference cycles, in C too)\n", argv0);
 	exit(2);
 }
 
@@ -3121,13 +3198,13 @@ int main(int argc, char **argv)
 	long secs = 60, t_end;
 	const char *device = NULL;
 	char mnt1[128], mnt2[160];
-	int nprocs = 0, opt, i, j, ret, status = 0, alive, verbose = 0;
+	int nprocs = 0, opt, i, j, ret, status = 0, alive, verbose = 0, test_hang = 0, real_fds = 0;
 	pid_t pids[MAXP], sup = getpid();
 	struct sigaction sa;
 	struct rlimit rl;
 	bool stuck = false;
 
-	while ((opt = getopt(argc, argv, "s:n:t:d:p:vh")) != -1) {
+	while ((opt = getopt(argc, argv, "s:n:t:d:p:vHXh")) != -1) {
 		switch (opt) {
 		case 's': seed = strtoull(optarg, NULL, 0); break;
 		case 'n': maxops = strtoul(optarg, NULL, 0); break;
@@ -3135,6 +3212,8 @@ int main(int argc, char **argv)
 		case 'd': device = optarg; break;
 		case 'p': nprocs = atoi(optarg); break;
 		case 'v': verbose = 1; break;
+		case 'H': test_hang = 1; break;
+		case 'X': real_fds = 1; break;
 		default: usage(argv[0]);
 		}
 	}
@@ -3148,6 +3227,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	S->verbose = verbose;
+	S->test_hang = test_hang;
+	S->real_fds = real_fds;
 	S->seed = seed;
 	S->maxops = maxops;
 	rng = stream_seed(seed, 0, 0);
@@ -3339,6 +3420,11 @@ int main(int argc, char **argv)
 		printf("%s\n", line);
 		printf("# EINVAL failures by target: h0=%lu strong=%lu weak=%lu unheld=%lu random=%lu\n",
 		       S->kindstat[0], S->kindstat[1], S->kindstat[2], S->kindstat[4], S->kindstat[3]);
+		printf("# become manager: ok=%lu failed=%lu\n", S->cmstat[1], S->cmstat[0]);
+		printf("# ESRCH (no vma) by conn, handle!=0/0:");
+		for (i = 0; i < NCONN; i++)
+			printf(" %lu/%lu", S->esrch[i][0], S->esrch[i][1]);
+		printf("\n");
 		printf("# forks=%lu child_ops=%lu reopens=%lu handles_learned=%lu fds_received=%lu excused_anomalies=%lu ops/s=%.0f\n",
 		       atomic_load(&S->forks), atomic_load(&S->child_ops),
 		       atomic_load(&S->reopens), atomic_load(&S->learned),
@@ -3355,6 +3441,19 @@ int main(int argc, char **argv)
 		ssize_t n;
 		int fd;
 
+		snprintf(path, sizeof(path), "%s/state", S->logs);
+		fd = open(path, O_RDONLY);
+		printf("# %s (proc and context lines):\n", path);
+		while (fd >= 0 && (n = read(fd, buf, sizeof(buf) - 1)) > 0) {
+			char *l, *save = NULL;
+
+			buf[n] = 0;
+			for (l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+				if (!strncmp(l, "proc ", 5) || !strncmp(l, "context ", 8))
+					printf("#   %s\n", l);
+		}
+		if (fd >= 0)
+			close(fd);
 		snprintf(path, sizeof(path), "%s/failed_transaction_log", S->logs);
 		fd = open(path, O_RDONLY);
 		printf("# %s:\n", path);

@@ -207,6 +207,58 @@ static int drain_only(int fd, const uint32_t *allowed)
 
 static const uint32_t only_tc[] = { BR_TRANSACTION_COMPLETE, 0 };
 
+/*
+ * The C driver does not reschedule inside one BINDER_WRITE_READ, and the
+ * test kernel is PREEMPT_NONE with softlockup_panic: the biggest single
+ * ioctls here keep a CPU busy for close to the 20 s soft-lockup limit under
+ * QEMU TCG (e.g. 8 MiB of death commands: ~18 s for C). Those cases raise
+ * kernel.watchdog_thresh to its maximum (lockup reported after 120 s)
+ * while they run; the fixture teardown puts it back.
+ */
+#define WATCHDOG_THRESH "/proc/sys/kernel/watchdog_thresh"
+static int watchdog_saved = -1;
+
+static int sysctl_rw(const char *path, int set, int *old)
+{
+	char buf[32];
+	ssize_t n;
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (old) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		if (n <= 0) {
+			close(fd);
+			return -EIO;
+		}
+		buf[n] = '\0';
+		*old = atoi(buf);
+	}
+	n = snprintf(buf, sizeof(buf), "%d\n", set);
+	if (pwrite(fd, buf, n, 0) != n) {
+		n = -errno;
+		close(fd);
+		return (int)n;
+	}
+	close(fd);
+	return 0;
+}
+
+static int relax_watchdog(void)
+{
+	if (watchdog_saved >= 0)
+		return 0;
+	return sysctl_rw(WATCHDOG_THRESH, 60, &watchdog_saved);
+}
+
+static void restore_watchdog(void)
+{
+	if (watchdog_saved >= 0)
+		sysctl_rw(WATCHDOG_THRESH, watchdog_saved, NULL);
+	watchdog_saved = -1;
+}
+
 /* Set the RLIMIT_NOFILE soft limit so that n more fds fit; old limit in *old. */
 static int limit_fds(unsigned int n, struct rlimit *old)
 {
@@ -444,6 +496,7 @@ FIXTURE_TEARDOWN(hostile)
 		bt_kill(self->srv);
 	bt_close(&self->p);
 	bt_dev_destroy(&self->dev);
+	restore_watchdog();
 }
 
 /*
@@ -729,7 +782,7 @@ TEST_F(hostile, read_pointer_wrapping_to_low_address_efault)
  */
 #define DEATH_PAIRS (1 << 18)
 
-TEST_F_TIMEOUT(hostile, death_request_clear_pairs_in_one_write, 180)
+TEST_F_TIMEOUT(hostile, death_request_clear_pairs_in_one_write, 150)
 {
 	long t0 = bt_now_ms();
 	struct binder_handle_cookie hc;
@@ -740,6 +793,7 @@ TEST_F_TIMEOUT(hostile, death_request_clear_pairs_in_one_write, 180)
 	size_t i;
 	int ret, reads = 0;
 
+	ASSERT_EQ(0, relax_watchdog());
 	ASSERT_EQ(0, bt_enter_looper(self->p.fd));
 	ASSERT_EQ(0, bt_send_u32(self->p.fd, BC_ACQUIRE, 0));
 	w = malloc(wsize);
@@ -760,6 +814,7 @@ TEST_F_TIMEOUT(hostile, death_request_clear_pairs_in_one_write, 180)
 	ASSERT_EQ(16, 4 + sizeof(hc));
 	ASSERT_EQ(0, bt_wr(self->p.fd, w, wsize, &wc, NULL, 0, NULL, 0));
 	ASSERT_EQ(wsize, wc);
+	TH_LOG("written after %ld ms", bt_now_ms() - t0);
 	free(w);
 	/* Read them all (nonblocking, 1 MiB at a time), in order. */
 	memset(&s, 0, sizeof(s));
@@ -817,6 +872,7 @@ FIXTURE_TEARDOWN(recv)
 {
 	bt_close(&self->cm);
 	bt_dev_destroy(&self->dev);
+	restore_watchdog();
 }
 
 /* n commands "cmd arg" in writes of 50000 (400 KB) each. */
@@ -869,7 +925,7 @@ static const char *owner_sees(struct bt_chan *ch, const char *shm)
 	return shm;
 }
 
-TEST_F_TIMEOUT(recv, refcount_200000_increments_and_back, 180)
+TEST_F_TIMEOUT(recv, refcount_200000_increments_and_back, 120)
 {
 	long t0 = bt_now_ms();
 	struct binder_transaction_data *tr;
@@ -1003,7 +1059,7 @@ static void fda_txn(struct bt_parcel *pc, struct binder_transaction_data *tr,
 	bt_tr(tr, 0, 1, 0, pc);
 }
 
-TEST_F_TIMEOUT(recv, fda_270000_fds_installed_and_closed_on_free, 240)
+TEST_F_TIMEOUT(recv, fda_270000_fds_installed_and_closed_on_free, 180)
 {
 	long t0 = bt_now_ms();
 	struct binder_transaction_data tr, t;
@@ -1018,6 +1074,7 @@ TEST_F_TIMEOUT(recv, fda_270000_fds_installed_and_closed_on_free, 240)
 	int nullfd, idx, n0;
 	size_t i;
 
+	ASSERT_EQ(0, relax_watchdog());
 	/* Room for 270000 more fds (nr_open is 1048576). */
 	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &old));
 	rl.rlim_cur = NFDA + 4096;
@@ -1036,21 +1093,21 @@ TEST_F_TIMEOUT(recv, fda_270000_fds_installed_and_closed_on_free, 240)
 		.bufsize = ALIGN8(NFDA * 4), .close_fd = -1,
 		.timeout_ms = 120000 }));
 	n0 = bt_count_fds(0);
-	TH_LOG("P go %ld ms", bt_now_ms() - t0);
 	ASSERT_EQ(0, peer_go(&s));
 	bt_rets_init(&self->r);
 	idx = bt_read_until(self->cm.fd, &self->r, BR_TRANSACTION, 0, 120000);
 	ASSERT_GE(idx, 0);
-	TH_LOG("P received %ld ms", bt_now_ms() - t0);
 	t = self->r.r[idx].tr;
 	ASSERT_EQ(8 + sizeof(struct binder_buffer_object) +
 		  sizeof(struct binder_fd_array_object), t.data_size);
 	ASSERT_EQ(16, t.offsets_size);
 	memcpy(&bo, (uint8_t *)bt_data(&t) + bt_offs(&t)[0], sizeof(bo));
 	ASSERT_EQ(NFDA * 4, bo.length);
-	/* Every fd installed: distinct new fds for /dev/null, O_CLOEXEC. */
-	ASSERT_EQ(n0 + NFDA, bt_count_fds(0));
-	TH_LOG("P counted %ld ms", bt_now_ms() - t0);
+	/*
+	 * Every fd installed: distinct new O_CLOEXEC fds (for /dev/null).
+	 * (Not counted through /proc/self/fd: listing 270000 entries takes
+	 * over a minute under TCG.)
+	 */
 	got = (uint32_t *)(uintptr_t)bo.buffer;
 	seen = calloc(1, NFDA + 4096);
 	ASSERT_NE(NULL, seen);
@@ -1060,20 +1117,19 @@ TEST_F_TIMEOUT(recv, fda_270000_fds_installed_and_closed_on_free, 240)
 		ASSERT_LT(fd, NFDA + 4096);
 		ASSERT_EQ(0, seen[fd]);
 		seen[fd] = 1;
+		ASSERT_EQ(FD_CLOEXEC, fcntl(fd, F_GETFD));
 		if (i % 9973 == 0 || i == NFDA - 1) {
 			ASSERT_EQ(0, fstat(fd, &st));
 			ASSERT_EQ(st0.st_ino, st.st_ino);
-			ASSERT_EQ(FD_CLOEXEC, fcntl(fd, F_GETFD));
+			ASSERT_EQ(st0.st_rdev, st.st_rdev);
 		}
 	}
+	TH_LOG("received and checked after %ld ms", bt_now_ms() - t0);
 	/* BC_FREE_BUFFER closes all of them. */
-	TH_LOG("P checked %ld ms", bt_now_ms() - t0);
 	ASSERT_EQ(0, bt_free_buffer(self->cm.fd, t.data.ptr.buffer));
-	TH_LOG("P freed %ld ms", bt_now_ms() - t0);
 	ASSERT_FALSE(bt_fd_is_open(got[0]));
 	ASSERT_FALSE(bt_fd_is_open(got[NFDA - 1]));
 	ASSERT_EQ(n0, bt_count_fds(0));
-	TH_LOG("P counted2 %ld ms", bt_now_ms() - t0);
 	ASSERT_EQ(0, bt_reply(self->cm.fd, NULL, 0));
 	ASSERT_EQ(0, peer_outcome(&s, &out, 120000));
 	ASSERT_EQ(BR_REPLY, out.ret);
@@ -1089,7 +1145,7 @@ TEST_F_TIMEOUT(recv, fda_270000_fds_installed_and_closed_on_free, 240)
 	TH_LOG("%ld ms", bt_now_ms() - t0);
 }
 
-TEST_F_TIMEOUT(recv, fda_270000_fds_over_rlimit_dropped, 240)
+TEST_F_TIMEOUT(recv, fda_270000_fds_over_rlimit_dropped, 180)
 {
 	long t0 = bt_now_ms();
 	struct binder_transaction_data tr;
@@ -1101,6 +1157,7 @@ TEST_F_TIMEOUT(recv, fda_270000_fds_over_rlimit_dropped, 240)
 	int nullfd, n0;
 	size_t i;
 
+	ASSERT_EQ(0, relax_watchdog());
 	nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	ASSERT_GE(nullfd, 0);
 	fds = malloc(NFDA * 4);
@@ -1632,7 +1689,7 @@ static void count_state(char *buf, pid_t owner, struct state_counts *c)
 	}
 }
 
-TEST_F_TIMEOUT(biglogs, state_with_45000_refs, 300)
+TEST_F_TIMEOUT(biglogs, state_with_45000_refs, 180)
 {
 	long t0 = bt_now_ms();
 	struct state_counts c;
@@ -1640,8 +1697,10 @@ TEST_F_TIMEOUT(biglogs, state_with_45000_refs, 300)
 	char *buf;
 
 	ASSERT_EQ(0, log_setup(self));
+	TH_LOG("%d refs made after %ld ms", LOG_REFS, bt_now_ms() - t0);
 	buf = read_log(self->dev.mnt, "state", &len);
 	ASSERT_NE(NULL, buf);
+	TH_LOG("state read after %ld ms", bt_now_ms() - t0);
 	count_state(buf, self->owner, &c);
 	TH_LOG("state: %zu bytes, %ld lines, %ld refs, %ld owner nodes",
 	       len, c.lines, c.refs, c.owner_nodes);
@@ -1656,7 +1715,7 @@ TEST_F_TIMEOUT(biglogs, state_with_45000_refs, 300)
 	TH_LOG("%ld ms", bt_now_ms() - t0);
 }
 
-TEST_F_TIMEOUT(biglogs, state_with_45000_refs_to_dead_nodes, 300)
+TEST_F_TIMEOUT(biglogs, state_with_45000_refs_to_dead_nodes, 180)
 {
 	long t0 = bt_now_ms();
 	struct state_counts c;
@@ -1666,6 +1725,7 @@ TEST_F_TIMEOUT(biglogs, state_with_45000_refs_to_dead_nodes, 300)
 	int idx;
 
 	ASSERT_EQ(0, log_setup(self));
+	TH_LOG("%d refs made after %ld ms", LOG_REFS, bt_now_ms() - t0);
 	/* The highest ptr is released last when the owner dies. */
 	ASSERT_EQ(0, bt_send_handle_cookie(self->cm.fd,
 					   BC_REQUEST_DEATH_NOTIFICATION,
@@ -1680,6 +1740,7 @@ TEST_F_TIMEOUT(biglogs, state_with_45000_refs_to_dead_nodes, 300)
 	ASSERT_EQ(0, bt_send_u64(self->cm.fd, BC_DEAD_BINDER_DONE, 0xdead));
 	buf = read_log(self->dev.mnt, "state", &len);
 	ASSERT_NE(NULL, buf);
+	TH_LOG("state read after %ld ms", bt_now_ms() - t0);
 	count_state(buf, self->owner, &c);
 	TH_LOG("state: %zu bytes, %ld lines, %ld dead refs, %ld dead nodes",
 	       len, c.lines, c.dead_refs, c.dead_nodes);
