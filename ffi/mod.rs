@@ -21,7 +21,9 @@ pub(crate) mod sync;
 pub(crate) mod task;
 pub(crate) mod vec;
 
-#[allow(clashing_extern_declarations)]
+// Only the static's address is taken. Without lockdep, `struct module`
+// holds an empty `struct lockdep_map`, which rustc calls not FFI-safe.
+#[allow(clashing_extern_declarations, improper_ctypes)]
 extern "C" {
     /// The module's own `struct module`, defined by modpost's generated C.
     static __this_module: bindings::module;

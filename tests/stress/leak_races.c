@@ -30,12 +30,14 @@
  *                           relay manager) while another thread unmaps and
  *                           closes T (T never reads: the calls end with
  *                           BR_DEAD_REPLY).
+ *                           The C driver (6.12) leaks the dead target node
+ *                           in some iterations (a dead node with "ls -1" in
+ *                           binder_logs/state): the oracle does not count
+ *                           those with binder_linux (see leak_oracle.h).
  *  target_dies_mid_txn_oneway  the same with one thread sending one-way
- *                           calls; only with -c: the C driver (6.12) leaks
- *                           the dead target node there (it shows in
- *                           binder_logs/state as a dead node with "ls -1").
+ *                           calls (only with -c).
  *  target_dies_mid_txn_cm   one-way calls to T as the context manager
- *                           (handle 0); only with -c (same C leak).
+ *                           (handle 0; only with -c).
  * TAP: one test point per case; a failing one prints how many iterations
  * leaked, the first difference and binder_logs/state.
  */
@@ -155,6 +157,11 @@ static void check_iter(struct lo_stats *base, struct tally *t, int iter)
 
 static void report(const char *name, struct tally *t, int n)
 {
+	struct lo_stats now;
+
+	if (lo_read(dev.mnt, &now) == 0 && now.c_bug_nodes)
+		printf("# %s: %d dead nodes with ls -1 so far (known C driver leak, not counted)\n",
+		       name, now.c_bug_nodes);
 	if (t->leaks)
 		printf("# %s: first leak at %s\n", name, t->first);
 	tap(!t->leaks, "%s: %d of %d iterations leaked", name, t->leaks, n);
@@ -662,7 +669,7 @@ static const struct {
 	{ "death_vs_release", NULL, true },
 	{ "freeze_vs_release", case_freeze_vs_release, true },
 	{ "target_dies_mid_txn", case_target_dies_mid_txn, true },
-	/* Not by default: the C driver (6.12) leaks the dead target node here. */
+	/* Only with -c (variants of the one above). */
 	{ "target_dies_mid_txn_oneway", case_target_dies_mid_txn_oneway, true },
 	{ "target_dies_mid_txn_cm", case_target_dies_mid_txn_cm, true },
 };
