@@ -22,6 +22,7 @@ use kernel::alloc::{
 };
 use kernel::error::{code::*, Result};
 use kernel::prelude::*;
+use kernel::rbtree::RBTree;
 use kernel::sync::{Arc, ArcBorrow, Mutex};
 
 /// The context manager of a device.
@@ -44,9 +45,11 @@ pub(crate) struct Registry {
     /// The last transactions, and the last failed ones (`binder_logs/`).
     #[pin]
     pub(crate) logs: Mutex<TxnLogs>,
-    /// Nodes whose owner died while others still held references.
+    /// Nodes whose owner died while others still held references, by node
+    /// id (an ordered map: a dead node goes in O(log n) when its last
+    /// reference does, however many there are).
     #[pin]
-    pub(crate) dead_nodes: Mutex<KVVec<DeadNode>>,
+    pub(crate) dead_nodes: Mutex<RBTree<usize, DeadNode>>,
 }
 
 /// A node whose owner died, kept for `binder_logs/state` until the last
@@ -123,7 +126,7 @@ impl Registry {
         Arc::pin_init(
             pin_init!(Self {
                 procs <- crate::new_trymutex!(KVVec::new(), "Registry::procs"),
-                dead_nodes <- kernel::new_mutex!(KVVec::new(), "Registry::dead_nodes"),
+                dead_nodes <- kernel::new_mutex!(RBTree::new(), "Registry::dead_nodes"),
                 logs <- kernel::new_mutex!(
                     TxnLogs { all: [const { None }; LOG_SIZE], next_all: 0, failed: [const { None }; LOG_SIZE], next_failed: 0 },
                     "Registry::logs"
@@ -160,7 +163,8 @@ impl Registry {
         let mut logs = self.logs.lock();
         logs.all = [const { None }; LOG_SIZE];
         drop(logs);
-        *self.dead_nodes.lock() = KVVec::new();
+        let dead = core::mem::replace(&mut *self.dead_nodes.lock(), RBTree::new());
+        drop(dead);
         let mut logs = self.logs.lock();
         logs.failed = [const { None }; LOG_SIZE];
     }
@@ -168,13 +172,19 @@ impl Registry {
     /// A reference held by `holder` on the dead node `node` went away.
     pub(crate) fn drop_dead_ref(&self, node: &Arc<Node>, holder: i32) {
         let mut dead = self.dead_nodes.lock();
-        if let Some(i) = dead.iter().position(|d| Arc::ptr_eq(&d.node, node)) {
-            if let Some(j) = dead[i].ref_pids.iter().position(|&p| p == holder) {
-                dead[i].ref_pids.remove_at(j);
-            }
-            if dead[i].ref_pids.is_empty() {
-                dead.remove_at(i);
-            }
+        let Some(d) = dead
+            .get_mut(&node.id)
+            .filter(|d| Arc::ptr_eq(&d.node, node))
+        else {
+            return;
+        };
+        if let Some(j) = d.ref_pids.iter().position(|&p| p == holder) {
+            d.ref_pids.remove_at(j);
+        }
+        if d.ref_pids.is_empty() {
+            let gone = dead.remove(&node.id);
+            drop(dead);
+            drop(gone);
         }
     }
 

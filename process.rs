@@ -20,6 +20,7 @@ use crate::ffi::poll::{PollTable, PollWaitQueue, POLLERR, POLLIN};
 use crate::ffi::sync::TryMutex;
 use crate::ffi::task::{self, security, Cred, Kuid};
 use crate::ffi::vec::VecExt;
+use crate::handles::Handles;
 use crate::node::{next_debug_id, Death, Freeze, Node, NodeRef, NodeState};
 use crate::stats::{self, Obj, ObjCount, Stats};
 use crate::transaction::{
@@ -207,6 +208,8 @@ impl ProcessInner {
 /// References a process holds, by handle and by node.
 pub(crate) struct ProcessRefs {
     pub(crate) by_handle: RBTree<u32, NodeRef>,
+    /// The handles of `by_handle`, for the lowest free one.
+    handles: Handles,
     by_node: RBTree<usize, u32>,
 }
 
@@ -386,6 +389,7 @@ impl Process {
                 freeze_wait <- kernel::new_condvar!("Process::freeze_wait"),
                 refs <- kernel::new_mutex!(ProcessRefs {
                     by_handle: RBTree::new(),
+                    handles: Handles::new(),
                     by_node: RBTree::new(),
                 }, "Process::refs"),
                 mapping <- crate::new_trymutex!(None, "Process::mapping"),
@@ -696,6 +700,8 @@ impl Process {
             // it read is at most `end - ptr`.
             ptr = ptr.wrapping_add(start - r.len());
             *consumed = ptr.wrapping_sub(buf);
+            // A write may hold a million commands: no soft lockup.
+            task::cond_resched();
         }
         Ok(())
     }
@@ -1156,6 +1162,7 @@ impl Process {
         let mut reserved = KVVec::with_capacity(fds.len(), gfp_user_sized())?;
         for _ in 0..fds.len() {
             reserved.push(ReservedFd::new().map_err(|_| ENOMEM)?, gfp_user_sized())?;
+            task::cond_resched();
         }
         {
             let mut mapping = self.mapping.lock();
@@ -1539,6 +1546,7 @@ impl Process {
         };
         for fd in to_close.iter() {
             close_fd(*fd);
+            task::cond_resched();
         }
         let Some(meta) = meta else { return };
         if let Some(node) = meta.async_node.as_ref().filter(|_| next_async) {
@@ -1771,15 +1779,8 @@ impl Process {
         let (handle, created) = match refs.by_node.get(&node.id) {
             Some(&h) => (h, false),
             None => {
-                let mut h: u32 = if is_mgr { 0 } else { 1 };
-                for &k in refs.by_handle.keys() {
-                    if k == h {
-                        // 2^32 references can't exist (each is memory).
-                        h = h.checked_add(1).ok_or(ENOMEM)?;
-                    } else if k > h {
-                        break;
-                    }
-                }
+                // The lowest free handle (0 only for the context manager).
+                let h = refs.handles.lowest_free(if is_mgr { 0 } else { 1 })?;
                 let n1 = RBTreeNode::new(
                     h,
                     NodeRef {
@@ -1793,6 +1794,7 @@ impl Process {
                     GFP_KERNEL,
                 )?;
                 let n2 = RBTreeNode::new(node.id, h, GFP_KERNEL)?;
+                refs.handles.set(h)?;
                 refs.by_handle.insert(n1);
                 refs.by_node.insert(n2);
                 let mut oi = node.owner.inner.lock();
@@ -1824,6 +1826,7 @@ impl Process {
             Err(e) => {
                 if created {
                     refs.by_handle.remove(&handle);
+                    refs.handles.clear(handle);
                     refs.by_node.remove(&node.id);
                     drop(refs);
                     node.owner.drop_ref_count(node, self.pid);
@@ -1886,6 +1889,7 @@ impl Process {
         let r = refs.by_handle.get(&handle).ok_or(EINVAL)?;
         if r.strong == 0 && r.weak == 0 {
             let r = refs.by_handle.remove(&handle);
+            refs.handles.clear(handle);
             refs.by_node.remove(&node.id);
             drop(refs);
             if let Some(r) = r {
@@ -2394,12 +2398,11 @@ impl Process {
                     internal_strong: ns.internal_strong,
                     ref_pids: core::mem::replace(&mut ns.ref_pids, KVVec::new()),
                 };
-                let _ = self
-                    .device
-                    .registry
-                    .dead_nodes
-                    .lock()
-                    .push(dead, GFP_KERNEL);
+                // Allocated before the lock; without memory the dead node
+                // is only missing from binder_logs/state.
+                if let Ok(n) = RBTreeNode::new(dead.node.id, dead, GFP_KERNEL) {
+                    self.device.registry.dead_nodes.lock().insert(n);
+                }
             }
             for d in ns.deaths.iter() {
                 d.queued.store(true, Ordering::Relaxed);
@@ -2411,8 +2414,15 @@ impl Process {
             }
         }
         // Our references go.
-        let mut refs = core::mem::replace(&mut self.refs.lock().by_handle, RBTree::new());
-        self.refs.lock().by_node = RBTree::new();
+        let (mut refs, handles) = {
+            let mut r = self.refs.lock();
+            r.by_node = RBTree::new();
+            (
+                core::mem::replace(&mut r.by_handle, RBTree::new()),
+                core::mem::replace(&mut r.handles, Handles::new()),
+            )
+        };
+        drop(handles);
         while let Some(c) = refs.cursor_front() {
             let (_, n) = c.remove_current();
             let (_, r) = n.to_key_value();

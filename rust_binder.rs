@@ -13,6 +13,7 @@ mod binderfs;
 mod debug;
 mod device;
 mod ffi;
+mod handles;
 mod node;
 mod process;
 mod stats;

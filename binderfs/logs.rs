@@ -160,10 +160,10 @@ fn render_into(kind: &LogKind, out: &mut Snapshot) -> core::fmt::Result {
             out.write_str("binder state:\n")?;
             {
                 let dead = r.dead_nodes.lock();
-                if !dead.is_empty() {
+                if dead.iter().next().is_some() {
                     out.write_str("dead nodes:\n")?;
                 }
-                for d in dead.iter() {
+                for (_, d) in dead.iter() {
                     write!(
                         out,
                         "  node {}: u{:016x} c{:016x} hs {} hw {} ls 0 lw 0 is {} iw {} tr 1 proc",

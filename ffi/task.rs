@@ -116,6 +116,18 @@ impl Kuid {
     }
 }
 
+/// Gives the CPU to another task if one should run (C's `cond_resched()`),
+/// in loops whose length a user chooses; the caller holds no spinlock.
+pub(crate) fn cond_resched() {
+    // With full preemption and no PREEMPT_DYNAMIC, C's `cond_resched()` is
+    // a no-op and `__cond_resched` doesn't exist.
+    #[cfg(any(not(CONFIG_PREEMPTION), CONFIG_PREEMPT_DYNAMIC))]
+    // SAFETY: no precondition beyond being allowed to sleep.
+    unsafe {
+        bindings::__cond_resched()
+    };
+}
+
 /// The current thread's id (global pid).
 pub(crate) fn current_pid() -> i32 {
     // SAFETY: `current->pid` never changes.
