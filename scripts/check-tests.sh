@@ -21,6 +21,8 @@
 #   binder    the binder core suite (tests/kselftest/binder); for rust with
 #             --kmemleak, and the cases in rust-pending.txt are excluded and
 #             reported as SKIP
+#   hostile   binder_hostile_test (hostile ioctl arguments, huge inputs);
+#             for rust with --kmemleak
 #   kmemleak  (rust only) binderfs_smoke_test with --kmemleak, then rmmod
 #   android   tests/android (rsbinder service manager, AIDL service, client);
 #             for rust with --kmemleak and the rmmod check
@@ -64,7 +66,7 @@ if [ "$BUILD" = 1 ]; then
 fi
 BINDER_TESTS=(binder_basic_test binder_ctxmgr_test binder_txn_test binder_objects_test
     binder_death_test binder_threads_test binder_fd_test binder_freeze_test binder_prio_test
-    binder_reclaim_test binder_logs_test binder_hostile_test)
+    binder_reclaim_test binder_logs_test)
 PENDING=$ROOT/tests/kselftest/binder/rust-pending.txt
 
 # binder_suite DRIVER: the binder core suite's run-vm.sh arguments; for rust
@@ -156,6 +158,11 @@ for drv in "${DRIVERS[@]}"; do
     [ "$drv" = rust ] && leak=(--kmemleak)
     run_boot "$drv" binder --driver "$drv" "${modarg[@]}" "${leak[@]}" "${suite[@]}"
     [ "$drv" = rust ] && report_pending "$drv"
+    # Hostile input (cursors, huge inputs, faulting reads): its big cases
+    # take minutes under TCG, so it has a boot of its own, with kmemleak on
+    # rust.
+    run_boot "$drv" hostile --driver "$drv" "${modarg[@]}" "${leak[@]}" --timeout 1200 \
+        "$T/binder/binder_hostile_test"
     if [ "$drv" = rust ]; then
         run_boot "$drv" kmemleak --driver "$drv" "${modarg[@]}" --kmemleak \
             "$T/binderfs_smoke_test"
