@@ -931,6 +931,9 @@ struct binder_transaction_data *bt_last_tr(struct bt_rets *r)
 
 /* ---- processes and pipes ------------------------------------------ */
 
+/* Seconds a forked helper lives at most (SIGALRM). */
+unsigned int bt_child_alarm_s = 60;
+
 pid_t bt_fork(void)
 {
 	pid_t parent = getpid();
@@ -943,7 +946,7 @@ pid_t bt_fork(void)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(99);
-		alarm(60);
+		alarm(bt_child_alarm_s);
 	}
 	return pid;
 }

@@ -257,6 +257,8 @@ static inline binder_size_t *bt_offs(const struct binder_transaction_data *tr)
  * (PR_SET_PDEATHSIG) and gets an alarm() of 60 s.
  */
 pid_t bt_fork(void);
+/* Lifetime of forked helpers in seconds (default 60; slow suites raise it). */
+extern unsigned int bt_child_alarm_s;
 /*
  * Wait for a child: its exit status, 128 + signal number if it was
  * killed, or -ETIMEDOUT (after killing it) when timeout_ms passed.
