@@ -1940,7 +1940,6 @@ impl Process {
         if r.death.is_some() {
             return Ok(());
         }
-        r.death = Some(death.clone());
         let node = r.node.clone();
         let registered = {
             let mut oi = node.owner.inner.lock();
@@ -1953,6 +1952,8 @@ impl Process {
                 _ => false,
             }
         };
+        // Only once the node knows it (a failed push leaves no trace).
+        r.death = Some(death.clone());
         drop(refs);
         if !registered {
             death.queued.store(true, Ordering::Relaxed);
@@ -2057,7 +2058,6 @@ impl Process {
         if r.freeze.is_some() {
             return Err(EINVAL);
         }
-        r.freeze = Some(f.clone());
         let node = r.node.clone();
         let state = {
             let mut oi = node.owner.inner.lock();
@@ -2071,6 +2071,9 @@ impl Process {
                 _ => None,
             }
         };
+        // Only once the node knows it: a failed request leaves no trace and
+        // can be retried.
+        r.freeze = Some(f.clone());
         drop(refs);
         if let Some(frozen) = state {
             f.is_frozen.store(frozen, Ordering::Relaxed);
@@ -2138,6 +2141,12 @@ impl Process {
         }
         for f in all.iter() {
             let mut hi = f.proc.inner.lock();
+            // A holder that is being released has drained its queues for
+            // good: work pushed there now would hold it (Freeze -> holder)
+            // forever.
+            if hi.is_dead {
+                continue;
+            }
             if !f.queued.load(Ordering::Relaxed) {
                 f.is_frozen.store(frozen, Ordering::Relaxed);
                 f.queued.store(true, Ordering::Relaxed);
@@ -2405,12 +2414,14 @@ impl Process {
                 }
             }
             for d in ns.deaths.iter() {
+                let mut hi = d.proc.inner.lock();
+                // Not into a holder being released: it drained its queues
+                // for good, and the work would pin it (Death -> holder).
+                if hi.is_dead {
+                    continue;
+                }
                 d.queued.store(true, Ordering::Relaxed);
-                let _ = d
-                    .proc
-                    .inner
-                    .lock()
-                    .push_proc_work(Work::DeadBinder(d.clone()));
+                let _ = hi.push_proc_work(Work::DeadBinder(d.clone()));
             }
         }
         // Our references go.

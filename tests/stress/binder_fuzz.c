@@ -3,61 +3,116 @@
  * binder_fuzz: a seeded, time-boxed random command fuzzer for the binder
  * driver interface (rust_binder issue 8, item 1).
  *
- *   binder_fuzz -s SEED -n MAXOPS -t SECONDS [-d DEVICE] [-p PROCS] [-v]
+ *   binder_fuzz -s SEED -n MAXOPS -t SECONDS [-d DEVICE] [-p PROCS] [-v] [-H] [-X]
  *
- * It mounts its own binderfs instance (private mount namespace, mounted with
- * stats=global when allowed) with the devices "binder" and "extra", and a
- * second instance with "binder", then forks 3-4 worker processes of 2-3
- * threads each (counts drawn from SEED). Each worker opens four binder
- * connections ("conns"): A = instance 1 "binder" (or -d DEVICE), A2 = a
- * second open of the same device in the same process, B = instance 2
- * "binder", X = instance 1 "extra". Worker 0 is the context manager of A,
- * worker 1 of B (BINDER_SET_CONTEXT_MGR_EXT); worker 2 may be the one of X.
- * Every thread then draws operations until MAXOPS operations were done in
- * total or SECONDS passed:
- *   - every BC_* command: transactions / replies (plain and _SG) with random
- *     objects at valid and invalid offsets (BINDER/WEAK_BINDER from a small
- *     pool of node pointers, HANDLE/WEAK_HANDLE from the refs the process
- *     really has plus random ones, FD (pipes, /dev/null, memfd, eventfd,
- *     binder and binder-control fds, invalid numbers), FDA, PTR with random
- *     parents and offsets), random TF_* flags, BC_FREE_BUFFER (valid, bogus,
- *     stale, double), ref commands, *_DONE with real and bogus ptr/cookie,
- *     looper commands, death and freeze notifications, garbage words;
- *   - BR_INCREFS/BR_ACQUIRE are answered with the *_DONE commands,
- *     BR_DEAD_BINDER with BC_DEAD_BINDER_DONE, BR_FROZEN_BINDER with
- *     BC_FREEZE_NOTIFICATION_DONE, received sync transactions with a reply,
- *     received handles are often BC_ACQUIRE'd: most of the time, so that
- *     deep states are reached, not only error paths;
- *   - every other ioctl (FREEZE of itself and siblings with small timeouts,
- *     unfrozen soon after, GET_FROZEN_INFO, SET_MAX_THREADS, THREAD_EXIT,
- *     GET_NODE_DEBUG_INFO, GET_NODE_INFO_FOR_REF, GET_EXTENDED_ERROR,
- *     ENABLE_ONEWAY_SPAM_DETECTION, VERSION, SET_CONTEXT_MGR(_EXT), unknown
- *     ones), poll(), flush (close of a dup), close + reopen, munmap/mremap
- *     of the mapping, fork with the inherited fd (the child does a few ops,
- *     may open its own fd and register a node, and exits), ioctls on binder
- *     fds received from other processes, BINDER_CTL_ADD on received
- *     binder-control fds, reads of binder_logs/, hostile BINDER_WRITE_READ
- *     cursors (consumed > size, buffers near 2^64, read_size < 4, the
- *     read-only binder mapping as read buffer, ...).
- * All binder fds are O_NONBLOCK and waits are poll()s with timeouts: the
- * fuzzer never waits for the driver on a legitimate block.
+ *   make -C tests/stress KDIR=...      (static binary: build/tests/stress/binder_fuzz)
+ *   scripts/run-vm.sh --driver c|rust --timeout 600 \
+ *       build/tests/stress/binder_fuzz::"-s 1 -n 200000 -t 120"
  *
- * Determinism: each thread (and each forked child) draws from its own
- * splitmix64 stream derived from SEED and its (process, thread) index, so
- * the sequence of random numbers of a stream is reproducible; which
- * operation a draw turns into also depends on what the driver returned
- * (pending transactions, learned handles), i.e. on the interleaving of the
- * threads and processes, which is not reproducible.
+ * Set-up. In a private mount namespace it mounts a binderfs instance
+ * (stats=global when allowed, for binder_logs/) with the devices "binder"
+ * and "extra" and a second instance with "binder" (BINDER_CTL_ADD on
+ * binder-control), then forks 3-4 worker processes of 2-3 threads (counts
+ * drawn from SEED). Each worker opens four binder connections ("conns"):
+ * A = instance 1 "binder" (or -d DEVICE), A2 = a second open of the same
+ * device (two binder fds in one process), B = instance 2 "binder",
+ * X = instance 1 "extra", plus two spare binder fds used as FD payloads.
+ * Worker 0 is the context manager of A, worker 1 of B, worker 2 usually of
+ * X (BINDER_SET_CONTEXT_MGR_EXT); they take the role back after a reopen,
+ * the others register nodes with them now and then; the managers hand
+ * out the handles they received in their replies, so the others hold real
+ * refs to each other's nodes. All binder fds are O_NONBLOCK, waits are
+ * poll()s with timeouts: the fuzzer never blocks on a legitimate wait.
  *
- * What it detects: hangs (a watchdog in the supervisor: a thread that makes
- * no progress for 20 s is reported with its operation, wchan and kernel
- * stack, all workers are SIGKILLed and the exit status is 2) and impossible
- * answers (unknown BR_* codes, truncated returns, consumed counts past the
- * sizes given, buffers outside the mapping, foreign node pointers, BINDER
- * version != 8, ...: exit status 1). Kernel splats are caught by
- * run-vm.sh's console log scan. At the end it prints
+ * Operations (each thread draws them until MAXOPS were done in total or
+ * SECONDS passed):
+ *   - every BC_* command: BC_TRANSACTION(_SG) / BC_REPLY(_SG) with random
+ *     objects at valid and invalid offsets (BINDER/WEAK_BINDER from a pool
+ *     of 8 node pointers, HANDLE/WEAK_HANDLE from the refs the process has
+ *     plus random ones, FD (pipe ends, /dev/null, memfd, eventfd, socket,
+ *     binder-control and binder fds, invalid numbers), FDA in a PTR, PTR
+ *     with random parents and parent offsets), random TF_ONE_WAY,
+ *     TF_ACCEPT_FDS, TF_CLEAR_BUF, TF_UPDATE_TXN, TF_STATUS_CODE; 80% are
+ *     "clean" (meant to be delivered), 20% "dirty" (bad fds, garbage
+ *     objects, bad offsets/sizes/pointers/parents); bursts of one-way
+ *     calls (async space, spam detection); big transactions; forwards of
+ *     received data; BC_FREE_BUFFER (valid, in the reply's write, stale,
+ *     double in one write, bogus); BC_INCREFS/ACQUIRE/RELEASE/DECREFS;
+ *     BC_INCREFS_DONE/ACQUIRE_DONE real (answers) and bogus;
+ *     BC_REGISTER/ENTER/EXIT_LOOPER; BC_REQUEST/CLEAR_DEATH_NOTIFICATION,
+ *     BC_DEAD_BINDER_DONE, BC_REQUEST/CLEAR_FREEZE_NOTIFICATION,
+ *     BC_FREEZE_NOTIFICATION_DONE; BC_ATTEMPT_ACQUIRE, BC_ACQUIRE_RESULT,
+ *     unknown codes, commands cut short, random words; several commands
+ *     in one write, with and without a read;
+ *   - returns are answered like libbinder does most of the time (so that
+ *     deep states are reached, not only error paths): BR_INCREFS/BR_ACQUIRE
+ *     with the *_DONE commands, BR_DEAD_BINDER with a clear and
+ *     BC_DEAD_BINDER_DONE, BR_FROZEN_BINDER with BC_FREEZE_NOTIFICATION_DONE,
+ *     sync BR_TRANSACTIONs with a reply (sometimes late or never), received
+ *     handles with BC_ACQUIRE/BC_INCREFS, dead handles are dropped;
+ *   - every other ioctl: BINDER_FREEZE of itself and siblings (timeouts of
+ *     0-40 ms; unfrozen 10-300 ms later), GET_FROZEN_INFO, SET_MAX_THREADS,
+ *     THREAD_EXIT, VERSION, GET_NODE_DEBUG_INFO, GET_NODE_INFO_FOR_REF,
+ *     GET_EXTENDED_ERROR, ENABLE_ONEWAY_SPAM_DETECTION, SET_CONTEXT_MGR(_EXT),
+ *     unknown ioctls and bad argument pointers;
+ *   - poll(); flush (close of a dup of the fd); close + reopen of a conn,
+ *     sometimes racy (the old fd closed and its mapping unmapped while the
+ *     other threads are inside ioctls on it); munmap (whole, first or last
+ *     page), mremap (shrink, move), a second mmap; fork with the inherited
+ *     fds (the child does a few ops on them, maybe opens its own fd and
+ *     registers a node with the manager, and exits); ioctls on binder fds
+ *     received from other processes; BINDER_CTL_ADD on received
+ *     binder-control fds; reads of binder_logs/; drop_caches (the binder
+ *     page shrinker); hostile BINDER_WRITE_READ cursors (read_size < 4,
+ *     read_consumed > read_size, read_consumed near 2^64, read/write
+ *     buffers near 2^64, write_consumed > write_size, a write_size running
+ *     into a PROT_NONE page, the read-only binder mapping as read buffer
+ *     and as write buffer; the real buffers are big enough for what C
+ *     writes past read_size); BINDER_THREAD_EXIT; a thread replaced by a
+ *     new one (its binder threads stay behind); a worker killing itself
+ *     (_exit or SIGKILL) in the middle of everything, respawned.
+ *
+ * Determinism: every thread, forked child and respawned worker or thread
+ * draws from its own splitmix64 stream derived from SEED and (process,
+ * process generation, thread, thread generation), so the sequence of random
+ * numbers of each stream is reproducible; the operations they turn into
+ * also depend on what the driver returned (pending transactions, learned
+ * handles, ...), i.e. on the interleaving of threads and processes, which
+ * is not reproducible. A failing seed is a good candidate, not a recipe.
+ *
+ * What it detects (the kernel's own reports are caught by run-vm.sh's log
+ * scan):
+ *   - hangs: the supervisor's watchdog (alarm(1) ticks) reports a thread
+ *     that made no progress for 20 s with its operation, and the wchan and
+ *     kernel stack of every thread, SIGKILLs the workers (which also have
+ *     PR_SET_PDEATHSIG) and exits with status 2; a forked child that
+ *     doesn't exit within 12 s is reported the same way (-H fakes a hang
+ *     to check the watchdog);
+ *   - impossible answers (exit status 1): unknown or truncated BR_* codes,
+ *     write_consumed / read_consumed past what was given, buffers outside
+ *     the mapping, BR_TRANSACTION/BR_INCREFS.. for node pointers never
+ *     sent, a BR_REPLY with a target, a one-way with a sender_pid, a
+ *     sender_euid that isn't ours, offsets_size not a multiple of 8,
+ *     received objects of unknown types or pointing outside the buffer,
+ *     received fds that aren't open O_CLOEXEC, BINDER_VERSION != 8, bad
+ *     GET_FROZEN_INFO / GET_EXTENDED_ERROR / GET_NODE_DEBUG_INFO answers,
+ *     and "ECHO" transactions and replies whose payload (and PTR buffer)
+ *     checksums don't match what was sent (data corruption). Object-level
+ *     findings are excused when one of our own stale/bogus frees may have
+ *     freed the buffer under the reader (counted as excused_anomalies);
+ *   - leaks: with binder_logs, every worker's binder_logs/proc/PID must be
+ *     gone 15 s after it exited.
+ *
+ * Binder fds as FD payloads are the spare ones: a binder file queued in a
+ * transaction to a proc that is closed but still referenced can form
+ * reference cycles that keep binder_procs alive for ever (the C driver
+ * too: binder has no fd garbage collector). -X also sends the conns' own
+ * fds (expect the leak check to fail, on C as well).
+ *
+ * At the end it prints statistics as '#' lines and
  *   fuzz: seed=S ops=N seconds=T
- * preceded by '#' lines with statistics.
+ * -v also prints excused anomalies and, at the end, the binder_logs
+ * failed_transaction_log and the proc lines of binder_logs/state.
  */
 #include "binder_test_lib.h"
 
@@ -90,6 +145,7 @@
 #define SG_MAX		8192
 #define MAXOFFS		64
 #define COPY_MAX	(16 * 1024)
+#define BIG_MAX		(192 * 1024)
 
 #define ALIGN8(x)	(((x) + 7) & ~(uint64_t)7)
 
@@ -120,14 +176,14 @@ enum {
 	OP_TXN, OP_REPLY, OP_FREE, OP_REFS, OP_DONE, OP_LOOPER, OP_DEATH,
 	OP_FRZNOTIF, OP_GARBAGE, OP_READ, OP_HOSTILE, OP_MULTI, OP_IOCTL,
 	OP_FREEZE, OP_SETCM, OP_POLL, OP_FLUSH, OP_REOPEN, OP_MAP, OP_FORK,
-	OP_FOREIGN, OP_LOGS, OP_WAIT, OP__N
+	OP_FOREIGN, OP_LOGS, OP_RECLAIM, OP_WAIT, OP_DIE, OP_RESPAWN, OP__N
 };
 
 static const char *const op_names[OP__N] = {
 	"txn", "reply", "free", "refs", "done", "looper", "death",
 	"frznotif", "garbage", "read", "hostile", "multi", "ioctl",
 	"freeze", "setcm", "poll", "flush", "reopen", "map", "fork",
-	"foreign", "logs", "wait",
+	"foreign", "logs", "reclaim", "wait", "die", "respawn",
 };
 
 /* Weights (per mille-ish) of the operations a thread draws. */
@@ -137,7 +193,8 @@ static const int op_weight[OP__N] = {
 	[OP_GARBAGE] = 20, [OP_READ] = 120, [OP_HOSTILE] = 20, [OP_MULTI] = 60,
 	[OP_IOCTL] = 60, [OP_FREEZE] = 12, [OP_SETCM] = 2, [OP_POLL] = 30,
 	[OP_FLUSH] = 6, [OP_REOPEN] = 1, [OP_MAP] = 1, [OP_FORK] = 2,
-	[OP_FOREIGN] = 8, [OP_LOGS] = 3, [OP_WAIT] = 0,
+	[OP_FOREIGN] = 8, [OP_LOGS] = 3, [OP_RECLAIM] = 2, [OP_WAIT] = 0,
+	[OP_DIE] = 0, [OP_RESPAWN] = 0,	/* drawn separately (rare) */
 };
 
 /* ---- state shared by the supervisor and the workers (MAP_SHARED) ---- */
@@ -153,6 +210,8 @@ struct pslot {
 	_Atomic int pid;
 	_Atomic long frozen_until;	/* BINDER_FREEZE by us, unfreeze due (ms) */
 	_Atomic int done;
+	_Atomic int planned_death;	/* the worker kills itself: respawn it */
+	_Atomic int gen;		/* respawns of this worker */
 	int nthreads;
 	struct tslot t[MAXT];
 };
@@ -181,7 +240,9 @@ struct shm {
 	_Atomic unsigned long kindstat[8];
 	_Atomic unsigned long esrch[NCONN][2];
 	_Atomic unsigned long cmstat[2];	/* extended error param of failed txns */
-	_Atomic unsigned long forks, child_ops, reopens, learned, fds_rcvd;
+	_Atomic unsigned long echo_ok, echo_sent;
+	_Atomic unsigned long racy_reopens;
+	_Atomic unsigned long forks, child_ops, reopens, learned, fds_rcvd, respawns, bursts;
 };
 
 static struct shm *S;
@@ -205,6 +266,7 @@ struct region {
 struct conn {
 	pthread_rwlock_t lk;	/* rd: use fd/map; wr: close, reopen, munmap */
 	pthread_mutex_t mu;	/* the pools below */
+	pthread_mutex_t mapmu;	/* serialises reopen / munmap / mremap (before lk) */
 	int idx;
 	int fd;
 	uint8_t *map;		/* where the driver's buffers are (original mmap) */
@@ -237,13 +299,17 @@ static struct {
 	int sendfds[12];
 	int nsend;
 	int bfd[2];		/* spare binder fds (instance 1 "binder", instance 2 "binder") */
+	int nullfd;		/* /dev/null, dup2()ed over fds closed under other threads */
 	uint8_t *ro;		/* a read-only page */
+	int gen;		/* this worker's generation (respawns) */
+	_Atomic int live;	/* running threads */
 } P;
 
 /* ---- per-thread state ---------------------------------------------- */
 struct tconn {
 	unsigned gen;
 	uint64_t in[MAXIN];	/* received sync transactions to reply to */
+	bool in_echo[MAXIN];
 	int nin;
 	int awaiting;		/* sync transactions sent, outcome not read */
 	uint32_t last_target;	/* handle of the last transaction sent */
@@ -261,6 +327,7 @@ struct thr {
 	struct tslot *slot;
 	struct tconn tc[NCONN];
 	size_t last_wcons;
+	int tgen;		/* respawns of this thread */
 	int last_kind;
 	long next_maint;
 	struct wbuf w;
@@ -274,6 +341,8 @@ struct thr {
 	uint8_t sg[SG_MAX + 64] __attribute__((aligned(8)));
 	uint8_t copy[COPY_MAX] __attribute__((aligned(8)));
 	binder_size_t ocopy[MAXOFFS];
+	uint8_t pcopy[2048];
+	uint8_t *big;		/* BIG_MAX bytes for big transactions */
 	uint8_t *host;		/* HOST_SIZE bytes, then a PROT_NONE page */
 };
 
@@ -803,6 +872,34 @@ static void proto_fail(struct rx *rx, const char *fmt, ...)
 	fatal(rx->t, "conn %d: %s", rx->ci, msg);
 }
 
+#define ECHO_CODE	0x4543484fu	/* "ECHO" */
+#define ECHO_MAGIC	0xec40ec40u
+
+struct echo_hdr {
+	uint32_t magic;
+	uint32_t len;		/* data_size */
+	uint64_t sum;		/* of the payload after the header (and PTR object) */
+	uint64_t psum;		/* of the PTR buffer's contents */
+	uint32_t plen;		/* its length */
+	uint32_t nptr;		/* 0 or 1 PTR object, right after the header */
+};
+
+#define FNV_BASIS 0xcbf29ce484222325ULL
+
+static uint64_t fnv(uint64_t h, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+static uint64_t echo_sum(const uint8_t *p, size_t n)
+{
+	return fnv(FNV_BASIS, p, n) ^ n;
+}
+
 static bool in_map(struct conn *c, uint64_t a, uint64_t len)
 {
 	uint64_t lo = (uintptr_t)c->map, hi = lo + c->map_size;
@@ -824,22 +921,123 @@ static void keep_or_close(struct thr *t, int fd)
 		close(fd);
 }
 
-static void parse_objects(struct rx *rx, const struct binder_transaction_data *tr)
+/*
+ * ECHO transactions and replies carry a checksum of their payload (and of
+ * the contents of their one PTR buffer): a receiver that finds other bytes
+ * than were sent has found data corruption in the driver.
+ */
+static bool verify_echo(struct rx *rx, const struct binder_transaction_data *tr)
+{
+	struct thr *t = rx->t;
+	struct conn *c = rx->c;
+	uint64_t dsz = tr->data_size;
+	struct echo_hdr h;
+	struct binder_buffer_object o;
+	size_t start;
+	uint64_t sum;
+
+	if (tr->code != ECHO_CODE || dsz < sizeof(h))
+		return false;
+	memcpy(&h, t->copy, sizeof(h));
+	if (h.magic != ECHO_MAGIC)
+		return false;
+	start = sizeof(h) + (h.nptr ? sizeof(struct binder_buffer_object) : 0);
+	if (h.len != dsz || h.nptr > 1 || start > dsz) {
+		anomaly(rx, "echo: data_size %llu (sent %u bytes, %u PTR)",
+			(unsigned long long)dsz, h.len, h.nptr);
+		return true;
+	}
+	memcpy(&o, t->copy + sizeof(h), sizeof(o));	/* (t->copy is reused below) */
+	if (dsz <= COPY_MAX) {
+		sum = echo_sum(t->copy + start, dsz - start);
+	} else {
+		/* A big one: checksum it in pieces, straight from the mapping. */
+		const uint8_t *p = (const uint8_t *)(uintptr_t)tr->data.ptr.buffer + start;
+		uint64_t left = dsz - start;
+
+		sum = FNV_BASIS;
+		while (left) {
+			size_t n = left > COPY_MAX ? COPY_MAX : left;
+
+			if (!safe_copy(t->copy, p, n)) {
+				anomaly(rx, "echo: fault reading the received data at %p", p);
+				return true;
+			}
+			sum = fnv(sum, t->copy, n);
+			p += n;
+			left -= n;
+		}
+		sum ^= dsz - start;
+	}
+	if (sum != h.sum) {
+		anomaly(rx, "echo: the %llu payload bytes received are not those sent (checksum %#llx, sent %#llx)",
+			(unsigned long long)(dsz - start), (unsigned long long)sum,
+			(unsigned long long)h.sum);
+		return true;
+	}
+	if (h.nptr) {
+		if (tr->offsets_size != 8 || t->ocopy[0] != sizeof(h)) {
+			anomaly(rx, "echo: offsets_size %llu, first offset %llu (sent 8, %zu)",
+				(unsigned long long)tr->offsets_size,
+				(unsigned long long)(tr->offsets_size ? t->ocopy[0] : 0), sizeof(h));
+			return true;
+		}
+		if (o.hdr.type != BINDER_TYPE_PTR || o.length != h.plen || o.flags ||
+		    !in_map(c, o.buffer, o.length)) {
+			char hex[3 * 80 + 1];
+			int k;
+
+			for (k = 0; k < 80 && k < (int)dsz; k++)
+				snprintf(hex + 3 * k, 4, "%02x ", t->copy[k]);
+			anomaly(rx, "echo: PTR object type %#x flags %#x buffer %#llx length %llu (sent %u bytes); tr code %#x flags %#x data_size %llu offsets_size %llu buffer %#llx offsets %#llx sender %d; data: %s",
+				o.hdr.type, o.flags, (unsigned long long)o.buffer,
+				(unsigned long long)o.length, h.plen, tr->code, tr->flags,
+				(unsigned long long)tr->data_size, (unsigned long long)tr->offsets_size,
+				(unsigned long long)tr->data.ptr.buffer, (unsigned long long)tr->data.ptr.offsets,
+				tr->sender_pid, hex);
+			return true;
+		}
+		if (!safe_copy(t->pcopy, (void *)(uintptr_t)o.buffer, h.plen)) {
+			anomaly(rx, "echo: fault reading the PTR buffer %#llx", (unsigned long long)o.buffer);
+			return true;
+		}
+		if (echo_sum(t->pcopy, h.plen) != h.psum) {
+			anomaly(rx, "echo: the %u bytes of the PTR buffer received are not those sent",
+				h.plen);
+			return true;
+		}
+	}
+	atomic_fetch_add(&S->echo_ok, 1);
+	return true;
+}
+
+static bool parse_objects(struct rx *rx, const struct binder_transaction_data *tr)
 {
 	struct thr *t = rx->t;
 	struct conn *c = rx->c;
 	uint64_t dsz = tr->data_size, osz = tr->offsets_size, n, i;
+	bool echo;
 
-	if (!osz || dsz > COPY_MAX || osz > MAXOFFS * 8)
-		return;
+	if (osz > MAXOFFS * 8)
+		return false;
 	n = osz / 8;
+	if (dsz > COPY_MAX) {
+		/* Only big echoes are that big: header, PTR object, payload. */
+		if (!safe_copy(t->copy, (void *)(uintptr_t)tr->data.ptr.buffer, 256) ||
+		    !safe_copy(t->ocopy, (void *)(uintptr_t)tr->data.ptr.offsets, n * 8)) {
+			anomaly(rx, "fault reading received buffer %#llx", (unsigned long long)tr->data.ptr.buffer);
+			return false;
+		}
+		return verify_echo(rx, tr);
+	}
 	if (!safe_copy(t->copy, (void *)(uintptr_t)tr->data.ptr.buffer, dsz) ||
 	    !safe_copy(t->ocopy, (void *)(uintptr_t)tr->data.ptr.offsets, n * 8)) {
 		anomaly(rx, "fault reading received buffer %#llx (%llu+%llu bytes)",
 			(unsigned long long)tr->data.ptr.buffer,
 			(unsigned long long)dsz, (unsigned long long)osz);
-		return;
+		return false;
 	}
+	echo = verify_echo(rx, tr);
 	for (i = 0; i < n; i++) {
 		uint64_t off = t->ocopy[i];
 		uint32_t type;
@@ -914,6 +1112,7 @@ static void parse_objects(struct rx *rx, const struct binder_transaction_data *t
 				type, (unsigned long long)off);
 		}
 	}
+	return echo;
 }
 
 static void on_txn(struct rx *rx, uint32_t cmd, const struct binder_transaction_data *tr)
@@ -923,6 +1122,7 @@ static void on_txn(struct rx *rx, uint32_t cmd, const struct binder_transaction_
 	uint64_t buf = tr->data.ptr.buffer;
 	bool oneway = tr->flags & TF_ONE_WAY;
 	bool reply = cmd == BR_REPLY;
+	bool echo = false;
 	struct tconn *tc;
 
 	if (!c) {
@@ -959,15 +1159,20 @@ static void on_txn(struct rx *rx, uint32_t cmd, const struct binder_transaction_
 			proto_fail(rx, "one-way BR_TRANSACTION with sender_pid %d",
 				   tr->sender_pid);
 	}
+	if ((rx->flags & R_STRICT) && tr->sender_euid != geteuid())
+		proto_fail(rx, "%s sender_euid %u (we all run as %u)",
+			   reply ? "BR_REPLY" : "BR_TRANSACTION", tr->sender_euid, geteuid());
 	if ((rx->flags & R_DEREF) && c->intact)
-		parse_objects(rx, tr);
+		echo = parse_objects(rx, tr);
 	tc = &t->tc[rx->ci];
 	if (reply) {
 		if (tc->awaiting > 0)
 			tc->awaiting--;
 	} else if (!oneway) {
-		if (tc->nin < MAXIN)
+		if (tc->nin < MAXIN) {
+			tc->in_echo[tc->nin] = echo;
 			tc->in[tc->nin++] = buf;
+		}
 	}
 	if (oneway && PCT(70)) {
 		wc64(&t->fu, BC_FREE_BUFFER, buf);
@@ -1426,7 +1631,7 @@ static void build(struct thr *t, int ci, bool reply, struct txb *x)
 			t->offs[no++] = len;
 			fill_random(t, d + len, 24);
 			memcpy(d + len, &type, 4);
-			if (type == BINDER_TYPE_BINDER) {
+			if (type == BINDER_TYPE_BINDER || type == BINDER_TYPE_WEAK_BINDER) {
 				/* Its ptr: from the pool (nodes are checked against it). */
 				uint64_t p = node_ptrs[RND(NPTRS)];
 
@@ -1529,6 +1734,64 @@ static void build(struct thr *t, int ci, bool reply, struct txb *x)
 #undef BAD
 }
 
+/* A clean transaction (or reply) with checksummed contents (see verify_echo()). */
+static void build_echo(struct thr *t, bool reply, struct txb *x)
+{
+	uint8_t *d = t->data;
+	struct echo_hdr h;
+	size_t len = sizeof(h), pay;
+	int no = 0;
+
+	memset(&h, 0, sizeof(h));
+	h.magic = ECHO_MAGIC;
+	if (PCT(35)) {
+		struct binder_buffer_object o;
+
+		memset(&o, 0, sizeof(o));
+		o.hdr.type = BINDER_TYPE_PTR;
+		h.plen = 1 + RND(sizeof(t->pcopy));
+		fill_random(t, t->sg, h.plen);
+		h.psum = echo_sum(t->sg, h.plen);
+		h.nptr = 1;
+		o.buffer = (uintptr_t)t->sg;
+		o.length = h.plen;
+		t->offs[no++] = len;
+		memcpy(d + len, &o, sizeof(o));
+		len += sizeof(o);
+	}
+	if (PCT(6)) {
+		/* Big: many pages (the payload is mostly the same every time). */
+		int k;
+
+		memcpy(t->big, d, len);
+		d = t->big;
+		pay = COPY_MAX + RND(BIG_MAX - COPY_MAX - len);
+		for (k = 0; k < 16; k++)
+			d[len + RND(pay)] = (uint8_t)R64();
+	} else {
+		pay = PCT(20) ? RND(16) : RND(DATA_MAX - len);
+		fill_random(t, d + len, pay);
+	}
+	h.sum = echo_sum(d + len, pay);
+	len += pay;
+	h.len = len;
+	memcpy(d, &h, sizeof(h));
+	memset(&x->tr, 0, sizeof(x->tr));
+	x->tr.code = ECHO_CODE;
+	x->tr.flags = TF_ACCEPT_FDS | (!reply && PCT(30) ? TF_ONE_WAY : 0) |
+		      (PCT(15) ? TF_CLEAR_BUF : 0);
+	x->tr.data_size = len;
+	x->tr.offsets_size = no * sizeof(binder_size_t);
+	x->tr.data.ptr.buffer = (uintptr_t)d;
+	x->tr.data.ptr.offsets = (uintptr_t)t->offs;
+	x->bsize = ALIGN8(h.plen) + (PCT(20) ? 8 * RND(8) : 0);
+	if (h.nptr || PCT(10))
+		x->cmd = reply ? BC_REPLY_SG : BC_TRANSACTION_SG;
+	else
+		x->cmd = reply ? BC_REPLY : BC_TRANSACTION;
+	atomic_fetch_add(&S->echo_sent, 1);
+}
+
 static void put_txb(struct wbuf *w, const struct txb *x)
 {
 	wc(w, x->cmd);
@@ -1557,10 +1820,30 @@ static bool gen_txn(struct thr *t, int ci)
 			note_freed(c, b);
 		}
 	}
-	build(t, ci, false, &x);
+	if (PCT(15))
+		build_echo(t, false, &x);
+	else
+		build(t, ci, false, &x);
 	x.tr.target.handle = pick_target(t, ci);
 	t->last_kind = pick_kind;
 	t->tc[ci].last_target = x.tr.target.handle;
+	if (PCT(3) && c->intact) {
+		/* Forward: the data of a received buffer (in the read-only mapping). */
+		uint64_t b = 0;
+
+		pthread_mutex_lock(&c->mu);
+		if (c->nbufs)
+			b = c->bufs[RND(c->nbufs)];
+		pthread_mutex_unlock(&c->mu);
+		if (b) {
+			x.tr.data.ptr.buffer = b;
+			x.tr.code = RND(6);	/* never ECHO_CODE: not ours to checksum */
+			x.tr.data_size = RND(512);
+			if (x.tr.data_size > (uintptr_t)c->map + c->map_size - b)
+				x.tr.data_size = (uintptr_t)c->map + c->map_size - b;
+			x.tr.offsets_size = 0;
+		}
+	}
 	/* A sync call while one is pending fails (EPROTO): mostly one-way then. */
 	if (t->tc[ci].awaiting && PCT(90))
 		x.tr.flags |= TF_ONE_WAY;
@@ -1574,14 +1857,20 @@ static void gen_reply(struct thr *t, int ci)
 	struct tconn *tc = &t->tc[ci];
 	struct txb x;
 	uint64_t in = 0;
+	bool echo = false;
 
-	if (tc->nin)
+	if (tc->nin) {
 		in = tc->in[--tc->nin];
+		echo = tc->in_echo[tc->nin];
+	}
 	if (in && PCT(60) && take_buf(c, in)) {
 		wc64(&t->w, BC_FREE_BUFFER, in);
 		note_freed(c, in);
 	}
-	build(t, ci, true, &x);
+	if (PCT(echo ? 75 : 5))
+		build_echo(t, true, &x);
+	else
+		build(t, ci, true, &x);
 	put_txb(&t->w, &x);
 }
 
@@ -1839,6 +2128,36 @@ static void do_write(struct thr *t, int ci, bool sync_txn, size_t rsize)
 	xfer(t, ci, t->w.p, t->w.n, rsize);
 	if (sync_txn && t->last_wcons < t->w.n && tc->awaiting > 0)
 		tc->awaiting--;
+}
+
+/*
+ * Many one-way calls to one handle in a single write (their buffers queue
+ * up in the target's async space: low async space, spam detection).
+ */
+static void op_burst(struct thr *t, int ci)
+{
+	struct conn *c = &P.c[ci];
+	struct txb x;
+	int n = 8 + RND(40), i;
+
+	if (PCT(60)) {
+		uint32_t on = 1;
+
+		ioctl(c->fd, BINDER_ENABLE_ONEWAY_SPAM_DETECTION, &on);
+	}
+	build(t, ci, false, &x);
+	x.tr.target.handle = pick_target(t, ci);
+	x.tr.flags |= TF_ONE_WAY;
+	if (PCT(50)) {
+		/* Fat ones. */
+		x.tr.data_size = DATA_MAX;
+		x.tr.offsets_size = 0;
+	}
+	wreset(&t->w);
+	for (i = 0; i < n && wroom(&t->w, sizeof(x.tr) + 16); i++)
+		put_txb(&t->w, &x);
+	atomic_fetch_add(&S->bursts, 1);
+	do_write(t, ci, false, PCT(50) ? RBUF : 0);
 }
 
 static void reset_tconn(struct thr *t, int ci)
@@ -2212,14 +2531,61 @@ static void reopen_locked(struct thr *t, int ci)
 		become_cm(c, &t->rng);
 }
 
+/*
+ * Close + reopen. Usually with the other threads kept out (wrlock); the
+ * racy way: munmap and close the old fd (dup2() of /dev/null over it, so
+ * that its number stays ours) while the other threads may be inside
+ * ioctls on it, then install the new one.
+ */
 static void op_reopen(struct thr *t, int ci)
 {
 	struct conn *c = &P.c[ci];
+	struct conn nc;
+	int i;
 
-	if (timed_wrlock(&c->lk, 300))
+	pthread_mutex_lock(&c->mapmu);
+	if (!PCT(40) || c->fd < 0) {
+		if (!timed_wrlock(&c->lk, 300)) {
+			reopen_locked(t, ci);
+			pthread_rwlock_unlock(&c->lk);
+		}
+		pthread_mutex_unlock(&c->mapmu);
 		return;
-	reopen_locked(t, ci);
+	}
+	memset(&nc, 0, sizeof(nc));
+	nc.idx = ci;
+	conn_open(&nc, &t->rng);
+	/*
+	 * Readers that still saw intact may fault in safe_copy(): their
+	 * anomaly is excused by the stale bump (ordered after intact = false,
+	 * before the munmap).
+	 */
+	__atomic_store_n(&c->intact, false, __ATOMIC_SEQ_CST);
+	atomic_fetch_add(&c->stale, 1);
+	for (i = 0; i < c->nreg; i++)
+		munmap(c->reg[i].a, c->reg[i].n);
+	c->nreg = 0;
+	if (dup2(P.nullfd, c->fd) < 0)
+		count_err(-errno);
+	for (i = 0; timed_wrlock(&c->lk, 300); i++)
+		set_op(t, "racy reopen conn %d: waiting for the other threads (%d)", ci, i);
+	close(c->fd);
+	c->fd = nc.fd;
+	c->map = nc.map;
+	c->map_size = nc.map_size;
+	c->intact = nc.intact;
+	memcpy(c->reg, nc.reg, sizeof(c->reg));
+	c->nreg = nc.nreg;
+	conn_clear_pools(c);
+	atomic_store(&c->wild, 0);
+	c->gen++;
+	c->reopen_at = 0;
+	atomic_fetch_add(&S->reopens, 1);
+	atomic_fetch_add(&S->racy_reopens, 1);
+	if (c->fd >= 0 && P.cm_of[ci] && PCT(95))
+		become_cm(c, &t->rng);
 	pthread_rwlock_unlock(&c->lk);
+	pthread_mutex_unlock(&c->mapmu);
 }
 
 static void op_map(struct thr *t, int ci)
@@ -2227,10 +2593,14 @@ static void op_map(struct thr *t, int ci)
 	struct conn *c = &P.c[ci];
 	void *m;
 
-	if (timed_wrlock(&c->lk, 300))
+	pthread_mutex_lock(&c->mapmu);
+	if (timed_wrlock(&c->lk, 300)) {
+		pthread_mutex_unlock(&c->mapmu);
 		return;
+	}
 	if (!c->intact || c->fd < 0 || c->map_size < 2 * PAGE) {
 		pthread_rwlock_unlock(&c->lk);
+		pthread_mutex_unlock(&c->mapmu);
 		return;
 	}
 	switch (RND(6)) {
@@ -2281,6 +2651,7 @@ static void op_map(struct thr *t, int ci)
 	if (!c->intact)
 		c->reopen_at = now_ms() + 20 + RND(400);
 	pthread_rwlock_unlock(&c->lk);
+	pthread_mutex_unlock(&c->mapmu);
 }
 
 /* ---- returns without state: forked children, foreign fds ------------ */
@@ -2616,13 +2987,11 @@ static void op_fork(struct thr *t)
 /* Use an fd we received from another process. */
 static void op_foreign(struct thr *t)
 {
-	static uint8_t dummy;
 	int fd = -1, i;
 	struct binder_version v;
 	char path[64], link[256];
 	ssize_t n;
 
-	(void)dummy;
 	/* Oldest first: a kept binder fd keeps its (maybe reopened) proc alive. */
 	pthread_mutex_lock(&P.mu);
 	if (P.nkeep) {
@@ -2774,6 +3143,10 @@ static void run_conn_op(struct thr *t, int op, int ci)
 	wreset(&t->fu);
 	switch (op) {
 	case OP_TXN:
+		if (PCT(3)) {
+			op_burst(t, ci);
+			break;
+		}
 		sync = gen_txn(t, ci);
 		do_write(t, ci, sync, PCT(60) ? pick_rsize(t) : 0);
 		break;
@@ -2912,11 +3285,13 @@ static void maintenance(struct thr *t)
 
 		if (c->reopen_at && now >= c->reopen_at) {
 			set_op(t, "reopen (due) conn %d", ci);
+			pthread_mutex_lock(&c->mapmu);
 			if (!timed_wrlock(&c->lk, 300)) {
 				if (c->reopen_at)
 					reopen_locked(t, ci);
 				pthread_rwlock_unlock(&c->lk);
 			}
+			pthread_mutex_unlock(&c->mapmu);
 		}
 	}
 	if (t->tidx != 0 || now < t->next_maint)
@@ -2959,6 +3334,42 @@ static void thread_start(struct thr *t)
 	}
 }
 
+static struct thr *thr_new(int pidx, int tidx, int tgen);
+static void thr_free(struct thr *t);
+static void *thread_main(void *arg);
+
+/* The worker kills itself in the middle of everything (respawned by the supervisor). */
+static void op_die(struct thr *t)
+{
+	set_op(t, "die (worker exits abruptly, gen %d)", P.gen);
+	atomic_fetch_add(&S->p[t->pidx].planned_death, 1);
+	if (PCT(50))
+		kill(getpid(), SIGKILL);
+	_exit(100);
+}
+
+/* This thread is replaced by a new one (its binder threads stay behind). */
+static bool op_respawn(struct thr *t)
+{
+	struct thr *nt = thr_new(t->pidx, t->tidx, t->tgen + 1);
+	pthread_attr_t at;
+	pthread_t th;
+
+	if (!nt)
+		return false;
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	atomic_fetch_add(&P.live, 1);
+	if (pthread_create(&th, &at, thread_main, nt)) {
+		atomic_fetch_sub(&P.live, 1);
+		thr_free(nt);
+		pthread_attr_destroy(&at);
+		return false;
+	}
+	pthread_attr_destroy(&at);
+	return true;
+}
+
 static void *thread_main(void *arg)
 {
 	struct thr *t = arg;
@@ -2978,6 +3389,10 @@ static void *thread_main(void *arg)
 		maintenance(t);
 		ci = pick_conn(t);
 		op = pick_op(t, ci);
+		if (RND(30000) == 0 && !atomic_load(&S->stop))
+			op = OP_DIE;
+		else if (t->tidx && RND(6000) == 0)
+			op = OP_RESPAWN;
 		set_op(t, "#%lu %s conn %d", n, op_names[op], ci);
 		atomic_fetch_add(&S->opstat[op], 1);
 		switch (op) {
@@ -2995,6 +3410,28 @@ static void *thread_main(void *arg)
 			break;
 		case OP_LOGS:
 			op_logs(t);
+			break;
+		case OP_RECLAIM: {
+			/* Run the shrinkers (binder's page shrinker among them). */
+			int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
+
+			if (fd >= 0) {
+				if (write(fd, "2", 1) < 0)
+					count_err(-errno);
+				close(fd);
+			}
+			break;
+		}
+		case OP_DIE:
+			op_die(t);
+			break;
+		case OP_RESPAWN:
+			if (op_respawn(t)) {
+				atomic_fetch_add(&t->slot->ops, 1);
+				atomic_fetch_sub(&P.live, 1);
+				thr_free(t);
+				return NULL;
+			}
 			break;
 		default:
 			if (S->test_hang && t->pidx == 0 && t->tidx == 0 && n == 100) {
@@ -3022,10 +3459,19 @@ static void *thread_main(void *arg)
 		atomic_store(&t->slot->last_ms, now_ms());
 	}
 	set_op(t, "done after %lu ops", n);
+	if (t->tidx)
+		atomic_fetch_sub(&P.live, 1);
 	return NULL;
 }
 
-static struct thr *thr_new(int pidx, int tidx)
+static void thr_free(struct thr *t)
+{
+	munmap(t->host, HOST_SIZE + PAGE);
+	free(t->big);
+	free(t);
+}
+
+static struct thr *thr_new(int pidx, int tidx, int tgen)
 {
 	struct thr *t = calloc(1, sizeof(*t));
 	uint8_t *h;
@@ -3034,7 +3480,9 @@ static struct thr *thr_new(int pidx, int tidx)
 		return NULL;
 	t->pidx = pidx;
 	t->tidx = tidx;
-	t->rng = stream_seed(S->seed, pidx + 1, tidx + 1);
+	t->tgen = tgen;
+	/* Stream: (seed, process, its generation, thread, its generation). */
+	t->rng = stream_seed(S->seed, pidx + 1 + 16 * P.gen, tidx + 1 + 16 * tgen);
 	t->slot = &S->p[pidx].t[tidx];
 	t->w.p = t->wmem;
 	t->w.cap = sizeof(t->wmem);
@@ -3046,15 +3494,20 @@ static struct thr *thr_new(int pidx, int tidx)
 		return NULL;
 	mprotect(h + HOST_SIZE, PAGE, PROT_NONE);
 	t->host = h;
+	t->big = malloc(BIG_MAX);
+	if (!t->big)
+		return NULL;
+	fill_random(t, t->big, BIG_MAX);
 	return t;
 }
 
 static void worker(int pidx, pid_t sup)
 {
 	struct pslot *ps = &S->p[pidx];
-	pthread_t th[MAXT];
 	struct thr *ts[MAXT];
-	uint64_t rng = stream_seed(S->seed, pidx + 1, 0);
+	uint64_t rng;
+	pthread_attr_t at;
+	long t0;
 	int i, ci, p[2];
 	struct sigaction sa;
 
@@ -3069,6 +3522,8 @@ static void worker(int pidx, pid_t sup)
 	sigaction(SIGBUS, &sa, NULL);
 
 	P.idx = pidx;
+	P.gen = atomic_load(&ps->gen);
+	rng = stream_seed(S->seed, pidx + 1 + 16 * P.gen, 0);
 	pthread_mutex_init(&P.mu, NULL);
 	P.ro = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	/* Fds to send. */
@@ -3077,6 +3532,7 @@ static void worker(int pidx, pid_t sup)
 		P.sendfds[P.nsend++] = p[1];
 	}
 	P.sendfds[P.nsend++] = open("/dev/null", O_RDWR | O_CLOEXEC);
+	P.nullfd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	P.sendfds[P.nsend++] = memfd_create("fuzz", MFD_CLOEXEC);
 	P.sendfds[P.nsend++] = eventfd(0, EFD_CLOEXEC);
 	P.sendfds[P.nsend++] = open(S->ctl[0], O_RDONLY | O_CLOEXEC);
@@ -3106,6 +3562,7 @@ static void worker(int pidx, pid_t sup)
 
 		pthread_rwlock_init(&c->lk, NULL);
 		pthread_mutex_init(&c->mu, NULL);
+		pthread_mutex_init(&c->mapmu, NULL);
 		c->idx = ci;
 		c->fd = -1;
 		conn_open(c, &rng);
@@ -3119,19 +3576,29 @@ static void worker(int pidx, pid_t sup)
 		usleep(100 * 1000);
 
 	for (i = 0; i < ps->nthreads; i++) {
-		ts[i] = thr_new(pidx, i);
+		ts[i] = thr_new(pidx, i, 0);
 		if (!ts[i]) {
 			say(2, "# worker %d: out of memory\n", pidx);
 			_exit(1);
 		}
+		atomic_store(&ts[i]->slot->last_ms, now_ms());
 	}
-	for (i = 1; i < ps->nthreads; i++)
-		if (pthread_create(&th[i], NULL, thread_main, ts[i]))
-			ts[i] = NULL;
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	atomic_store(&P.live, 1);
+	for (i = 1; i < ps->nthreads; i++) {
+		pthread_t th;
+
+		atomic_fetch_add(&P.live, 1);
+		if (pthread_create(&th, &at, thread_main, ts[i]))
+			atomic_fetch_sub(&P.live, 1);
+	}
 	thread_main(ts[0]);
-	for (i = 1; i < ps->nthreads; i++)
-		if (ts[i])
-			pthread_join(th[i], NULL);
+	/* Wait for the others (the watchdog reports one that doesn't stop). */
+	set_op(ts[0], "waiting for the other threads to stop");
+	t0 = now_ms();
+	while (atomic_load(&P.live) > 1 && now_ms() - t0 < 60000)
+		usleep(5000);
 	for (i = 0; i < ps->nthreads; i++)
 		atomic_store(&ps->t[i].last_ms, now_ms());
 	set_op(ts[0], "teardown (close of every conn)");
@@ -3172,7 +3639,8 @@ static int ctl_add(const char *mnt, const char *name)
 	snprintf(dev.name, sizeof(dev.name), "%s", name);
 	ret = ioctl(fd, BINDER_CTL_ADD, &dev) < 0 ? -errno : 0;
 	close(fd);
-	return ret;
+	/* (With the module's devices= parameter the instance may have it already.) */
+	return ret == -EEXIST ? 0 : ret;
 }
 
 static void usage(const char *argv0)
@@ -3199,7 +3667,8 @@ int main(int argc, char **argv)
 	const char *device = NULL;
 	char mnt1[128], mnt2[160];
 	int nprocs = 0, opt, i, j, ret, status = 0, alive, verbose = 0, test_hang = 0, real_fds = 0;
-	pid_t pids[MAXP], sup = getpid();
+	pid_t pids[MAXP], sup = getpid(), allpids[256];
+	int nallpids = 0;
 	struct sigaction sa;
 	struct rlimit rl;
 	bool stuck = false;
@@ -3305,6 +3774,7 @@ int main(int argc, char **argv)
 		if (pids[i] == 0)
 			worker(i, sup);
 		atomic_store(&S->p[i].pid, pids[i]);
+		allpids[nallpids++] = pids[i];
 	}
 
 	/* Supervise: a tick a second (alarm), the watchdog, reaping. */
@@ -3324,6 +3794,31 @@ int main(int argc, char **argv)
 					continue;
 				pids[i] = 0;
 				alive--;
+				if (atomic_load(&S->p[i].planned_death) &&
+				    ((WIFEXITED(st) && WEXITSTATUS(st) == 100) ||
+				     (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL))) {
+					/* It killed itself on purpose: a new one takes its place. */
+					atomic_store(&S->p[i].planned_death, 0);
+					if (atomic_load(&S->stop))
+						continue;
+					atomic_fetch_add(&S->p[i].gen, 1);
+					atomic_fetch_add(&S->respawns, 1);
+					atomic_store(&S->p[i].frozen_until, 0);
+					for (j = 0; j < S->p[i].nthreads; j++)
+						atomic_store(&S->p[i].t[j].last_ms, now_ms());
+					pids[i] = fork();
+					if (pids[i] == 0)
+						worker(i, sup);
+					if (pids[i] > 0) {
+						atomic_store(&S->p[i].pid, pids[i]);
+						if (nallpids < 256)
+							allpids[nallpids++] = pids[i];
+						alive++;
+					} else {
+						pids[i] = 0;
+					}
+					continue;
+				}
 				if (WIFSIGNALED(st)) {
 					say(2, "# FAIL: worker %d (pid %d) died of signal %d during \"%s\"\n",
 					    i, (int)r, WTERMSIG(st), S->p[i].t[0].op);
@@ -3383,6 +3878,51 @@ int main(int argc, char **argv)
 	}
 	alarm(0);
 
+	/*
+	 * Every binder_proc of the workers must go away once they exited
+	 * (release is deferred to a workqueue: give it some time).
+	 */
+	if (S->have_logs && !stuck) {
+		long t0 = now_ms();
+		int left;
+
+		do {
+			left = 0;
+			for (i = 0; i < nallpids; i++) {
+				char path[300];
+
+				snprintf(path, sizeof(path), "%s/proc/%d", S->logs, (int)allpids[i]);
+				if (!access(path, F_OK))
+					left++;
+			}
+			if (left)
+				usleep(100 * 1000);
+		} while (left && now_ms() - t0 < 15000);
+		for (i = 0; i < nallpids && left; i++) {
+			char path[300], buf[2048];
+			ssize_t n;
+			int fd;
+
+			snprintf(path, sizeof(path), "%s/proc/%d", S->logs, (int)allpids[i]);
+			fd = open(path, O_RDONLY);
+			if (fd < 0)
+				continue;
+			say(2, "# FAIL: %s still there 15 s after worker pid %d exited (leaked binder_proc?):\n",
+			    path, (int)allpids[i]);
+			n = read(fd, buf, sizeof(buf) - 1);
+			close(fd);
+			if (n > 0) {
+				char *l, *save = NULL;
+				int k = 0;
+
+				buf[n] = 0;
+				for (l = strtok_r(buf, "\n", &save); l && k < 20; l = strtok_r(NULL, "\n", &save), k++)
+					say(2, "#   %s\n", l);
+			}
+			status = 1;
+		}
+	}
+
 	{
 		long ms = now_ms() - S->t0;
 		unsigned long ops = 0;
@@ -3421,13 +3961,16 @@ int main(int argc, char **argv)
 		printf("# EINVAL failures by target: h0=%lu strong=%lu weak=%lu unheld=%lu random=%lu\n",
 		       S->kindstat[0], S->kindstat[1], S->kindstat[2], S->kindstat[4], S->kindstat[3]);
 		printf("# become manager: ok=%lu failed=%lu\n", S->cmstat[1], S->cmstat[0]);
+		printf("# echo (checksummed) transactions: sent=%lu verified=%lu\n",
+		       S->echo_sent, S->echo_ok);
 		printf("# ESRCH (no vma) by conn, handle!=0/0:");
 		for (i = 0; i < NCONN; i++)
 			printf(" %lu/%lu", S->esrch[i][0], S->esrch[i][1]);
 		printf("\n");
-		printf("# forks=%lu child_ops=%lu reopens=%lu handles_learned=%lu fds_received=%lu excused_anomalies=%lu ops/s=%.0f\n",
+		printf("# forks=%lu child_ops=%lu respawns=%lu bursts=%lu reopens=%lu (racy %lu) handles_learned=%lu fds_received=%lu excused_anomalies=%lu ops/s=%.0f\n",
 		       atomic_load(&S->forks), atomic_load(&S->child_ops),
-		       atomic_load(&S->reopens), atomic_load(&S->learned),
+		       atomic_load(&S->respawns), atomic_load(&S->bursts),
+		       atomic_load(&S->reopens), atomic_load(&S->racy_reopens), atomic_load(&S->learned),
 		       atomic_load(&S->fds_rcvd), atomic_load(&S->soft),
 		       ms ? ops * 1000.0 / ms : 0.0);
 		if (atomic_load(&S->failed) && !status)

@@ -9,7 +9,7 @@
 #                it is built with scripts/build-module-copy.sh into
 #                <repo>/build/stress-module)
 #   --seed S     kill storm seed (default: from the clock; printed)
-#   --only LIST  comma list of boots to run (kill,failnth,uffd,unload)
+#   --only LIST  comma list of boots to run (kill,leak,failnth,uffd,unload)
 #   --timeout S  per-boot limit added to the boot's own estimate (default 300)
 #   --no-build   don't build the test programs
 #
@@ -17,7 +17,12 @@
 # run-vm's final rmmod):
 #   kill     stress_kill -t SECONDS -s SEED: kill storms over a tree of
 #            clients, servers and a context manager; settle + leak oracle
-#   failnth  stress_failnth: fail-nth sweeps over every key operation
+#   leak     leak_races: targeted leak cases (dead-node pinning, releases
+#            racing with death/freeze notifications and ref drops, a
+#            target dying under transactions), leak oracle per iteration
+#   failnth  stress_failnth: fail-nth sweeps over every key operation, then
+#            its random mode (-r 10 -p 25: every allocation fails with 25%,
+#            which reaches the double failures fail-nth can't)
 #   uffd     uffd_block: a user copy stalled in a userfaultfd fault must not
 #            block other senders, BINDER_FREEZE, binder_logs
 #   unload   (rust only) unload_loop.sh: insmod/burst/rmmod rounds, rmmod
@@ -36,7 +41,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=../../scripts/env.sh
 . "$ROOT/scripts/env.sh"
 
-MODULE= SEED= ONLY=kill,failnth,uffd,unload TIMEOUT=300 BUILD=1
+MODULE= SEED= ONLY=kill,leak,failnth,uffd,unload TIMEOUT=300 BUILD=1
 ARGS=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -62,7 +67,7 @@ LOGDIR=$ROOT/build/logs
 STAMP=$(date -u +%Y%m%dT%H%M%S)
 mkdir -p "$LOGDIR"
 
-MINE=(stress_kill stress_failnth uffd_block leak_oracle unload_holder)
+MINE=(stress_kill stress_failnth uffd_block leak_oracle leak_races unload_holder)
 if [ "$BUILD" = 1 ]; then
     make -s -C "$ROOT/tests/stress" KDIR="$KDIR" O="$O" "${MINE[@]/#/$O/}" >&2
     # binder_fuzz (another tool of this directory) joins the unload bursts if it builds.
@@ -119,7 +124,8 @@ want() { case ",$ONLY," in *",$1,"*) return 0 ;; esac; return 1; }
 
 want kill && boot kill $((SECONDS_STORM + 120 + TIMEOUT)) \
     "$O/stress_kill::-t $SECONDS_STORM -s $SEED"
-want failnth && boot failnth $((300 + TIMEOUT)) "$O/stress_failnth"
+want leak && boot leak $((300 + TIMEOUT)) "$O/leak_races"
+want failnth && boot failnth $((600 + TIMEOUT)) "$O/stress_failnth" "$O/stress_failnth::-r 10 -p 25"
 want uffd && boot uffd $((120 + TIMEOUT)) "$O/uffd_block"
 if want unload; then
     if [ "$DRIVER" = rust ]; then

@@ -2,7 +2,7 @@
 /*
  * rust_binder stress: systematic allocation-failure injection (fail-nth).
  *
- *   stress_failnth [-o OP[,OP...]] [-m MAX_N] [-l] [-v]
+ *   stress_failnth [-o OP[,OP...]] [-m MAX_N] [-r ITERS [-p PCT]] [-l] [-v] [-V]
  *
  * For each key binder operation, N = 1, 2, 3, ...: a fresh child process
  * sets up what the operation needs, writes N to
@@ -16,12 +16,21 @@
  *   - the protocol stayed consistent: a transaction that was accepted
  *     gets its outcome (BR_TRANSACTION_COMPLETE / BR_REPLY / an error
  *     return), a death or freeze notification that was accepted is
- *     delivered, one that was refused is not,
+ *     delivered, one that was refused is not and left nothing behind (a
+ *     retry without the fault is accepted and delivered),
  *   - a normal round trip (a call to the context manager) still works,
  *   - and, once the child is gone, the leak oracle: every "active" counter
  *     of binder_logs/stats is back to its value before the case.
  * The sweep of an operation ends at the first N that was not injected
  * (the operation did fewer allocations) or at MAX_N (default 300).
+ *
+ * -V sets the fault injection "verbose" to 2: the console log gets a stack
+ * trace per injected failure (diagnosis only: run-vm.sh then flags the
+ * "Call Trace:" lines).
+ *
+ * -r ITERS: random mode instead (see random_pct below): each operation
+ * runs ITERS times with every allocation of the thread failing with
+ * probability PCT (default 20) via make-it-fail.
  *
  * Fault injection set-up (Documentation/fault-injection): failslab and
  * fail_page_alloc with task-filter Y (nothing fails by probability: no
@@ -35,7 +44,7 @@
  *
  * Operations (-l lists them): open, mmap, set_context_mgr, thread_create,
  * txn_data, txn_oneway, txn_binder, txn_handle, txn_fd, txn_fda, txn_ptr,
- * txn_all_oneway, call_write_read, reply, read_fds, death_request,
+ * txn_all_oneway, call_write_read, reply, read_fds, free_buffer, death_request,
  * death_on_dead, clear_death, freeze_request, binder_freeze, increfs,
  * acquire, ctl_add, binderfs_mount.
  *
@@ -61,6 +70,8 @@ enum { CM_ECHO = 1, CM_STASH, CM_FETCH, CM_UNSTASH, CM_ECHO_FD };
 static struct bt_dev dev;
 static char cmdev_path[256];	/* second device, for set_context_mgr */
 static int verbose;
+static int random_pct;		/* random mode (-r): see fn_arm() */
+static const char *fi_verbose = "0";	/* -V: 2 (a stack trace per injected failure) */
 
 /* ---- fault injection ------------------------------------------------ */
 
@@ -124,10 +135,16 @@ static int fi_setup(void)
 			return ret;
 		}
 		fi_write(c, "ignore-gfp-wait", "N");
-		fi_write(c, "verbose", "0");
-		fi_write(c, "probability", "100");
+		fi_write(c, "verbose", fi_verbose);
+		if (random_pct) {
+			snprintf(buf, sizeof(buf), "%d", random_pct);
+			fi_write(c, "probability", buf);
+			fi_write(c, "times", "1000000000");
+		} else {
+			fi_write(c, "probability", "100");
+			fi_write(c, "times", "-1");
+		}
 		fi_write(c, "interval", "1");
-		fi_write(c, "times", "-1");
 		fi_write(c, "space", "0");
 		if (range) {
 			snprintf(buf, sizeof(buf), "%lu", ms);
@@ -156,14 +173,46 @@ static void fi_teardown(void)
 	fi_write("fail_page_alloc", "task-filter", "N");
 }
 
-/* fail-nth of the calling thread. */
+/*
+ * Random mode (-r): instead of fail-nth, the operation runs with
+ * make-it-fail set for the thread, so that every allocation in it fails
+ * with the probability -p; consecutive failures happen too. That reaches
+ * what fail-nth can't: kvrealloc() (the growth of every KVec/KVVec) retries
+ * a failed krealloc() with kvmalloc(), so a single injected failure there
+ * is absorbed and the caller's error path is never taken. Whether a
+ * failure was injected is seen from the "times" counters (set to a large
+ * number, decremented per injected failure).
+ */
+/* fail-nth (or make-it-fail) of the calling thread. */
 static __thread int fn_fd = -1;
+static __thread long fn_times_before;
+
+/* Sum of the "times" counters (debugfs attributes are not seekable: reopen). */
+static long fn_times(void)
+{
+	static const char *const f[] = { "/sys/kernel/debug/failslab/times",
+					 "/sys/kernel/debug/fail_page_alloc/times" };
+	long t = 0;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		char b[32] = { 0 };
+		int fd = open(f[i], O_RDONLY | O_CLOEXEC);
+
+		if (fd >= 0 && read(fd, b, sizeof(b) - 1) > 0)
+			t += atol(b);
+		if (fd >= 0)
+			close(fd);
+	}
+	return t;
+}
 
 static int fn_open(void)
 {
 	char path[64];
 
-	snprintf(path, sizeof(path), "/proc/self/task/%d/fail-nth", bt_gettid());
+	snprintf(path, sizeof(path), "/proc/self/task/%d/%s", bt_gettid(),
+		 random_pct ? "make-it-fail" : "fail-nth");
 	fn_fd = open(path, O_RDWR | O_CLOEXEC);
 	return fn_fd < 0 ? -errno : 0;
 }
@@ -171,23 +220,39 @@ static int fn_open(void)
 static inline void fn_arm(int n)
 {
 	char b[16];
-	int l = snprintf(b, sizeof(b), "%d", n);
+	int l;
 
+	if (random_pct) {
+		fn_times_before = fn_times();
+		if (pwrite(fn_fd, "1", 1, 0) != 1)
+			BT_CHECK(!"make-it-fail write");
+		return;
+	}
+	l = snprintf(b, sizeof(b), "%d", n);
 	if (pwrite(fn_fd, b, l, 0) != l)
 		BT_CHECK(!"fail-nth write");
 }
 
-/* Disarm; true if the failure was injected. */
+/* Disarm; true if a failure was injected. errno is kept (the operation's). */
 static inline bool fn_disarm(void)
 {
 	char b[16] = { 0 };
+	int saved = errno;
 	bool injected;
 
+	if (random_pct) {
+		if (pwrite(fn_fd, "0", 1, 0) != 1)
+			BT_CHECK(!"make-it-fail reset");
+		injected = fn_times() != fn_times_before;
+		errno = saved;
+		return injected;
+	}
 	if (pread(fn_fd, b, sizeof(b) - 1, 0) <= 0)
 		b[0] = '?';
 	injected = atoi(b) == 0 && b[0] == '0';
 	if (pwrite(fn_fd, "0", 1, 0) != 1)
 		BT_CHECK(!"fail-nth reset");
+	errno = saved;
 	return injected;
 }
 
@@ -199,8 +264,15 @@ static void cm_main(int ready_fd)
 	uint32_t stash = 0;
 	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 
+	long deadline = bt_now_ms() + 10000;
+	int ret;
+
 	BT_CHECK_EQ(bt_open(dev.path, MAP_SZ, &p), 0);
-	BT_CHECK_EQ(bt_set_cm_ext(p.fd, 0, 0, FLAT_BINDER_FLAG_ACCEPTS_FDS), 0);
+	/* The previous manager may still be being released. */
+	while ((ret = bt_set_cm_ext(p.fd, 0, 0, FLAT_BINDER_FLAG_ACCEPTS_FDS)) == -EBUSY &&
+	       bt_now_ms() < deadline)
+		bt_msleep(10);
+	BT_CHECK_EQ(ret, 0);
 	BT_CHECK_EQ(bt_enter_looper(p.fd), 0);
 	BT_CHECK_EQ(bt_pipe_send(ready_fd, 1), 0);
 	close(ready_fd);
@@ -1115,6 +1187,46 @@ static int wait_for(int fd, struct bt_rets *r, uint32_t cmd, int ms)
 	}
 }
 
+/* BC_FREE_BUFFER of a reply buffer in A's mapping; then A must still receive replies. */
+static void op_free_buffer(struct ctx *x, int n)
+{
+	struct binder_transaction_data *tr;
+	struct bt_parcel p;
+	struct bt_rets r;
+	struct bt_cmds c;
+	size_t wc = 0;
+	int ret, i;
+
+	bt_parcel_init(&p);
+	bt_p_u32(&p, 1);
+	bt_rets_init(&r);
+	ret = bt_call(x->a.fd, 0, CM_ECHO, 0, &p, &r);
+	tr = bt_last_tr(&r);
+	if (ret != (int)BR_REPLY || !tr) {
+		bad("set-up call: %s; ", BT_IS_ERR(ret) ? strerror(-ret) : bt_br_name(ret));
+		return;
+	}
+	bt_cmds_init(&c);
+	bt_cmd_u64(&c, BC_FREE_BUFFER, tr->data.ptr.buffer);
+	fn_arm(n);
+	R.op_ret = bt_wr(x->a.fd, c.buf, c.len, &wc, NULL, 0, NULL, 0);
+	R.injected = fn_disarm();
+	/* A's buffer space must be whole again: several replies in a row. */
+	for (i = 0; i < 4; i++) {
+		bt_rets_init(&r);
+		ret = bt_call(x->a.fd, 0, CM_ECHO, 0, &p, &r);
+		settle_rets(x->a.fd, &r, 0);
+		if (ret != (int)BR_REPLY) {
+			struct binder_extended_error ee;
+
+			bt_get_ee(x->a.fd, &ee);
+			bad("after BC_FREE_BUFFER, call %d to the manager: %s (extended error %d); ", i,
+			    BT_IS_ERR(ret) ? strerror(-ret) : bt_br_name(ret), ee.param);
+			break;
+		}
+	}
+}
+
 static void op_death_request(struct ctx *x, int n)
 {
 	struct bt_rets r;
@@ -1131,17 +1243,29 @@ static void op_death_request(struct ctx *x, int n)
 	bt_rets_init(&r);
 	drain(x->a.fd, &r);
 	err = R.op_ret || bt_find(&r, BR_ERROR, 0) >= 0;
+	R.outcome = err ? BR_ERROR : 0;
+	if (err) {
+		/* Refused: nothing may be left half-registered, a retry must work. */
+		int from = r.n, ret2;
+
+		ret2 = bt_send_handle_cookie(x->a.fd, BC_REQUEST_DEATH_NOTIFICATION, x->h_nb, 0xd1e);
+		drain(x->a.fd, &r);
+		if (ret2 || bt_find(&r, BR_ERROR, from) >= 0)
+			bad("the retry of a refused death request is refused too (%s); ",
+			    ret2 ? strerror(-ret2) : "BR_ERROR");
+		if (bt_find(&r, BR_DEAD_BINDER, 0) >= 0)
+			bad("BR_DEAD_BINDER before the node died; ");
+	}
 	/* B goes away: nb dies. */
 	bt_close(&x->b);
 	x->b.fd = -1;
-	i = wait_for(x->a.fd, &r, BR_DEAD_BINDER, err ? 1500 : 10000);
-	R.outcome = i >= 0 ? BR_DEAD_BINDER : err ? BR_ERROR : 0;
-	if (!err && i < 0)
-		bad("death notification accepted but no BR_DEAD_BINDER within 10 s (%s); ",
+	i = wait_for(x->a.fd, &r, BR_DEAD_BINDER, 10000);
+	if (i >= 0 && !err)
+		R.outcome = BR_DEAD_BINDER;
+	if (i < 0)
+		bad("%s but no BR_DEAD_BINDER within 10 s of the node's death (%s); ",
+		    err ? "death request refused, its retry accepted," : "death request accepted",
 		    bt_seq(&r, 0));
-	if (err && i >= 0)
-		bad("death notification refused (%s) but BR_DEAD_BINDER delivered; ",
-		    R.op_ret ? strerror(-R.op_ret) : "BR_ERROR");
 	if (i >= 0) {
 		bt_cmds_init(&c);
 		bt_cmd_handle_cookie(&c, BC_CLEAR_DEATH_NOTIFICATION, x->h_nb, 0xd1e);
@@ -1190,6 +1314,19 @@ static void op_death_on_dead(struct ctx *x, int n)
 		    bt_seq(&r, 0));
 	if (err && i >= 0)
 		bad("death notification refused but BR_DEAD_BINDER delivered; ");
+	if (err && i < 0) {
+		/* A retry must be accepted and answered at once. */
+		int from = r.n, ret2;
+
+		ret2 = bt_send_handle_cookie(x->a.fd, BC_REQUEST_DEATH_NOTIFICATION, x->h_nb, 0xd2e);
+		i = wait_for(x->a.fd, &r, BR_DEAD_BINDER, 10000);
+		if (ret2 || bt_find(&r, BR_ERROR, from) >= 0)
+			bad("the retry of a refused death request is refused too (%s); ",
+			    ret2 ? strerror(-ret2) : "BR_ERROR");
+		else if (i < 0)
+			bad("the retry of a refused death request on a dead node got no BR_DEAD_BINDER (%s); ",
+			    bt_seq(&r, from));
+	}
 	if (i >= 0) {
 		bt_cmds_init(&c);
 		bt_cmd_handle_cookie(&c, BC_CLEAR_DEATH_NOTIFICATION, x->h_nb, 0xd2e);
@@ -1245,6 +1382,21 @@ static void op_freeze_request(struct ctx *x, int n)
 	if (err && i >= 0)
 		bad("freeze notification refused (%s) but BR_FROZEN_BINDER delivered; ",
 		    R.op_ret ? strerror(-R.op_ret) : "BR_ERROR");
+	if (err && i < 0) {
+		/* Refused: nothing may be left half-registered, a retry must work. */
+		int from = r.n, ret2;
+
+		ret2 = bt_send_handle_cookie(x->a.fd, BC_REQUEST_FREEZE_NOTIFICATION, x->h_nb, 0xf1e);
+		i = wait_for(x->a.fd, &r, BR_FROZEN_BINDER, 10000);
+		if (ret2 || bt_find(&r, BR_ERROR, from) >= 0) {
+			bad("the retry of a refused freeze request is refused too (%s); ",
+			    ret2 ? strerror(-ret2) : "BR_ERROR");
+			i = -1;
+		} else if (i < 0) {
+			bad("the retry of a refused freeze request got no BR_FROZEN_BINDER (%s); ",
+			    bt_seq(&r, from));
+		}
+	}
 	if (i >= 0) {
 		int j;
 
@@ -1429,6 +1581,7 @@ static const struct op ops[] = {
 	{ "call_write_read", true, false, op_call_write_read },
 	{ "reply", true, false, op_reply },
 	{ "read_fds", true, false, op_read_fds },
+	{ "free_buffer", true, false, op_free_buffer },
 	{ "death_request", true, false, op_death_request },
 	{ "death_on_dead", true, false, op_death_on_dead },
 	{ "clear_death", true, false, op_clear_death },
@@ -1611,14 +1764,17 @@ static int ntests, nfail;
 int main(int argc, char **argv)
 {
 	const char *only = NULL;
-	int maxn = 300, opt, i, ready[2], ret;
+	int maxn = 300, opt, i, ready[2], ret, rand_iters = 0;
 	struct lo_stats base;
 	uint64_t v;
 	pid_t cm;
 
-	while ((opt = getopt(argc, argv, "o:m:lv")) != -1) {
+	while ((opt = getopt(argc, argv, "o:m:r:p:lvV")) != -1) {
 		switch (opt) {
+		case 'V': fi_verbose = "2"; break;
 		case 'o': only = optarg; break;
+		case 'r': rand_iters = atoi(optarg); break;
+		case 'p': random_pct = atoi(optarg); break;
 		case 'm': maxn = atoi(optarg); break;
 		case 'v': verbose = 1; break;
 		case 'l':
@@ -1626,10 +1782,15 @@ int main(int argc, char **argv)
 				printf("%s\n", ops[i].name);
 			return 0;
 		default:
-			fprintf(stderr, "usage: %s [-o OP,...] [-m MAX_N] [-l] [-v]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-o OP,...] [-m MAX_N] [-r ITERS [-p PCT]] [-l] [-v] [-V]\n",
+				argv[0]);
 			return 2;
 		}
 	}
+	if (rand_iters && !random_pct)
+		random_pct = 20;
+	if (!rand_iters)
+		random_pct = 0;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("TAP version 13\n");
 	{
@@ -1664,20 +1825,7 @@ int main(int argc, char **argv)
 		printf("Bail out! BINDER_CTL_ADD cmdev: %s\n", strerror(-ret));
 		return 1;
 	}
-	BT_CHECK(pipe2(ready, O_CLOEXEC) == 0);
-	cm = fork();
-	if (cm == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		close(ready[0]);
-		cm_main(ready[1]);
-	}
-	close(ready[1]);
-	if (bt_pipe_recv(ready[0], &v, 10000)) {
-		printf("Bail out! context manager did not start\n");
-		return 1;
-	}
-	close(ready[0]);
-
+	cm = 0;
 	for (i = 0; i < NOPS; i++) {
 		const struct op *o = &ops[i];
 		char outcomes[512] = "";
@@ -1693,12 +1841,30 @@ int main(int argc, char **argv)
 			if (!strstr(list, pat))
 				continue;
 		}
+		/* A fresh context manager per operation: a broken one can't spoil the next. */
+		if (cm > 0) {
+			kill(cm, SIGKILL);
+			bt_wait(cm, 10000);
+		}
+		BT_CHECK(pipe2(ready, O_CLOEXEC) == 0);
+		cm = fork();
+		if (cm == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			close(ready[0]);
+			cm_main(ready[1]);
+		}
+		close(ready[1]);
+		if (bt_pipe_recv(ready[0], &v, 15000)) {
+			printf("Bail out! context manager did not start\n");
+			return 1;
+		}
+		close(ready[0]);
 		ret = lo_wait_settled(dev.mnt, NULL, 0, &base);
 		if (ret && ret != -ETIMEDOUT) {
 			printf("Bail out! binder_logs/stats: %s\n", strerror(-ret));
 			return 1;
 		}
-		for (n = 1; n <= maxn && injected; n++) {
+		for (n = 1; rand_iters ? n <= rand_iters : (n <= maxn && injected); n++) {
 			fails += iterate(o, n, &base, &injected, outcomes, sizeof(outcomes));
 			if (injected)
 				injections++;
@@ -1710,10 +1876,15 @@ int main(int argc, char **argv)
 		ntests++;
 		if (fails)
 			nfail++;
-		printf("%s %d - failnth %s: %d injected failures (N=1..%d%s), %d bad; outcomes: %s (%.1f s)\n",
-		       fails ? "not ok" : "ok", ntests, o->name, injections, n - 1,
-		       injected ? ", sweep cut at MAX_N" : "", fails,
-		       *outcomes ? outcomes : "none", (bt_now_ms() - t0) / 1000.0);
+		if (rand_iters)
+			printf("%s %d - failrandom %s: %d of %d runs had injected failures (p=%d%%), %d bad; outcomes: %s (%.1f s)\n",
+			       fails ? "not ok" : "ok", ntests, o->name, injections, n - 1, random_pct,
+			       fails, *outcomes ? outcomes : "none", (bt_now_ms() - t0) / 1000.0);
+		else
+			printf("%s %d - failnth %s: %d injected failures (N=1..%d%s), %d bad; outcomes: %s (%.1f s)\n",
+			       fails ? "not ok" : "ok", ntests, o->name, injections, n - 1,
+			       injected ? ", sweep cut at MAX_N" : "", fails,
+			       *outcomes ? outcomes : "none", (bt_now_ms() - t0) / 1000.0);
 	}
 	fi_teardown();
 	kill(cm, SIGKILL);

@@ -36,6 +36,7 @@
 #include "binder_test_lib.h"
 #include "leak_oracle.h"
 
+#include <dirent.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <linux/userfaultfd.h>
@@ -474,6 +475,34 @@ static void grab_stack(struct check *c)
 	free(buf);
 }
 
+/* Print the kernel stack of the thread of pid that sits in the userfaultfd fault. */
+static void print_stalled_stack(pid_t pid)
+{
+	char path[320], *buf;
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char *p;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/stack", pid, de->d_name);
+		buf = lo_slurp(path, NULL);
+		if (buf && strstr(buf, "userfault")) {
+			printf("#   the stalled thread (%d/%s):\n", pid, de->d_name);
+			for (p = strtok(buf, "\n"); p; p = strtok(NULL, "\n"))
+				printf("#     %s\n", p);
+		}
+		free(buf);
+	}
+	closedir(d);
+}
+
 static void run_scenario(bool reader)
 {
 	const char *sc = reader ? "reader" : "sender";
@@ -526,6 +555,8 @@ static void run_scenario(bool reader)
 		ret = bt_hear_child(&sch, &ev, 15000);
 	}
 	stalled = ret == 0 && ev == EV_FAULT;
+	if (stalled)
+		print_stalled_stack(reader ? r_pid : s_pid);
 	tap(stalled, "%s: %s stalls in a page fault on its userfaultfd page", sc,
 	    reader ? "R's BINDER_WRITE_READ read (copying BR_TRANSACTION out)"
 		   : "S's BC_TRANSACTION (copying its payload in)");

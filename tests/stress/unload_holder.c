@@ -22,6 +22,9 @@
  *                                      only the unix GC frees); exits at once
  *   unload_holder epoll DEV READY      the binder fd in an epoll set (after a
  *                                      BINDER_THREAD_EXIT of the polled thread)
+ *   unload_holder gc-kick              close a unix socket with an fd in flight:
+ *                                      makes the kernel run the unix GC (which
+ *                                      frees what scm-cycle left)
  *
  * The holding modes create READY when the hold is in place and then wait
  * for SIGTERM (or SIGKILL); on SIGTERM they release in the mode's order
@@ -155,7 +158,7 @@ int main(int argc, char **argv)
 	struct bt_proc p;
 	const char *mode;
 
-	if (argc < 3) {
+	if (argc < 2 || (argc < 3 && strcmp(argv[1], "gc-kick"))) {
 		fprintf(stderr, "usage: see the header of unload_holder.c\n");
 		return 2;
 	}
@@ -164,6 +167,17 @@ int main(int argc, char **argv)
 	sa.sa_handler = on_term;
 	sigaction(SIGTERM, &sa, NULL);
 
+	if (!strcmp(mode, "gc-kick")) {
+		int sv[2], fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+			return 1;
+		send_fds(sv[0], &fd, 1);
+		close(fd);
+		close(sv[0]);
+		close(sv[1]);
+		return 0;
+	}
 	if (!strcmp(mode, "rmmod")) {
 		if (syscall(SYS_delete_module, argv[2], O_NONBLOCK) == 0)
 			return 0;

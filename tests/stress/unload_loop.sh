@@ -68,10 +68,13 @@ rmmod_expect_busy() {
     ok "rmmod while $1: $out, module still loaded (refcnt $(refcnt))"
 }
 
-# rmmod_retry WHAT: rmmod must succeed within 15 s.
+# rmmod_retry WHAT: rmmod must succeed within 15 s (the unix GC is kicked
+# every second: a garbage cycle of unix sockets is only collected when a
+# unix socket with fds in flight is closed).
 rmmod_retry() {
     i=0
     while [ $i -lt 15 ]; do
+        unload_holder gc-kick
         if out=$(unload_holder rmmod "$MODNAME"); then
             if loaded; then
                 notok "rmmod returned 0 but $MODNAME is still in /proc/modules ($1)"
