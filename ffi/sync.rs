@@ -48,10 +48,10 @@ impl<T> TryMutex<T> {
 
     /// Waits for and takes the mutex.
     pub(crate) fn lock(&self) -> TryMutexGuard<'_, T> {
-        // SAFETY: initialised mutex (type invariant). The kernel crate's
-        // `mutex_lock` is its C helper, a function with or without lockdep
-        // (with lockdep, C's `mutex_lock` is a macro over
+        // The kernel crate's `mutex_lock` is its C helper, a function with or
+        // without lockdep (with lockdep, C's `mutex_lock` is a macro over
         // `mutex_lock_nested`, which doesn't exist without it).
+        // SAFETY: initialised mutex (type invariant).
         unsafe { kernel::bindings::mutex_lock(self.m.get().cast()) };
         // INVARIANT: held.
         TryMutexGuard { lock: self }

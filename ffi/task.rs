@@ -102,8 +102,8 @@ impl Kuid {
     /// This id as seen from the current task's user namespace (the overflow
     /// id if unmapped).
     pub(crate) fn in_current_ns(self) -> u32 {
-        // SAFETY: as in `current_euid`; `from_kuid` only reads the namespace.
         #[cfg(CONFIG_USER_NS)]
+        // SAFETY: as in `current_euid`; `from_kuid` only reads the namespace.
         return unsafe {
             let cred = *field!(current_raw(), task_struct, cred as *mut bindings::cred);
             let ns = *field!(cred, cred, user_ns);
