@@ -13,7 +13,7 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel::alloc::{flags::*, KVVec, KVec};
 use kernel::error::{code::*, Result};
 use kernel::page::{Page, PAGE_SIZE};
-use kernel::rbtree::{RBTree, RBTreeNode};
+use kernel::rbtree::{RBTree, RBTreeNode, RBTreeNodeReservation};
 use kernel::sync::Arc;
 
 /// The largest area a process may map.
@@ -27,9 +27,6 @@ static LRU_PAGES: AtomicUsize = AtomicUsize::new(0);
 pub(crate) fn lru_pages() -> usize {
     LRU_PAGES.load(Ordering::Relaxed)
 }
-
-/// Operations of every binder mapping.
-pub(crate) static BINDER_VM_OPS: VmOps = VmOps::new();
 
 /// A reference that a buffer holds on behalf of its transaction's objects,
 /// dropped when the buffer is freed.
@@ -68,9 +65,14 @@ pub(crate) struct BufferMeta {
     pub(crate) fds_installed: bool,
 }
 
+/// Room in `Mapping::free_by_size` for one entry, allocated in advance.
+type FreeSlot = RBTreeNodeReservation<(usize, usize), ()>;
+
 enum Block {
     Free,
-    Used(BufferMeta),
+    /// An allocated buffer, with the slot its free-list entry takes once it
+    /// is freed: freeing never allocates, so it can't fail and lose space.
+    Used(BufferMeta, FreeSlot),
 }
 
 struct PageSlot {
@@ -85,6 +87,8 @@ pub(crate) struct Mapping {
     /// Its size in bytes.
     pub(crate) size: usize,
     vma_id: usize,
+    /// The operations binder mappings have (to recognise ours).
+    ops: &'static VmOps,
     /// Every block by offset, with its size.
     blocks: RBTree<usize, (usize, Block)>,
     /// Free blocks by (size, offset).
@@ -124,7 +128,12 @@ pub(crate) fn buffer_layout(data: usize, offsets: usize) -> Option<(usize, usize
 impl Mapping {
     /// The area `[start, start + size)`, mapped by the binder mapping with
     /// identity `vma_id`.
-    pub(crate) fn new(start: usize, size: usize, vma_id: usize) -> Result<Self> {
+    pub(crate) fn new(
+        start: usize,
+        size: usize,
+        vma_id: usize,
+        ops: &'static VmOps,
+    ) -> Result<Self> {
         let npages = size.div_ceil(PAGE_SIZE);
         let mut pages = KVec::with_capacity(npages, GFP_KERNEL)?;
         for _ in 0..npages {
@@ -144,6 +153,7 @@ impl Mapping {
             start,
             size,
             vma_id,
+            ops,
             blocks,
             free_by_size,
             free_async_space: size / 2,
@@ -181,8 +191,15 @@ impl Mapping {
         } else {
             None
         };
-        self.map_pages(mm, off, size)?;
-        self.free_by_size.remove(&(bsize, off));
+        // The free-list entry of the block becomes the buffer's slot.
+        let Some(slot) = self.free_by_size.remove_node(&(bsize, off)) else {
+            return Err(ENOSPC);
+        };
+        if let Err(e) = self.map_pages(mm, off, size) {
+            self.free_by_size.insert(slot);
+            return Err(e);
+        }
+        let slot = slot.into_reservation();
         if let Some((b, f)) = rest {
             self.blocks.insert(b);
             self.free_by_size.insert(f);
@@ -193,7 +210,7 @@ impl Mapping {
             self.free_async_space -= size;
         }
         if let Some(b) = self.blocks.get_mut(&off) {
-            *b = (size, Block::Used(meta));
+            *b = (size, Block::Used(meta, slot));
         }
         let suspect = is_async && self.spam_suspect(pid);
         Ok((off, suspect))
@@ -210,7 +227,7 @@ impl Mapping {
         }
         let (mut total, mut count) = (0usize, 0usize);
         for (_, (size, b)) in self.blocks.iter() {
-            if let Block::Used(m) = b {
+            if let Block::Used(m, _) = b {
                 if m.is_async && m.sender_pid == pid {
                     total += *size;
                     count += 1;
@@ -227,7 +244,7 @@ impl Mapping {
     /// The metadata of the allocated buffer at `off`.
     pub(crate) fn meta_mut(&mut self, off: usize) -> Option<&mut BufferMeta> {
         match self.blocks.get_mut(&off) {
-            Some((_, Block::Used(m))) => Some(m),
+            Some((_, Block::Used(m, _))) => Some(m),
             _ => None,
         }
     }
@@ -235,9 +252,9 @@ impl Mapping {
     /// Frees the allocated buffer at `off`, merging it with free neighbours
     /// and releasing pages no other buffer uses; returns its metadata.
     pub(crate) fn free(&mut self, mm: &MmGrab, off: usize) -> Option<BufferMeta> {
-        let (size, meta) = match self.blocks.get_mut(&off) {
-            Some((size, b @ Block::Used(_))) => match core::mem::replace(b, Block::Free) {
-                Block::Used(m) => (*size, m),
+        let (size, meta, slot) = match self.blocks.get_mut(&off) {
+            Some((size, b @ Block::Used(..))) => match core::mem::replace(b, Block::Free) {
+                Block::Used(m, slot) => (*size, m, slot),
                 Block::Free => return None,
             },
             _ => return None,
@@ -262,7 +279,7 @@ impl Mapping {
         let prev = self.blocks.cursor_lower_bound(&off).and_then(|c| {
             c.peek_prev().and_then(|(&poff, (psize, b))| match b {
                 Block::Free => Some((poff, *psize)),
-                Block::Used(_) => None,
+                Block::Used(..) => None,
             })
         });
         if let Some((poff, psize)) = prev {
@@ -274,11 +291,7 @@ impl Mapping {
         if let Some(b) = self.blocks.get_mut(&start) {
             b.0 = len;
         }
-        // If this allocation fails the block is merely not reusable until a
-        // neighbour is freed; nothing is lost.
-        if let Ok(n) = RBTreeNode::new((len, start), (), GFP_KERNEL) {
-            self.free_by_size.insert(n);
-        }
+        self.free_by_size.insert(slot.into_node((len, start), ()));
         Some(meta)
     }
 
@@ -288,7 +301,7 @@ impl Mapping {
         let buffers = self
             .blocks
             .iter()
-            .filter(|(_, (_, b))| matches!(b, Block::Used(_)))
+            .filter(|(_, (_, b))| matches!(b, Block::Used(..)))
             .count();
         let (mut active, mut lru, mut free) = (0, 0, 0);
         for p in self.pages.iter() {
@@ -309,7 +322,7 @@ impl Mapping {
     /// Writes the allocated buffers as `binder_alloc_print_allocated` does.
     pub(crate) fn print_allocated(&self, m: &mut dyn core::fmt::Write) -> core::fmt::Result {
         for (off, (_, b)) in self.blocks.iter() {
-            if let Block::Used(meta) = b {
+            if let Block::Used(meta, _) = b {
                 writeln!(
                     m,
                     "  buffer {}: {:x} size {}:{}:0 {}",
@@ -345,7 +358,7 @@ impl Mapping {
             let user = mm.mmget().ok_or(ESRCH)?;
             let guard = user.read_lock();
             let vma = guard.vma_lookup(self.start).ok_or(ESRCH)?;
-            if !vma.is_binder(&BINDER_VM_OPS, self.vma_id) {
+            if !vma.is_binder(self.ops, self.vma_id) {
                 return Err(ESRCH);
             }
             for (n, &i) in new.iter().enumerate() {
@@ -411,7 +424,7 @@ impl Mapping {
         let vma = guard
             .as_ref()
             .and_then(|g| g.vma_lookup(self.start))
-            .filter(|v| v.is_binder(&BINDER_VM_OPS, self.vma_id));
+            .filter(|v| v.is_binder(self.ops, self.vma_id));
         let mut freed = 0;
         for i in 0..self.pages.len() {
             if freed == nr {

@@ -6,7 +6,7 @@
 
 use crate::binderfs::{logs, BinderFs, Node as FsNode};
 use crate::ffi::file::{File, FileOperations, FileOpsTable, MiscOpen};
-use crate::ffi::mm::VmaNew;
+use crate::ffi::mm::{VmOps, VmaNew};
 use crate::ffi::poll::PollTable;
 use crate::ffi::shrinker::Shrink;
 use crate::ffi::sync::TryMutex;
@@ -60,6 +60,8 @@ pub(crate) struct DeadNode {
     pub(crate) has_strong: bool,
     pub(crate) has_weak: bool,
     pub(crate) internal_strong: u32,
+    /// References still held (the entry goes with the last).
+    pub(crate) refs: u32,
     /// Pids of the processes still holding references.
     pub(crate) ref_pids: KVVec<i32>,
 }
@@ -181,10 +183,25 @@ impl Registry {
         if let Some(j) = d.ref_pids.iter().position(|&p| p == holder) {
             d.ref_pids.remove_at(j);
         }
-        if d.ref_pids.is_empty() {
-            let gone = dead.remove(&node.id);
+        d.refs = d.refs.saturating_sub(1);
+        if d.refs == 0 {
+            let gone = dead.remove_node(&node.id);
             drop(dead);
             drop(gone);
+        }
+    }
+
+    /// Process `holder` made a new reference to the dead node `node`
+    /// (a handle to it passed on after its owner died).
+    pub(crate) fn add_dead_ref(&self, node: &Arc<Node>, holder: i32) {
+        let mut dead = self.dead_nodes.lock();
+        if let Some(d) = dead
+            .get_mut(&node.id)
+            .filter(|d| Arc::ptr_eq(&d.node, node))
+        {
+            d.refs = d.refs.wrapping_add(1);
+            // Only the logs miss the pid if this fails.
+            let _ = d.ref_pids.push(holder, GFP_KERNEL);
         }
     }
 
@@ -291,6 +308,9 @@ const O_NONBLOCK: u32 = 0o4000;
 /// The file operations of binder device files.
 pub(crate) struct BinderFile;
 
+/// The operations of every binder mapping.
+pub(crate) static BINDER_VM_OPS: VmOps = crate::ffi::file::vm_ops::<BinderFile>();
+
 impl FileOperations for BinderFile {
     type Fs = BinderFs;
     type Data = Arc<Process>;
@@ -334,6 +354,10 @@ impl FileOperations for BinderFile {
 
     fn mmap(proc: ArcBorrow<'_, Process>, _file: &File<BinderFs>, vma: &VmaNew) -> Result {
         proc.mmap(vma)
+    }
+
+    fn vma_close(proc: ArcBorrow<'_, Process>) {
+        proc.vma_close();
     }
 
     fn poll(proc: ArcBorrow<'_, Process>, file: &File<BinderFs>, table: Option<&PollTable>) -> u32 {

@@ -18,8 +18,10 @@ use crate::process::Process;
 use crate::stats::{Obj, ObjCount};
 use crate::work::Queue;
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use kernel::alloc::KVVec;
-use kernel::sync::Arc;
+use kernel::alloc::{flags::GFP_KERNEL, KVVec};
+use kernel::error::Result;
+use kernel::prelude::*;
+use kernel::sync::{Arc, SpinLock};
 
 static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
 
@@ -29,6 +31,14 @@ pub(crate) fn next_debug_id() -> usize {
 }
 
 /// A binder node: an object owned by one process.
+///
+/// # Invariants
+///
+/// `owner` is `Some` while the node is in its owner's `ProcessInner::nodes`;
+/// it is cleared, under the owner's inner lock, when the owner dies and the
+/// node leaves that tree (then moving to the device's dead nodes if
+/// references to it remain). A dead node doesn't keep its owner alive.
+#[pin_data]
 pub(crate) struct Node {
     /// Unique id (also the key of references to it).
     pub(crate) id: usize,
@@ -37,9 +47,52 @@ pub(crate) struct Node {
     pub(crate) cookie: u64,
     /// `FLAT_BINDER_FLAG_*` given when the node was created.
     pub(crate) flags: u32,
-    /// The owning process.
-    pub(crate) owner: Arc<Process>,
+    /// The owner's thread-group id (kept once it died, for the logs).
+    pub(crate) owner_pid: i32,
+    /// The owning process, until it dies.
+    #[pin]
+    owner: SpinLock<Option<Arc<Process>>>,
     pub(crate) _count: ObjCount,
+}
+
+impl Node {
+    /// A new node of `owner`.
+    pub(crate) fn new(owner: Arc<Process>, ptr: u64, cookie: u64, flags: u32) -> Result<Arc<Self>> {
+        let owner_pid = owner.pid;
+        Arc::pin_init(
+            pin_init!(Self {
+                id: next_debug_id(),
+                ptr,
+                cookie,
+                flags,
+                owner_pid,
+                owner <- kernel::new_spinlock!(Some(owner), "Node::owner"),
+                _count: ObjCount::new(Obj::Node),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    /// The owning process, or `None` once it died.
+    pub(crate) fn owner(&self) -> Option<Arc<Process>> {
+        self.owner.lock().clone()
+    }
+
+    /// Whether `p` owns this node (and is alive).
+    pub(crate) fn is_owned_by(&self, p: &Process) -> bool {
+        self.owner
+            .lock()
+            .as_ref()
+            .is_some_and(|o| core::ptr::eq(&**o, p))
+    }
+
+    /// Forgets the owner; called by the owner, under its inner lock, as
+    /// the node leaves its tree. Returns the owner's reference, to drop
+    /// after unlocking.
+    pub(crate) fn clear_owner(&self) -> Option<Arc<Process>> {
+        // INVARIANT: the caller takes the node out of its owner's tree.
+        self.owner.lock().take()
+    }
 }
 
 /// A registered death notification.

@@ -10,10 +10,16 @@
 //! 4. `Transaction::links`,
 //! 5. `Process::mapping` (never held while taking a lock above),
 //! 6. `mmap_lock` of an address space (taken inside `mapping`),
-//! 7. `Process::area` (spinlock; the only lock the `mmap` handler takes).
+//! 7. `Process::area` (spinlock; the only lock the `mmap` handler and
+//!    `vm_ops->close` take).
+//!
+//! Leaves, taken under any of the above and taking nothing themselves:
+//! `Registry::dead_nodes` (a dying owner moves its nodes there under its
+//! `inner`), `Node::owner` (spinlock; cloned out, never held across a call).
 
-use crate::allocation::{BufferMeta, Held, Mapping, BINDER_VM_OPS, MAX_AREA};
+use crate::allocation::{BufferMeta, Held, Mapping, MAX_AREA};
 use crate::device::BinderDevice;
+use crate::device::BINDER_VM_OPS;
 use crate::ffi::file::{close_fd, ReservedFd};
 use crate::ffi::mm::{MmGrab, VmaNew};
 use crate::ffi::poll::{PollTable, PollWaitQueue, POLLERR, POLLIN};
@@ -21,7 +27,7 @@ use crate::ffi::sync::TryMutex;
 use crate::ffi::task::{self, security, Cred, Kuid};
 use crate::ffi::vec::VecExt;
 use crate::handles::Handles;
-use crate::node::{next_debug_id, Death, Freeze, Node, NodeRef, NodeState};
+use crate::node::{Death, Freeze, Node, NodeRef, NodeState};
 use crate::stats::{self, Obj, ObjCount, Stats};
 use crate::transaction::{
     gfp_user_sized, send_failed_reply, FdFixup, Transaction, TxnData, TXN_DATA_SIZE,
@@ -33,7 +39,8 @@ use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KVVec};
 use kernel::error::{code::*, Result};
 use kernel::prelude::*;
-use kernel::rbtree::{RBTree, RBTreeNode};
+use kernel::rbtree::{RBTree, RBTreeNode, RBTreeNodeReservation};
+use kernel::sync::lock::{mutex::MutexBackend, Guard};
 use kernel::sync::{Arc, CondVar, CondVarTimeoutResult, Mutex, SpinLock};
 use kernel::task::Task;
 use kernel::types::ARef;
@@ -46,6 +53,9 @@ pub(crate) const LOOPER_EXITED: u32 = 0x04;
 pub(crate) const LOOPER_INVALID: u32 = 0x08;
 pub(crate) const LOOPER_WAITING: u32 = 0x10;
 pub(crate) const LOOPER_POLL: u32 = 0x20;
+
+/// Free slots a thread's queue has before each command it writes.
+const THREAD_ROOM: usize = 8;
 
 /// Room a read needs for one more item: a command and the largest payload.
 const READ_ITEM_ROOM: usize = 4 + TXN_DATA_SIZE + 8;
@@ -69,6 +79,16 @@ impl ThreadState {
     /// Wakes the thread, whether it waits in a read or in `poll()`.
     fn wake(&self) {
         self.thread.cond.notify_all();
+        if self.looper & LOOPER_POLL != 0 {
+            self.thread.poll_wq.wake_all();
+        }
+    }
+
+    /// Wakes the thread as the waker is about to sleep (a sync call or a
+    /// reply: `wake_up_interruptible_sync` in C), so that the scheduler
+    /// may run it on this CPU instead of waking another one.
+    fn wake_sync(&self) {
+        self.thread.cond.notify_sync();
         if self.looper & LOOPER_POLL != 0 {
             self.thread.poll_wq.wake_all();
         }
@@ -156,6 +176,12 @@ impl ProcessInner {
             || (proc_work && !self.todo.is_empty())
     }
 
+    /// Makes room for `n` more items in thread `id`'s queue, so that that
+    /// many pushes can't fail.
+    fn thread_room(&mut self, id: i32, n: usize) -> Result {
+        self.threads.get_mut(&id).ok_or(ESRCH)?.todo.reserve(n)
+    }
+
     /// Queues `w` for `id`; `wake` marks it as work that ends a wait.
     fn push_thread_work(&mut self, id: i32, w: Work, wake: bool) -> Result {
         let ts = self.threads.get_mut(&id).ok_or(ESRCH)?;
@@ -167,16 +193,37 @@ impl ProcessInner {
         Ok(())
     }
 
-    /// Queues `w` for any thread of the process and wakes one.
-    fn push_proc_work(&mut self, w: Work) -> Result {
-        self.todo.push_back(w)?;
-        self.wake_one();
+    /// Queues a sync call or a reply for `id` and wakes it synchronously
+    /// (the caller is about to wait for the answer).
+    fn push_thread_work_sync(&mut self, id: i32, w: Work) -> Result {
+        let ts = self.threads.get_mut(&id).ok_or(ESRCH)?;
+        ts.todo.push_back(w)?;
+        ts.process_todo = true;
+        ts.wake_sync();
         Ok(())
     }
 
-    fn wake_one(&mut self) {
+    /// Queues `w` for any thread of the process and wakes one.
+    fn push_proc_work(&mut self, w: Work) -> Result {
+        self.todo.push_back(w)?;
+        self.wake_one(false);
+        Ok(())
+    }
+
+    /// Queues a sync call for any thread and wakes one synchronously.
+    fn push_proc_work_sync(&mut self, w: Work) -> Result {
+        self.todo.push_back(w)?;
+        self.wake_one(true);
+        Ok(())
+    }
+
+    fn wake_one(&mut self, sync: bool) {
         if let Some(t) = self.waiting.pop() {
-            t.cond.notify_all();
+            if sync {
+                t.cond.notify_sync();
+            } else {
+                t.cond.notify_all();
+            }
             return;
         }
         // Nobody waits in a read: wake the pollers that could take it.
@@ -211,12 +258,18 @@ pub(crate) struct ProcessRefs {
     /// The handles of `by_handle`, for the lowest free one.
     handles: Handles,
     by_node: RBTree<usize, u32>,
+    /// The process was released: it makes no new references (they would
+    /// never be dropped).
+    dead: bool,
 }
 
 /// What the `mmap` handler leaves for the allocator.
 struct Area {
     mapped: bool,
     pending: Option<(usize, usize)>,
+    /// The mapping (or part of it) was unmapped: no more buffers, for
+    /// good (`ESRCH`, as C once its `alloc->vma` is cleared).
+    closed: bool,
 }
 
 /// A binder process.
@@ -275,6 +328,72 @@ enum Step {
     FdsFailed(Arc<Transaction>),
     /// A transaction could not be written to the read buffer.
     CopyFailed(Arc<Transaction>, Error),
+}
+
+/// What a work item taken under the process lock still has to do.
+enum Prepared {
+    /// Write these return commands.
+    Write(Items),
+    /// Deliver this transaction.
+    Transaction(Arc<Transaction>),
+}
+
+/// Up to four return commands of up to 20 bytes (a node's refcount update
+/// is the longest: `BR_INCREFS` and `BR_ACQUIRE`, or `BR_RELEASE` and
+/// `BR_DECREFS`), prepared under the lock and written without it.
+struct Items {
+    b: [[u8; 20]; 4],
+    len: [usize; 4],
+    n: usize,
+    /// The read ends after them.
+    end: bool,
+}
+
+impl Items {
+    fn new() -> Self {
+        Self {
+            b: [[0; 20]; 4],
+            len: [0; 4],
+            n: 0,
+            end: false,
+        }
+    }
+
+    fn push(&mut self, data: &[u8]) {
+        if let (Some(b), Some(l)) = (self.b.get_mut(self.n), self.len.get_mut(self.n)) {
+            let k = data.len().min(b.len());
+            b[..k].copy_from_slice(&data[..k]);
+            *l = k;
+            self.n += 1;
+        }
+    }
+
+    fn cmd(&mut self, cmd: u32) {
+        self.push(&cmd.to_ne_bytes());
+    }
+
+    fn cmd_u64(&mut self, cmd: u32, v: u64) {
+        let mut b = [0u8; 12];
+        b[..4].copy_from_slice(&cmd.to_ne_bytes());
+        b[4..].copy_from_slice(&v.to_ne_bytes());
+        self.push(&b);
+    }
+
+    fn node_cmd(&mut self, cmd: u32, ptr: u64, cookie: u64) {
+        let mut b = [0u8; 20];
+        b[..4].copy_from_slice(&cmd.to_ne_bytes());
+        b[4..12].copy_from_slice(&ptr.to_ne_bytes());
+        b[12..].copy_from_slice(&cookie.to_ne_bytes());
+        self.push(&b);
+    }
+
+    /// Writes them, each counted as its command.
+    fn write(&self, out: &mut ReadBuf<'_>) -> Result<Step> {
+        for (b, &l) in self.b.iter().zip(self.len.iter()).take(self.n) {
+            out.put(&b[..l])?;
+        }
+        Ok(if self.end { Step::End } else { Step::Continue })
+    }
 }
 
 /// How delivering a transaction went.
@@ -341,21 +460,6 @@ impl ReadBuf<'_> {
     fn put_u32(&mut self, v: u32) -> Result {
         self.put(&v.to_ne_bytes())
     }
-
-    fn put_cmd_u64(&mut self, cmd: u32, v: u64) -> Result {
-        let mut b = [0u8; 12];
-        b[..4].copy_from_slice(&cmd.to_ne_bytes());
-        b[4..].copy_from_slice(&v.to_ne_bytes());
-        self.put(&b)
-    }
-
-    fn put_node_cmd(&mut self, cmd: u32, ptr: u64, cookie: u64) -> Result {
-        let mut b = [0u8; 20];
-        b[..4].copy_from_slice(&cmd.to_ne_bytes());
-        b[4..12].copy_from_slice(&ptr.to_ne_bytes());
-        b[12..].copy_from_slice(&cookie.to_ne_bytes());
-        self.put(&b)
-    }
 }
 
 impl Process {
@@ -391,9 +495,10 @@ impl Process {
                     by_handle: RBTree::new(),
                     handles: Handles::new(),
                     by_node: RBTree::new(),
+                    dead: false,
                 }, "Process::refs"),
                 mapping <- crate::new_trymutex!(None, "Process::mapping"),
-                area <- kernel::new_spinlock!(Area { mapped: false, pending: None }, "Process::area"),
+                area <- kernel::new_spinlock!(Area { mapped: false, pending: None, closed: false }, "Process::area"),
                 spam_detection: AtomicBool::new(false),
                 log_entry: AtomicBool::new(false),
                 stats: Stats::new(),
@@ -527,19 +632,19 @@ impl Process {
                 }
                 let handle = u32::from_ne_bytes([b[0], b[1], b[2], b[3]]);
                 match self.device.context_manager() {
-                    Some(n) if core::ptr::eq(&*n.owner, &**self) => {}
+                    Some(n) if n.is_owned_by(self) => {}
                     _ => return Err(EPERM),
                 }
                 let node = self.node_for_handle(handle, true).ok_or(EINVAL)?;
-                let (strong, weak) = {
-                    let mut oi = node.owner.inner.lock();
-                    match oi.node_state(&node) {
+                let (strong, weak) = match node.owner() {
+                    Some(o) => match o.inner.lock().node_state(&node) {
                         Some(ns) => (
                             ns.local_strong.wrapping_add(ns.internal_strong),
                             ns.local_weak,
                         ),
                         None => (0, 0),
-                    }
+                    },
+                    None => (0, 0),
                 };
                 b[4..8].copy_from_slice(&strong.to_ne_bytes());
                 b[8..12].copy_from_slice(&weak.to_ne_bytes());
@@ -656,7 +761,7 @@ impl Process {
             ret = self.thread_read(thread, read_buffer, read_size, &mut read_consumed, nonblock);
             let mut inner = self.inner.lock();
             if !inner.todo.is_empty() {
-                inner.wake_one();
+                inner.wake_one(false);
             }
         }
         b[8..16].copy_from_slice(&(write_consumed as u64).to_ne_bytes());
@@ -683,12 +788,23 @@ impl Process {
         let end = buf.wrapping_add(size);
         let mut ptr = buf.wrapping_add(*consumed);
         while ptr < end {
-            {
+            // Room for what a command queues for this thread (completions,
+            // its return error, refcount updates of its nodes), allocated
+            // outside the lock: those pushes then can't fail.
+            let grow = {
                 let inner = self.inner.lock();
                 match inner.threads.get(&thread.id) {
-                    Some(ts) if ts.return_error == BR_OK => {}
+                    Some(ts) if ts.return_error == BR_OK => ts.todo.grow_for(THREAD_ROOM)?,
                     _ => break,
                 }
+            };
+            if let Some(cap) = grow {
+                let ring = Queue::alloc_ring(cap)?;
+                let old = match self.inner.lock().thread_mut(thread.id) {
+                    Some(ts) => ts.todo.install(ring),
+                    None => ring,
+                };
+                drop(old);
             }
             // `ptr < end`, so `end - ptr` doesn't wrap.
             let mut r = UserSlice::new(ptr, end - ptr).reader();
@@ -720,7 +836,7 @@ impl Process {
                 let mut done = false;
                 if increment && handle == 0 {
                     if let Some(mgr) = self.device.context_manager() {
-                        if core::ptr::eq(&*mgr.owner, &**self) {
+                        if mgr.is_owned_by(self) {
                             return Err(EINVAL);
                         }
                         done = self.inc_ref_for_node(&mgr, strong, None).is_ok();
@@ -891,6 +1007,27 @@ impl Process {
                 if out.room() < READ_ITEM_ROOM {
                     break 'retry Ok(());
                 }
+                // A notification is recorded as delivered when it is taken:
+                // make room for that first, so that a failure leaves it
+                // queued instead of losing it.
+                let front = match inner.threads.get(&id) {
+                    Some(ts) if from_thread => ts.todo.front(),
+                    _ => inner.todo.front(),
+                };
+                let (death, freeze) = (
+                    matches!(front, Some(Work::DeadBinder(_))),
+                    matches!(front, Some(Work::Freeze(f)) if !f.clear.load(Ordering::Relaxed)),
+                );
+                let room = if death {
+                    inner.delivered_death.reserve(1, GFP_KERNEL)
+                } else if freeze {
+                    inner.delivered_freeze.reserve(1, GFP_KERNEL)
+                } else {
+                    Ok(())
+                };
+                if let Err(e) = room {
+                    break 'retry Err(e.into());
+                }
                 let w = match inner.threads.get_mut(&id) {
                     Some(ts) if from_thread => {
                         let w = ts.todo.pop_front();
@@ -902,27 +1039,41 @@ impl Process {
                     _ => inner.todo.pop_front(),
                 };
                 let Some(w) = w else { break 'retry Ok(()) };
-                match self.deliver_work(&mut inner, thread, w, &mut out) {
+                // The state changes under the lock; the copy to user memory
+                // and the fd installs without it (a reader stalled in a page
+                // fault must not block senders, freezes or the logs).
+                let prepared = self.prepare_work(&mut inner, thread, w);
+                drop(inner);
+                let step = match prepared {
+                    Ok(Prepared::Write(items)) => items.write(&mut out),
+                    Ok(Prepared::Transaction(t)) => self
+                        .deliver_transaction(thread, t, &mut out)
+                        .map(|d| match d {
+                            Delivery::Done => Step::End,
+                            Delivery::FdsFailed(t) => Step::FdsFailed(t),
+                            Delivery::CopyFailed(t, e) => Step::CopyFailed(t, e),
+                        }),
+                    Err(e) => Err(e),
+                };
+                match step {
                     Ok(Step::End) => break 'retry Ok(()),
                     Ok(Step::Continue) => {}
                     Ok(Step::FdsFailed(t)) => {
                         // As the C driver: the transaction fails, its buffer
                         // goes, and a reply becomes BR_FAILED_REPLY.
-                        drop(inner);
                         let is_reply = t.is_reply;
                         self.fail_popped(t);
                         if is_reply {
                             break 'retry out.put_u32(BR_FAILED_REPLY);
                         }
-                        inner = self.inner.lock();
                     }
                     Ok(Step::CopyFailed(t, e)) => {
-                        drop(inner);
                         self.fail_popped(t);
                         break 'retry Err(e);
                     }
                     Err(e) => break 'retry Err(e),
                 }
+                inner = self.inner.lock();
             }
         };
         *consumed = out.pos;
@@ -947,25 +1098,28 @@ impl Process {
         Ok(())
     }
 
-    /// Writes one work item to the read buffer.
-    fn deliver_work(
+    /// Takes one work item for the read buffer: its state changes happen
+    /// here, under the process lock; what to write is returned, to be
+    /// written once the lock is dropped (as C, which copies to user memory
+    /// outside its locks; a failed copy loses a notification there too).
+    fn prepare_work(
         self: &Arc<Self>,
         inner: &mut ProcessInner,
         thread: &Arc<Thread>,
         w: Work,
-        out: &mut ReadBuf<'_>,
-    ) -> Result<Step> {
+    ) -> Result<Prepared> {
+        let mut items = Items::new();
         match w {
-            Work::TransactionComplete => out.put_u32(BR_TRANSACTION_COMPLETE)?,
-            Work::PendingFrozen => out.put_u32(BR_TRANSACTION_PENDING_FROZEN)?,
-            Work::SpamSuspect => out.put_u32(if self.spam_detection.load(Ordering::Relaxed) {
+            Work::TransactionComplete => items.cmd(BR_TRANSACTION_COMPLETE),
+            Work::PendingFrozen => items.cmd(BR_TRANSACTION_PENDING_FROZEN),
+            Work::SpamSuspect => items.cmd(if self.spam_detection.load(Ordering::Relaxed) {
                 BR_ONEWAY_SPAM_SUSPECT
             } else {
                 BR_TRANSACTION_COMPLETE
-            })?,
+            }),
             Work::ReturnError | Work::ReplyError => {
                 let Some(ts) = inner.thread_mut(thread.id) else {
-                    return Ok(Step::Continue);
+                    return Ok(Prepared::Write(items));
                 };
                 let slot = if matches!(w, Work::ReturnError) {
                     &mut ts.return_error
@@ -973,11 +1127,11 @@ impl Process {
                     &mut ts.reply_error
                 };
                 let cmd = core::mem::replace(slot, BR_OK);
-                out.put_u32(cmd)?;
+                items.cmd(cmd);
             }
             Work::Node(node) => {
                 let Some(ns) = inner.node_state(&node) else {
-                    return Ok(Step::Continue);
+                    return Ok(Prepared::Write(items));
                 };
                 ns.work_queued = false;
                 let (strong, weak) = (ns.strong(), ns.weak());
@@ -1002,27 +1156,27 @@ impl Process {
                     inner.nodes.remove(&node.ptr);
                 }
                 if weak && !has_weak {
-                    out.put_node_cmd(BR_INCREFS, node.ptr, node.cookie)?;
+                    items.node_cmd(BR_INCREFS, node.ptr, node.cookie);
                 }
                 if strong && !has_strong {
-                    out.put_node_cmd(BR_ACQUIRE, node.ptr, node.cookie)?;
+                    items.node_cmd(BR_ACQUIRE, node.ptr, node.cookie);
                 }
                 if !strong && has_strong {
-                    out.put_node_cmd(BR_RELEASE, node.ptr, node.cookie)?;
+                    items.node_cmd(BR_RELEASE, node.ptr, node.cookie);
                 }
                 if !weak && has_weak {
-                    out.put_node_cmd(BR_DECREFS, node.ptr, node.cookie)?;
+                    items.node_cmd(BR_DECREFS, node.ptr, node.cookie);
                 }
             }
             Work::DeadBinder(death) => {
                 inner.delivered_death.push(death.clone(), GFP_KERNEL)?;
-                out.put_cmd_u64(BR_DEAD_BINDER, death.cookie)?;
-                return Ok(Step::End);
+                items.cmd_u64(BR_DEAD_BINDER, death.cookie);
+                items.end = true;
             }
             Work::Freeze(f) => {
                 if f.clear.load(Ordering::Relaxed) {
                     f.queued.store(false, Ordering::Relaxed);
-                    out.put_cmd_u64(BR_CLEAR_FREEZE_NOTIFICATION_DONE, f.cookie)?;
+                    items.cmd_u64(BR_CLEAR_FREEZE_NOTIFICATION_DONE, f.cookie);
                 } else {
                     f.sent.store(true, Ordering::Relaxed);
                     inner.delivered_freeze.push(f.clone(), GFP_KERNEL)?;
@@ -1032,28 +1186,24 @@ impl Process {
                     b[12..16].copy_from_slice(
                         &(f.is_frozen.load(Ordering::Relaxed) as u32).to_ne_bytes(),
                     );
-                    out.put(&b)?;
-                    return Ok(Step::End);
+                    items.push(&b);
+                    items.end = true;
                 }
             }
             Work::ClearDeathDone(death) => {
                 death.queued.store(false, Ordering::Relaxed);
-                out.put_cmd_u64(BR_CLEAR_DEATH_NOTIFICATION_DONE, death.cookie)?;
+                items.cmd_u64(BR_CLEAR_DEATH_NOTIFICATION_DONE, death.cookie);
             }
-            Work::Transaction(t) => {
-                return match self.deliver_transaction(inner, thread, t, out)? {
-                    Delivery::Done => Ok(Step::End),
-                    Delivery::FdsFailed(t) => Ok(Step::FdsFailed(t)),
-                    Delivery::CopyFailed(t, e) => Ok(Step::CopyFailed(t, e)),
-                };
-            }
+            Work::Transaction(t) => return Ok(Prepared::Transaction(t)),
         }
-        Ok(Step::Continue)
+        Ok(Prepared::Write(items))
     }
 
+    /// Writes transaction `t`, popped for `thread`, to the read buffer (no
+    /// lock held: its fds are installed and it is copied first, then it is
+    /// recorded under the process lock).
     fn deliver_transaction(
         self: &Arc<Self>,
-        inner: &mut ProcessInner,
         thread: &Arc<Thread>,
         t: Arc<Transaction>,
         out: &mut ReadBuf<'_>,
@@ -1121,16 +1271,26 @@ impl Process {
             // (C: binder_cleanup_transaction), not lost.
             return Ok(Delivery::CopyFailed(t, e));
         }
+        let mut inner = self.inner.lock();
         if cmd == BR_REPLY || t.is_oneway() {
-            self.txn_done_locked(inner, &t);
+            self.txn_done_locked(&mut inner, &t);
         }
         if cmd != BR_REPLY && !t.is_oneway() {
-            if let Some(ts) = inner.thread_mut(thread.id) {
-                let mut links = t.links.lock();
-                links.to_parent = ts.stack.take();
-                links.to_thread = Some(thread.clone());
-                drop(links);
-                ts.stack = Some(t);
+            match inner.thread_mut(thread.id) {
+                Some(ts) => {
+                    let mut links = t.links.lock();
+                    links.to_parent = ts.stack.take();
+                    links.to_thread = Some(thread.clone());
+                    drop(links);
+                    ts.stack = Some(t);
+                }
+                None => {
+                    // The thread went while the lock was dropped (it can't
+                    // while its ioctl runs; kept as a guard): the caller
+                    // must not wait for a reply that can't come.
+                    drop(inner);
+                    send_failed_reply(t, BR_DEAD_REPLY);
+                }
             }
         }
         Ok(Delivery::Done)
@@ -1283,18 +1443,66 @@ impl Process {
         }
     }
 
+    /// Locks the process with room for `n` more items in its queue, for
+    /// work that was accepted and must not be lost (death and freeze
+    /// notifications, refcount updates, the next one-way of a node): the
+    /// ring grows outside the lock, retrying until memory is found.
+    pub(crate) fn lock_with_proc_room(&self, n: usize) -> Guard<'_, ProcessInner, MutexBackend> {
+        self.lock_with_room(None, n)
+    }
+
+    /// As [`Process::lock_with_proc_room`], for thread `id`'s queue (if the
+    /// thread is gone, the lock is returned as it is).
+    fn lock_with_room(&self, id: Option<i32>, n: usize) -> Guard<'_, ProcessInner, MutexBackend> {
+        loop {
+            let mut inner = self.inner.lock();
+            let q = match id {
+                Some(id) => match inner.thread_mut(id) {
+                    Some(ts) => &mut ts.todo,
+                    None => return inner,
+                },
+                None => &mut inner.todo,
+            };
+            let cap = match q.grow_for(n) {
+                Ok(Some(cap)) => cap,
+                // Room, or `n` absurd (it is small): don't spin on it.
+                _ => return inner,
+            };
+            drop(inner);
+            match Queue::alloc_ring(cap) {
+                Ok(ring) => {
+                    let mut inner = self.inner.lock();
+                    let old = match id {
+                        Some(id) => match inner.thread_mut(id) {
+                            Some(ts) => ts.todo.install(ring),
+                            None => ring,
+                        },
+                        None => inner.todo.install(ring),
+                    };
+                    drop(inner);
+                    drop(old);
+                }
+                Err(_) => task::sleep_a_tick(),
+            }
+        }
+    }
+
     /// Makes `cmd` the pending return error of thread `id`.
     pub(crate) fn queue_return_error(&self, id: i32, cmd: u32) {
-        let mut inner = self.inner.lock();
+        let mut inner = self.lock_with_room(Some(id), 1);
         if let Some(ts) = inner.thread_mut(id) {
             ts.return_error = cmd;
         }
+        // Room was made (or the thread is gone): nothing is lost.
         let _ = inner.push_thread_work(id, Work::ReturnError, true);
     }
 
-    /// Queues `w` for thread `id` of this process.
+    /// Queues `w` for thread `id` of this process; it is never lost.
     pub(crate) fn queue_thread_work(&self, id: i32, w: Work, wake: bool) {
-        let _ = self.inner.lock().push_thread_work(id, w, wake);
+        // Room was made (or the thread is gone): nothing is lost.
+        let _ = self
+            .lock_with_room(Some(id), 1)
+            .push_thread_work(id, w, wake);
     }
 
     /// Takes back the last queued `BR_TRANSACTION_COMPLETE` of thread `id`.
@@ -1310,8 +1518,9 @@ impl Process {
 
     /// Pushes the call `t` on `thread`'s stack, with its deferred completion.
     pub(crate) fn push_outgoing(&self, thread: &Arc<Thread>, t: &Arc<Transaction>) {
-        let mut inner = self.inner.lock();
+        let mut inner = self.lock_with_room(Some(thread.id), 1);
         if let Some(ts) = inner.thread_mut(thread.id) {
+            // Room was made: this doesn't fail.
             let _ = ts.todo.push_back(Work::TransactionComplete);
             t.links.lock().from_parent = ts.stack.take();
             ts.stack = Some(t.clone());
@@ -1349,18 +1558,12 @@ impl Process {
         let oneway = t.is_oneway();
         let mut outdated = None;
         let mut inner = self.inner.lock();
-        let mut pending_async = false;
-        if oneway {
-            if let Some(node) = &t.target_node {
-                if let Some(ns) = inner.node_state(node) {
-                    if ns.has_async {
-                        pending_async = true;
-                    } else {
-                        ns.has_async = true;
-                    }
-                }
-            }
-        }
+        // A one-way waits behind the one its node is handling.
+        let pending_async = oneway
+            && t.target_node
+                .as_ref()
+                .and_then(|n| inner.node_state(n))
+                .is_some_and(|ns| ns.has_async);
         let frozen = inner.is_frozen;
         if frozen {
             inner.sync_recv |= !oneway;
@@ -1378,14 +1581,45 @@ impl Process {
         if inner.is_dead || thread_gone {
             return Err(err(BR_DEAD_REPLY));
         }
-        let mut thread = thread;
-        if thread.is_none() && !pending_async {
-            thread = inner.waiting.pop();
+        let idle = thread.is_none() && !pending_async;
+        let thread = match thread {
+            Some(th) => Some(th),
+            None if idle => inner.waiting.last().cloned(),
+            None => None,
+        };
+        // Room in the queue it goes to first: the only step that can fail,
+        // before anything changes.
+        let room = match (&thread, &t.target_node) {
+            (Some(th), _) => inner.thread_room(th.id, 1),
+            (None, _) if !pending_async => inner.todo.reserve(1),
+            (None, Some(n)) => match inner.node_state(n) {
+                Some(ns) => ns.async_todo.reserve(1),
+                None => Err(EINVAL),
+            },
+            (None, None) => Err(EINVAL),
+        };
+        room.map_err(|e| crate::transaction::TxnError::new(BR_FAILED_REPLY, e.to_errno()))?;
+        if idle && thread.is_some() {
+            inner.waiting.pop();
         }
+        if oneway && !pending_async {
+            if let Some(ns) = t.target_node.as_ref().and_then(|n| inner.node_state(n)) {
+                ns.has_async = true;
+            }
+        }
+        let sync = !t.is_oneway();
         let res = if let Some(th) = thread {
-            inner.push_thread_work(th.id, Work::Transaction(t.clone()), true)
+            if sync {
+                inner.push_thread_work_sync(th.id, Work::Transaction(t.clone()))
+            } else {
+                inner.push_thread_work(th.id, Work::Transaction(t.clone()), true)
+            }
         } else if !pending_async {
-            inner.push_proc_work(Work::Transaction(t.clone()))
+            if sync {
+                inner.push_proc_work_sync(Work::Transaction(t.clone()))
+            } else {
+                inner.push_proc_work(Work::Transaction(t.clone()))
+            }
         } else {
             let update = frozen && t.flags & TF_UPDATE_TXN != 0;
             match t.target_node.clone().and_then(|n| {
@@ -1443,7 +1677,7 @@ impl Process {
             ts.stack = orig.links.lock().from_parent.take();
         }
         inner
-            .push_thread_work(thread.id, Work::Transaction(t.clone()), true)
+            .push_thread_work_sync(thread.id, Work::Transaction(t.clone()))
             .map_err(|e| crate::transaction::TxnError::new(BR_FAILED_REPLY, e.to_errno()))?;
         inner.outstanding_txns = inner.outstanding_txns.wrapping_add(1);
         t.counted.store(true, Ordering::Release);
@@ -1453,7 +1687,7 @@ impl Process {
     /// Tells `thread` (of this process), which waits for `t`, that the call
     /// failed with `cmd`.
     pub(crate) fn fail_waiting_thread(&self, thread: &Arc<Thread>, t: &Arc<Transaction>, cmd: u32) {
-        let mut inner = self.inner.lock();
+        let mut inner = self.lock_with_room(Some(thread.id), 1);
         let Some(ts) = inner
             .thread_mut(thread.id)
             .filter(|ts| Arc::ptr_eq(&ts.thread, thread))
@@ -1465,6 +1699,7 @@ impl Process {
         }
         if ts.reply_error == BR_OK {
             ts.reply_error = cmd;
+            // Room was made: this doesn't fail.
             let _ = inner.push_thread_work(thread.id, Work::ReplyError, true);
         }
     }
@@ -1483,7 +1718,11 @@ impl Process {
         if mapping.is_none() {
             let pending = self.area.lock().pending.take();
             let (start, len) = pending.ok_or(ESRCH)?;
-            *mapping = Some(Mapping::new(start, len, self.vma_id())?);
+            *mapping = Some(Mapping::new(start, len, self.vma_id(), &BINDER_VM_OPS)?);
+        }
+        // Checked first, as C checks its vma before the sizes.
+        if self.area.lock().closed {
+            return Err(ESRCH);
         }
         let m = mapping.as_mut().ok_or(ESRCH)?;
         let (off, suspect) = m.alloc(mm, size, meta)?;
@@ -1550,7 +1789,7 @@ impl Process {
         }
         let Some(meta) = meta else { return };
         if let Some(node) = meta.async_node.as_ref().filter(|_| next_async) {
-            let mut inner = self.inner.lock();
+            let mut inner = self.lock_with_proc_room(1);
             let next = inner.node_state(node).and_then(|ns| {
                 let w = ns.async_todo.pop_front();
                 if w.is_none() {
@@ -1559,12 +1798,17 @@ impl Process {
                 w
             });
             if let Some(w) = next {
+                // Room was made: this doesn't fail.
                 let _ = inner.push_proc_work(w);
             }
         }
         for h in meta.held.iter() {
             match h {
-                Held::Node { node, strong } => node.owner.dec_node(node, *strong, false),
+                Held::Node { node, strong } => {
+                    if let Some(o) = node.owner() {
+                        o.dec_node(node, *strong, false);
+                    }
+                }
                 Held::Ref { node, strong } => {
                     let handle = self.refs.lock().by_node.get(&node.id).copied();
                     if let Some(handle) = handle {
@@ -1619,6 +1863,12 @@ impl Process {
         Ok(())
     }
 
+    /// Our mapping, or a part of it, was unmapped (`vm_ops->close`, under
+    /// `mmap_lock`: only the `area` spinlock is taken).
+    pub(crate) fn vma_close(&self) {
+        self.area.lock().closed = true;
+    }
+
     /// Frees up to `nr` unused pages of the buffer area (for the
     /// shrinker; never waits for a lock).
     pub(crate) fn reclaim(&self, nr: usize) -> usize {
@@ -1641,17 +1891,7 @@ impl Process {
         if let Some(ns) = self.inner.lock().nodes.get(&ptr) {
             return Ok(ns.node.clone());
         }
-        let node = Arc::new(
-            Node {
-                id: next_debug_id(),
-                ptr,
-                cookie,
-                flags,
-                owner: self.clone(),
-                _count: ObjCount::new(Obj::Node),
-            },
-            GFP_KERNEL,
-        )?;
+        let node = Node::new(self.clone(), ptr, cookie, flags)?;
         let rb = RBTreeNode::new(ptr, NodeState::new(node.clone()), GFP_KERNEL)?;
         let mut inner = self.inner.lock();
         if let Some(ns) = inner.nodes.get(&ptr) {
@@ -1692,31 +1932,42 @@ impl Process {
         let Some(ns) = inner.node_state(node) else {
             return Ok(());
         };
-        if strong {
-            if internal {
-                if thread.is_none() && ns.internal_strong == 0 && !(is_mgr && ns.has_strong) {
-                    return Err(EINVAL);
-                }
-                ns.internal_strong = ns.internal_strong.wrapping_add(1);
-            } else {
-                ns.local_strong = ns.local_strong.wrapping_add(1);
+        // Whatever can fail comes first: a failed call changes nothing.
+        let work = if strong {
+            if internal && thread.is_none() && ns.internal_strong == 0 && !(is_mgr && ns.has_strong)
+            {
+                return Err(EINVAL);
             }
-            if !ns.has_strong {
-                if let Some(th) = thread {
-                    ns.work_queued = true;
-                    inner.dequeue_node_work(node);
-                    inner.push_thread_work(th.id, Work::Node(node.clone()), false)?;
-                }
-            }
+            !ns.has_strong && thread.is_some()
         } else {
-            if !internal {
-                ns.local_weak = ns.local_weak.wrapping_add(1);
+            if !ns.has_weak && !ns.work_queued && thread.is_none() {
+                return Err(EINVAL);
             }
-            if !ns.has_weak && !ns.work_queued {
-                let Some(th) = thread else { return Err(EINVAL) };
-                ns.work_queued = true;
-                inner.push_thread_work(th.id, Work::Node(node.clone()), false)?;
+            !ns.has_weak && !ns.work_queued
+        };
+        let th = match thread {
+            Some(th) if work => {
+                inner.thread_room(th.id, 1)?;
+                Some(th)
             }
+            _ => None,
+        };
+        let Some(ns) = inner.node_state(node) else {
+            return Ok(());
+        };
+        match (strong, internal) {
+            (true, true) => ns.internal_strong = ns.internal_strong.wrapping_add(1),
+            (true, false) => ns.local_strong = ns.local_strong.wrapping_add(1),
+            (false, false) => ns.local_weak = ns.local_weak.wrapping_add(1),
+            (false, true) => {}
+        }
+        if let Some(th) = th {
+            ns.work_queued = true;
+            if strong {
+                inner.dequeue_node_work(node);
+            }
+            // Room was made above: this doesn't fail.
+            inner.push_thread_work(th.id, Work::Node(node.clone()), false)?;
         }
         Ok(())
     }
@@ -1728,7 +1979,7 @@ impl Process {
 
     /// Decrements a count of `node` (ours); see `binder_dec_node_nilocked`.
     pub(crate) fn dec_node(&self, node: &Arc<Node>, strong: bool, internal: bool) {
-        let mut inner = self.inner.lock();
+        let mut inner = self.lock_with_proc_room(1);
         let Some(ns) = inner.node_state(node) else {
             return;
         };
@@ -1752,6 +2003,7 @@ impl Process {
         if ns.has_strong || ns.has_weak {
             if !ns.work_queued {
                 ns.work_queued = true;
+                // Room was made: this doesn't fail.
                 let _ = inner.push_proc_work(Work::Node(node.clone()));
             }
         } else if ns.refs == 0 && ns.local_strong == 0 && ns.local_weak == 0 {
@@ -1778,6 +2030,7 @@ impl Process {
         let mut refs = self.refs.lock();
         let (handle, created) = match refs.by_node.get(&node.id) {
             Some(&h) => (h, false),
+            None if refs.dead => return Err(ESRCH),
             None => {
                 // The lowest free handle (0 only for the context manager).
                 let h = refs.handles.lowest_free(if is_mgr { 0 } else { 1 })?;
@@ -1797,20 +2050,28 @@ impl Process {
                 refs.handles.set(h)?;
                 refs.by_handle.insert(n1);
                 refs.by_node.insert(n2);
-                let mut oi = node.owner.inner.lock();
-                if let Some(ns) = oi.node_state(node) {
+                let counted = node.owner().is_some_and(|o| {
+                    let mut oi = o.inner.lock();
+                    let Some(ns) = oi.node_state(node) else {
+                        return false;
+                    };
                     ns.refs = ns.refs.wrapping_add(1);
                     let _ = ns.ref_pids.push(self.pid, GFP_KERNEL);
+                    true
+                });
+                if !counted {
+                    // Its owner died (and moved it to the dead nodes under
+                    // its inner lock, so it is there by now).
+                    self.device.registry.add_dead_ref(node, self.pid);
                 }
                 (h, true)
             }
         };
         let r = refs.by_handle.get(&handle).ok_or(EINVAL)?;
         let first = if strong { r.strong == 0 } else { r.weak == 0 };
-        let res = if first {
-            node.owner.inc_node(node, strong, true, thread)
-        } else {
-            Ok(())
+        let res = match node.owner() {
+            Some(o) if first => o.inc_node(node, strong, true, thread),
+            _ => Ok(()),
         };
         match res {
             Ok(()) => {
@@ -1829,28 +2090,31 @@ impl Process {
                     refs.handles.clear(handle);
                     refs.by_node.remove(&node.id);
                     drop(refs);
-                    node.owner.drop_ref_count(node, self.pid);
+                    self.drop_ref_count(node);
                 }
                 Err(e)
             }
         }
     }
 
-    /// One reference to our `node`, held by process `holder`, went away.
-    fn drop_ref_count(&self, node: &Arc<Node>, holder: i32) {
-        {
-            let mut inner = self.inner.lock();
-            let Some(ns) = inner.node_state(node) else {
+    /// One reference of ours to `node` went away: its owner's count (or
+    /// the dead node's) goes down.
+    fn drop_ref_count(&self, node: &Arc<Node>) {
+        if let Some(owner) = node.owner() {
+            let mut inner = owner.inner.lock();
+            if let Some(ns) = inner.node_state(node) {
+                ns.refs = ns.refs.saturating_sub(1);
+                if let Some(i) = ns.ref_pids.iter().position(|&p| p == self.pid) {
+                    ns.ref_pids.remove_at(i);
+                }
                 drop(inner);
-                self.device.registry.drop_dead_ref(node, holder);
+                owner.dec_node(node, false, true);
                 return;
-            };
-            ns.refs = ns.refs.saturating_sub(1);
-            if let Some(i) = ns.ref_pids.iter().position(|&p| p == holder) {
-                ns.ref_pids.remove_at(i);
             }
         }
-        self.dec_node(node, false, true);
+        // The owner died: it moved the node to the dead nodes, under its
+        // inner lock, before we could see it gone.
+        self.device.registry.drop_dead_ref(node, self.pid);
     }
 
     /// `BC_INCREFS` and friends on a handle: errors are user errors.
@@ -1864,7 +2128,9 @@ impl Process {
         if increment {
             let first = if strong { r.strong == 0 } else { r.weak == 0 };
             if first {
-                node.owner.inc_node(&node, strong, true, None)?;
+                if let Some(o) = node.owner() {
+                    o.inc_node(&node, strong, true, None)?;
+                }
             }
             let r = refs.by_handle.get_mut(&handle).ok_or(EINVAL)?;
             if strong {
@@ -1878,7 +2144,9 @@ impl Process {
             // `r.strong > 0` (checked above).
             r.strong -= 1;
             if r.strong == 0 {
-                node.owner.dec_node(&node, true, true);
+                if let Some(o) = node.owner() {
+                    o.dec_node(&node, true, true);
+                }
             }
         } else {
             if r.weak == 0 {
@@ -1900,7 +2168,7 @@ impl Process {
                     self.forget_freeze(&node, f);
                 }
             }
-            node.owner.drop_ref_count(&node, self.pid);
+            self.drop_ref_count(&node);
         }
         Ok(())
     }
@@ -1941,33 +2209,39 @@ impl Process {
             return Ok(());
         }
         let node = r.node.clone();
-        let registered = {
-            let mut oi = node.owner.inner.lock();
-            let alive = !oi.is_dead;
-            match oi.node_state(&node) {
-                Some(ns) if alive => {
-                    ns.deaths.push(death.clone(), GFP_KERNEL)?;
-                    true
+        let registered = match node.owner() {
+            Some(o) => {
+                let mut oi = o.inner.lock();
+                let alive = !oi.is_dead;
+                match oi.node_state(&node) {
+                    Some(ns) if alive => {
+                        ns.deaths.push(death.clone(), GFP_KERNEL)?;
+                        true
+                    }
+                    _ => false,
                 }
-                _ => false,
             }
+            None => false,
         };
-        // Only once the node knows it (a failed push leaves no trace).
-        r.death = Some(death.clone());
-        drop(refs);
         if !registered {
+            // The node is dead already: notify at once. Queued before the
+            // request is recorded, so that a failed push refuses the request
+            // instead of losing its notification (our refs lock keeps
+            // anyone from acting on it meanwhile).
+            let mut inner = self.inner.lock();
+            inner.push_proc_work(Work::DeadBinder(death.clone()))?;
             death.queued.store(true, Ordering::Relaxed);
-            let _ = self.inner.lock().push_proc_work(Work::DeadBinder(death));
         }
+        // Only once the node knows it (a failed push leaves no trace).
+        r.death = Some(death);
         Ok(())
     }
 
     /// Removes `death` from `node`'s list, and a queued notification of it
     /// from our queue.
     fn forget_death(&self, node: &Arc<Node>, death: &Arc<Death>) {
-        {
-            let mut oi = node.owner.inner.lock();
-            if let Some(ns) = oi.node_state(node) {
+        if let Some(o) = node.owner() {
+            if let Some(ns) = o.inner.lock().node_state(node) {
                 ns.deaths.retain(|d| !Arc::ptr_eq(d, death));
             }
         }
@@ -1980,9 +2254,8 @@ impl Process {
     /// Removes freeze notification `f` from `node`'s list, and any
     /// queued or unacknowledged delivery of it.
     fn forget_freeze(&self, node: &Arc<Node>, f: &Arc<Freeze>) {
-        {
-            let mut oi = node.owner.inner.lock();
-            if let Some(ns) = oi.node_state(node) {
+        if let Some(o) = node.owner() {
+            if let Some(ns) = o.inner.lock().node_state(node) {
                 ns.freezes.retain(|x| !Arc::ptr_eq(x, f));
             }
         }
@@ -1999,6 +2272,9 @@ impl Process {
             .threads
             .get(&thread.id)
             .is_some_and(|ts| ts.looper & (LOOPER_REGISTERED | LOOPER_ENTERED) != 0);
+        // Callers made room in the process queue, and a looper thread
+        // writing a command has room in its own (`THREAD_ROOM`): neither
+        // push fails.
         let _ = if looping {
             inner.push_thread_work(thread.id, Work::ClearDeathDone(death), true)
         } else {
@@ -2017,14 +2293,13 @@ impl Process {
         }
         let Some(death) = r.death.take() else { return };
         let node = r.node.clone();
-        {
-            let mut oi = node.owner.inner.lock();
-            if let Some(ns) = oi.node_state(&node) {
+        if let Some(o) = node.owner() {
+            if let Some(ns) = o.inner.lock().node_state(&node) {
                 ns.deaths.retain(|d| !Arc::ptr_eq(d, &death));
             }
         }
         drop(refs);
-        let mut inner = self.inner.lock();
+        let mut inner = self.lock_with_proc_room(1);
         if death.queued.load(Ordering::Relaxed) {
             death.and_clear.store(true, Ordering::Relaxed);
         } else {
@@ -2033,7 +2308,7 @@ impl Process {
     }
 
     fn dead_binder_done(&self, thread: &Arc<Thread>, cookie: u64) {
-        let mut inner = self.inner.lock();
+        let mut inner = self.lock_with_proc_room(1);
         let Some(pos) = inner
             .delivered_death
             .iter()
@@ -2059,27 +2334,44 @@ impl Process {
             return Err(EINVAL);
         }
         let node = r.node.clone();
-        let state = {
-            let mut oi = node.owner.inner.lock();
-            let frozen = oi.is_frozen;
-            let dead = oi.is_dead;
-            match oi.node_state(&node) {
-                Some(ns) if !dead => {
-                    ns.freezes.push(f.clone(), GFP_KERNEL)?;
-                    Some(frozen)
+        let state = match node.owner() {
+            Some(o) => {
+                let mut oi = o.inner.lock();
+                let frozen = oi.is_frozen;
+                let dead = oi.is_dead;
+                match oi.node_state(&node) {
+                    Some(ns) if !dead => {
+                        ns.freezes.push(f.clone(), GFP_KERNEL)?;
+                        Some(frozen)
+                    }
+                    _ => None,
                 }
-                _ => None,
             }
+            None => None,
         };
+        if let Some(frozen) = state {
+            // The first report, queued before the request is recorded (our
+            // refs lock keeps clears away meanwhile); unless the owner's
+            // freeze or thaw queued it already.
+            let mut inner = self.inner.lock();
+            if !f.queued.load(Ordering::Relaxed) {
+                if let Err(e) = inner.push_proc_work(Work::Freeze(f.clone())) {
+                    drop(inner);
+                    // Refused: the node forgets it, so that it can be retried.
+                    if let Some(o) = node.owner() {
+                        if let Some(ns) = o.inner.lock().node_state(&node) {
+                            ns.freezes.retain(|x| !Arc::ptr_eq(x, &f));
+                        }
+                    }
+                    return Err(e);
+                }
+                f.is_frozen.store(frozen, Ordering::Relaxed);
+                f.queued.store(true, Ordering::Relaxed);
+            }
+        }
         // Only once the node knows it: a failed request leaves no trace and
         // can be retried.
-        r.freeze = Some(f.clone());
-        drop(refs);
-        if let Some(frozen) = state {
-            f.is_frozen.store(frozen, Ordering::Relaxed);
-            f.queued.store(true, Ordering::Relaxed);
-            self.inner.lock().push_proc_work(Work::Freeze(f))?;
-        }
+        r.freeze = Some(f);
         Ok(())
     }
 
@@ -2092,17 +2384,17 @@ impl Process {
         }
         let f = r.freeze.take().ok_or(EINVAL)?;
         let node = r.node.clone();
-        {
-            let mut oi = node.owner.inner.lock();
-            if let Some(ns) = oi.node_state(&node) {
+        if let Some(o) = node.owner() {
+            if let Some(ns) = o.inner.lock().node_state(&node) {
                 ns.freezes.retain(|x| !Arc::ptr_eq(x, &f));
             }
         }
         drop(refs);
-        let mut inner = self.inner.lock();
+        let mut inner = self.lock_with_proc_room(1);
         f.clear.store(true, Ordering::Relaxed);
         if !f.queued.load(Ordering::Relaxed) {
             f.queued.store(true, Ordering::Relaxed);
+            // Room was made: this doesn't fail.
             inner.push_proc_work(Work::Freeze(f))?;
         } else if f.sent.load(Ordering::Relaxed) {
             f.resend.store(true, Ordering::Relaxed);
@@ -2111,7 +2403,7 @@ impl Process {
     }
 
     fn freeze_done(&self, cookie: u64) -> Result {
-        let mut inner = self.inner.lock();
+        let mut inner = self.lock_with_proc_room(1);
         let pos = inner
             .delivered_freeze
             .iter()
@@ -2130,17 +2422,43 @@ impl Process {
     /// Tells every holder of a freeze notification on our nodes that we are
     /// now `frozen` (or not).
     fn add_freeze_work(&self, frozen: bool) {
-        let mut all = KVVec::new();
-        {
+        // Every notification, collected into a list sized before the lock
+        // (retried until memory is found: the freeze happened, its
+        // notifications must not be lost).
+        let all = loop {
+            let n = {
+                let inner = self.inner.lock();
+                inner
+                    .nodes
+                    .iter()
+                    .map(|(_, ns)| ns.freezes.len())
+                    .sum::<usize>()
+            };
+            let Ok(mut all) = KVVec::with_capacity(n, GFP_KERNEL) else {
+                task::sleep_a_tick();
+                continue;
+            };
             let inner = self.inner.lock();
+            let now = inner
+                .nodes
+                .iter()
+                .map(|(_, ns)| ns.freezes.len())
+                .sum::<usize>();
+            if now > n {
+                continue;
+            }
             for (_, ns) in inner.nodes.iter() {
                 for f in ns.freezes.iter() {
-                    let _ = all.push(f.clone(), GFP_KERNEL);
+                    // Within the capacity: doesn't allocate or fail.
+                    if all.push(f.clone(), GFP_KERNEL).is_err() {
+                        break;
+                    }
                 }
             }
-        }
+            break all;
+        };
         for f in all.iter() {
-            let mut hi = f.proc.inner.lock();
+            let mut hi = f.proc.lock_with_proc_room(1);
             // A holder that is being released has drained its queues for
             // good: work pushed there now would hold it (Freeze -> holder)
             // forever.
@@ -2150,6 +2468,7 @@ impl Process {
             if !f.queued.load(Ordering::Relaxed) {
                 f.is_frozen.store(frozen, Ordering::Relaxed);
                 f.queued.store(true, Ordering::Relaxed);
+                // Room was made: this doesn't fail.
                 let _ = hi.push_proc_work(Work::Freeze(f.clone()));
             } else {
                 if f.sent.load(Ordering::Relaxed) && f.is_frozen.load(Ordering::Relaxed) != frozen {
@@ -2237,7 +2556,10 @@ impl Process {
         if all {
             let refs = self.refs.lock();
             for (handle, r) in refs.by_handle.iter() {
-                let dead = if r.node.owner.is_dead() { "dead " } else { "" };
+                let dead = match r.node.owner() {
+                    Some(o) if !o.is_dead() => "",
+                    _ => "dead ",
+                };
                 writeln!(
                     body,
                     "  ref {}: desc {} {}node {} s {} w {} d {:016x}",
@@ -2373,60 +2695,77 @@ impl Process {
     pub(crate) fn release(self: &Arc<Self>) {
         {
             let mut mgr = self.device.manager.lock();
-            if mgr
-                .node
-                .as_ref()
-                .is_some_and(|n| Arc::ptr_eq(&n.owner, self))
-            {
+            if mgr.node.as_ref().is_some_and(|n| n.is_owned_by(self)) {
                 mgr.node = None;
             }
         }
-        let threads = {
-            let mut inner = self.inner.lock();
-            inner.is_dead = true;
-            let mut v = KVVec::new();
-            for (_, ts) in inner.threads.iter() {
-                let _ = v.push(ts.thread.clone(), GFP_KERNEL);
-            }
-            v
-        };
-        for t in threads.iter() {
-            self.thread_release(t);
+        self.inner.lock().is_dead = true;
+        // Every thread goes (each call takes one out of the tree).
+        loop {
+            let first = {
+                let inner = self.inner.lock();
+                inner.threads.iter().next().map(|(_, ts)| ts.thread.clone())
+            };
+            let Some(t) = first else { break };
+            self.thread_release(&t);
         }
-        // Our nodes die: holders of death notifications are told.
-        let mut nodes = core::mem::replace(&mut self.inner.lock().nodes, RBTree::new());
-        while let Some(c) = nodes.cursor_front() {
-            let (_, n) = c.remove_current();
-            let (_, mut ns) = n.to_key_value();
-            release_work(ns.async_todo.take_all());
-            if !ns.ref_pids.is_empty() {
-                let dead = crate::device::DeadNode {
-                    node: ns.node.clone(),
-                    has_strong: ns.has_strong,
-                    has_weak: ns.has_weak,
-                    internal_strong: ns.internal_strong,
-                    ref_pids: core::mem::replace(&mut ns.ref_pids, KVVec::new()),
+        // Our nodes die, one at a time: each leaves our tree, forgets us
+        // and, if references to it remain, joins the device's dead nodes,
+        // all under our inner lock, so that a holder dropping its
+        // reference finds the node in one place or the other. Holders of
+        // death notifications are told.
+        loop {
+            // Allocated before the lock; without memory the dead node is
+            // only missing from binder_logs/state.
+            let slot = RBTreeNodeReservation::new(GFP_KERNEL).ok();
+            let (gone, owner, deaths, async_todo) = {
+                let mut inner = self.inner.lock();
+                let Some(mut c) = inner.nodes.cursor_front() else {
+                    break;
                 };
-                // Allocated before the lock; without memory the dead node
-                // is only missing from binder_logs/state.
-                if let Ok(n) = RBTreeNode::new(dead.node.id, dead, GFP_KERNEL) {
-                    self.device.registry.dead_nodes.lock().insert(n);
+                let (_, ns) = c.current_mut();
+                let owner = ns.node.clear_owner();
+                let deaths = core::mem::replace(&mut ns.deaths, KVVec::new());
+                let async_todo = ns.async_todo.take_all();
+                if let (Some(slot), true) = (slot, ns.refs > 0) {
+                    let dead = crate::device::DeadNode {
+                        node: ns.node.clone(),
+                        has_strong: ns.has_strong,
+                        has_weak: ns.has_weak,
+                        internal_strong: ns.internal_strong,
+                        refs: ns.refs,
+                        ref_pids: core::mem::replace(&mut ns.ref_pids, KVVec::new()),
+                    };
+                    let id = dead.node.id;
+                    self.device
+                        .registry
+                        .dead_nodes
+                        .lock()
+                        .insert(slot.into_node(id, dead));
                 }
-            }
-            for d in ns.deaths.iter() {
-                let mut hi = d.proc.inner.lock();
+                let (_, gone) = c.remove_current();
+                (gone, owner, deaths, async_todo)
+            };
+            drop(gone);
+            drop(owner);
+            release_work(async_todo);
+            for d in deaths.iter() {
+                let mut hi = d.proc.lock_with_proc_room(1);
                 // Not into a holder being released: it drained its queues
                 // for good, and the work would pin it (Death -> holder).
                 if hi.is_dead {
                     continue;
                 }
                 d.queued.store(true, Ordering::Relaxed);
+                // Room was made: this doesn't fail.
                 let _ = hi.push_proc_work(Work::DeadBinder(d.clone()));
             }
         }
         // Our references go.
         let (mut refs, handles) = {
             let mut r = self.refs.lock();
+            // No reference is made after this (see `inc_ref_for_node`).
+            r.dead = true;
             r.by_node = RBTree::new();
             (
                 core::mem::replace(&mut r.by_handle, RBTree::new()),
@@ -2437,21 +2776,22 @@ impl Process {
         while let Some(c) = refs.cursor_front() {
             let (_, n) = c.remove_current();
             let (_, r) = n.to_key_value();
-            if r.death.is_some() || r.freeze.is_some() {
-                let mut oi = r.node.owner.inner.lock();
-                if let Some(ns) = oi.node_state(&r.node) {
-                    if let Some(d) = &r.death {
-                        ns.deaths.retain(|x| !Arc::ptr_eq(x, d));
-                    }
-                    if let Some(f) = &r.freeze {
-                        ns.freezes.retain(|x| !Arc::ptr_eq(x, f));
+            if let Some(o) = r.node.owner() {
+                if r.death.is_some() || r.freeze.is_some() {
+                    if let Some(ns) = o.inner.lock().node_state(&r.node) {
+                        if let Some(d) = &r.death {
+                            ns.deaths.retain(|x| !Arc::ptr_eq(x, d));
+                        }
+                        if let Some(f) = &r.freeze {
+                            ns.freezes.retain(|x| !Arc::ptr_eq(x, f));
+                        }
                     }
                 }
+                if r.strong > 0 {
+                    o.dec_node(&r.node, true, true);
+                }
             }
-            if r.strong > 0 {
-                r.node.owner.dec_node(&r.node, true, true);
-            }
-            r.node.owner.drop_ref_count(&r.node, self.pid);
+            self.drop_ref_count(&r.node);
         }
         let (todo, deaths, freezes) = {
             let mut inner = self.inner.lock();

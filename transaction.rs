@@ -301,7 +301,7 @@ impl Process {
         } else {
             self.call_target(thread, tr)
                 .and_then(|(node, target_thread)| {
-                    log.to_proc = node.owner.pid;
+                    log.to_proc = node.owner_pid;
                     log.to_node = node.id;
                     log.to_thread = target_thread.as_ref().map_or(0, |t| t.id);
                     self.send(thread, tr, sg_size, id, Some(node), target_thread, None)
@@ -413,12 +413,12 @@ impl Process {
             }
         } else {
             match self.device.context_manager() {
-                Some(n) if n.owner.pid == self.pid => return Err(TxnError::failed(EINVAL)),
+                Some(n) if n.owner_pid == self.pid => return Err(TxnError::failed(EINVAL)),
                 Some(n) => n,
                 None => return Err(TxnError::dead()),
             }
         };
-        let target_proc = node.owner.clone();
+        let target_proc = node.owner().ok_or(TxnError::dead())?;
         if target_proc.is_dead() {
             return Err(TxnError::dead());
         }
@@ -478,7 +478,7 @@ impl Process {
         let reply = in_reply_to.is_some();
         let oneway = !reply && tr.flags & TF_ONE_WAY != 0;
         let target_proc = match (&node, &target_thread) {
-            (Some(n), _) => n.owner.clone(),
+            (Some(n), _) => n.owner().ok_or(TxnError::dead())?,
             (None, Some(t)) => t.process.clone(),
             (None, None) => return Err(TxnError::dead()),
         };
@@ -540,13 +540,15 @@ impl Process {
                 GFP_KERNEL,
             )
             .map_err(|_| TxnError::failed(ENOMEM))?;
-            n.owner.inc_node_local(n, true).map_err(TxnError::failed)?;
+            target_proc
+                .inc_node_local(n, true)
+                .map_err(TxnError::failed)?;
         }
         let (off, start, spam_suspect) = match target_proc.alloc_buffer(size, meta) {
             Ok(v) => v,
             Err(e) => {
                 if let Some(n) = &node {
-                    n.owner.dec_node(n, true, false);
+                    target_proc.dec_node(n, true, false);
                 }
                 return Err(TxnError::new(
                     if e == ESRCH {
@@ -993,7 +995,7 @@ impl Process {
                 // `handle` is the low 32 bits of the union, as in C.
                 let node = self.node_for_handle(binder as u32, strong).ok_or(EINVAL)?;
                 security::binder_transfer_binder(&self.cred, &target.cred).map_err(|_| EPERM)?;
-                if Arc::ptr_eq(&node.owner, target) {
+                if node.is_owned_by(target) {
                     target.inc_node_local(&node, strong)?;
                     let (b, c) = (node.ptr, node.cookie);
                     held.push(Held::Node { node, strong }, GFP_KERNEL)?;

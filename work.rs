@@ -9,7 +9,7 @@ use kernel::alloc::{
     flags::{__GFP_NOWARN, GFP_KERNEL},
     KVVec,
 };
-use kernel::error::Result;
+use kernel::error::{code::ENOMEM, Result};
 use kernel::sync::Arc;
 
 /// Something to deliver to user space.
@@ -73,23 +73,54 @@ impl Queue {
         self.len == 0
     }
 
-    /// Makes room for one more item (may sleep); call before taking locks
-    /// that forbid allocation, or rely on the error.
+    /// Makes room for `n` more items (may sleep), so that the next `n`
+    /// pushes don't fail.
+    pub(crate) fn reserve(&mut self, n: usize) -> Result {
+        if let Some(cap) = self.grow_for(n)? {
+            self.install(Self::alloc_ring(cap)?);
+        }
+        Ok(())
+    }
+
+    /// The capacity to grow to for `n` more items, if the queue must grow.
+    pub(crate) fn grow_for(&self, n: usize) -> Result<Option<usize>> {
+        let want = self.len.checked_add(n).ok_or(ENOMEM)?;
+        if want <= self.buf.len() {
+            return Ok(None);
+        }
+        Ok(Some(self.buf.len().saturating_mul(2).max(want).max(4)))
+    }
+
+    /// An empty ring of `cap` slots, for [`Queue::install`] (allocated
+    /// before taking the lock of the queue).
+    pub(crate) fn alloc_ring(cap: usize) -> Result<KVVec<Option<Work>>> {
+        let mut ring = KVVec::with_capacity(cap, GFP_KERNEL | __GFP_NOWARN)?;
+        while ring.len() < cap {
+            ring.push(None, GFP_KERNEL)?;
+        }
+        Ok(ring)
+    }
+
+    /// Moves the items into `ring` (from [`Queue::alloc_ring`]) if it is
+    /// larger; returns the ring that is not used any more, to be dropped
+    /// after unlocking.
+    pub(crate) fn install(&mut self, mut ring: KVVec<Option<Work>>) -> KVVec<Option<Work>> {
+        if ring.len() <= self.buf.len() {
+            return ring;
+        }
+        for i in 0..self.len {
+            let idx = (self.head + i) % self.buf.len();
+            ring[i] = self.buf[idx].take();
+        }
+        self.head = 0;
+        core::mem::replace(&mut self.buf, ring)
+    }
+
+    /// Appends `w`; fails (keeping the queue as it was) only if it must
+    /// grow and can't: see [`Queue::reserve`].
     pub(crate) fn push_back(&mut self, w: Work) -> Result {
         let tc = w.is_complete();
-        if self.len == self.buf.len() {
-            let cap = self.buf.len().saturating_mul(2).max(4);
-            let mut nbuf = KVVec::with_capacity(cap, GFP_KERNEL | __GFP_NOWARN)?;
-            for i in 0..self.len {
-                let idx = (self.head + i) % self.buf.len();
-                nbuf.push(self.buf[idx].take(), GFP_KERNEL)?;
-            }
-            while nbuf.len() < cap {
-                nbuf.push(None, GFP_KERNEL)?;
-            }
-            self.buf = nbuf;
-            self.head = 0;
-        }
+        self.reserve(1)?;
         let idx = (self.head + self.len) % self.buf.len();
         self.buf[idx] = Some(w);
         self.len += 1;

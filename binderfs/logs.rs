@@ -173,7 +173,7 @@ fn render_into(kind: &LogKind, out: &mut Snapshot) -> core::fmt::Result {
                         d.has_strong as u32,
                         d.has_weak as u32,
                         d.internal_strong,
-                        d.ref_pids.len()
+                        d.refs
                     )?;
                     for p in d.ref_pids.iter() {
                         write!(out, " {}", p)?;

@@ -6,7 +6,7 @@
 use super::bindings;
 use super::fs::{FileSystem, Inode};
 use super::layout::field;
-use super::mm::VmaNew;
+use super::mm::{VmOps, VmaNew};
 use super::poll::PollTable;
 use super::ThisModulePtr;
 use core::ffi::{c_int, c_long, c_uint, c_ulong};
@@ -120,6 +120,12 @@ pub(crate) trait FileOperations: Sized + 'static {
     ) -> Result {
         Err(ENODEV)
     }
+
+    /// A mapping set up by [`FileOperations::mmap`] with the operations of
+    /// [`vm_ops`] goes away, wholly or in part (`munmap`, `mremap`, exit):
+    /// `vm_ops->close`, called with `mmap_lock` held for writing (take
+    /// spinlocks only).
+    fn vma_close(_data: <Self::Data as ForeignOwnable>::Borrowed<'_>) {}
 
     /// Reports readiness, registering the file's wait queues with `table`.
     fn poll(
@@ -362,6 +368,29 @@ unsafe extern "C" fn mmap_callback<T: FileOperations>(
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
+}
+
+/// The mapping operations for the files of `T`: faults are `SIGBUS`, and
+/// `close` calls [`FileOperations::vma_close`]. `T::mmap` must only give
+/// them to mappings of its own files.
+pub(crate) const fn vm_ops<T: FileOperations>() -> VmOps {
+    VmOps::with_close(vma_close_callback::<T>)
+}
+
+/// # Safety
+///
+/// Called by the mm (`vm_ops->close`) for a mapping whose operations came
+/// from [`vm_ops::<T>`], so its `vm_file` is a file opened through
+/// `open_callback::<T>`; the mapping holds a reference to that file.
+unsafe extern "C" fn vma_close_callback<T: FileOperations>(vma: *mut bindings::vm_area_struct) {
+    // SAFETY: by the caller's guarantee `vm_file` is one of our files, kept
+    // open by the mapping, so `private_data` holds `T::Data` (release, which
+    // takes it, can't run before the mapping drops its reference).
+    let data = unsafe {
+        let file = *field!(vma, vm_area_struct, vm_file);
+        T::Data::borrow(*field!(file, file, private_data))
+    };
+    T::vma_close(data);
 }
 
 /// # Safety

@@ -58,6 +58,7 @@ void rb_layout(void)
 	F(vm_area_struct, vm_flags);
 	F(vm_area_struct, vm_ops);
 	F(vm_area_struct, vm_private_data);
+	F(vm_area_struct, vm_file);
 	S(vm_operations_struct);
 	F(vm_operations_struct, close);
 	F(vm_operations_struct, fault);

@@ -230,10 +230,15 @@ pub(crate) struct VmOps(bindings::vm_operations_struct);
 unsafe impl Sync for VmOps {}
 
 impl VmOps {
-    pub(crate) const fn new() -> Self {
+    /// Operations whose faults are `SIGBUS` and whose `close` is `close`
+    /// (built by [`super::file::vm_ops`], which borrows the file's data).
+    pub(crate) const fn with_close(
+        close: unsafe extern "C" fn(*mut bindings::vm_area_struct),
+    ) -> Self {
         // SAFETY: all-zero is a valid `vm_operations_struct` (no operations).
         let mut ops: bindings::vm_operations_struct = unsafe { core::mem::zeroed() };
         ops.fault = Some(fault_sigbus);
+        ops.close = Some(close);
         Self(ops)
     }
 }

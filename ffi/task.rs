@@ -128,6 +128,13 @@ pub(crate) fn cond_resched() {
     };
 }
 
+/// Sleeps (uninterruptibly) for at least one jiffy: the back-off of a
+/// retry loop that waits for memory; the caller holds no lock.
+pub(crate) fn sleep_a_tick() {
+    // SAFETY: no precondition beyond being allowed to sleep.
+    unsafe { bindings::schedule_timeout_uninterruptible(1) };
+}
+
 /// The current thread's id (global pid).
 pub(crate) fn current_pid() -> i32 {
     // SAFETY: `current->pid` never changes.

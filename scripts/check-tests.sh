@@ -23,6 +23,9 @@
 #             reported as SKIP
 #   hostile   binder_hostile_test (hostile ioctl arguments, huge inputs);
 #             for rust with --kmemleak
+#   stress    a slice of make stress: binder_fuzz seeds 101 and 102 (45 s
+#             each), a 30 s kill storm, a fail-nth sweep over 6 operations;
+#             for rust with --kmemleak
 #   kmemleak  (rust only) binderfs_smoke_test with --kmemleak, then rmmod
 #   android   tests/android (rsbinder service manager, AIDL service, client);
 #             for rust with --kmemleak and the rmmod check
@@ -63,10 +66,13 @@ STAMP=$(date -u +%Y%m%dT%H%M%S)
 if [ "$BUILD" = 1 ]; then
     make -s -C "$ROOT/tests/kselftest" KDIR="$KDIR" O="$T" >&2
     make -s -C "$ROOT/tests/kselftest/binder" KDIR="$KDIR" O="$T/binder" >&2
+    make -s -C "$ROOT/tests/stress" KDIR="$KDIR" O="$T/stress" >&2
 fi
 BINDER_TESTS=(binder_basic_test binder_ctxmgr_test binder_txn_test binder_objects_test
     binder_death_test binder_threads_test binder_fd_test binder_freeze_test binder_prio_test
-    binder_reclaim_test binder_logs_test)
+    binder_reclaim_test binder_logs_test binder_leak_test)
+# Arguments of some suites (binder_leak_test: its racy cases' iterations).
+declare -A SUITE_ARGS=([binder_leak_test]="-n 40")
 PENDING=$ROOT/tests/kselftest/binder/rust-pending.txt
 
 # binder_suite DRIVER: the binder core suite's run-vm.sh arguments; for rust
@@ -79,6 +85,7 @@ binder_suite() {
         if [ "$1" = rust ]; then
             args=$(awk -v b="$b" '$1 == b { printf " -T %s", $2 }' "$PENDING")
         fi
+        args="${SUITE_ARGS[$b]:+ ${SUITE_ARGS[$b]}}$args"
         printf '%s\n' "$T/binder/$b${args:+::${args# }}"
     done
 }
@@ -163,6 +170,14 @@ for drv in "${DRIVERS[@]}"; do
     # rust.
     run_boot "$drv" hostile --driver "$drv" "${modarg[@]}" "${leak[@]}" --timeout 1200 \
         "$T/binder/binder_hostile_test"
+    # A slice of make stress (tests/stress): two fuzzer seeds (fixed, so a
+    # failure replays), a kill storm and the fail-nth sweep over the
+    # operations whose failures were bugs once.
+    run_boot "$drv" stress --driver "$drv" "${modarg[@]}" "${leak[@]}" --timeout 900 \
+        --file "$T/stress/binder_fuzz" --file "$ROOT/tests/stress/fuzz_seeds.sh" \
+        "@sh:sh /tests/fuzz_seeds.sh 60000 45 101 102" \
+        "$T/stress/stress_kill::-t 30 -s 7" \
+        "$T/stress/stress_failnth::-o free_buffer,txn_fd,txn_fda,death_request,freeze_request,reply"
     if [ "$drv" = rust ]; then
         run_boot "$drv" kmemleak --driver "$drv" "${modarg[@]}" --kmemleak \
             "$T/binderfs_smoke_test"

@@ -28,7 +28,8 @@
 #                  form "@sh:COMMAND", a busybox shell command whose exit
 #                  status is reported as "ok - sh: COMMAND" / "not ok - ...".
 #
-# Environment: KDIR overrides the kernel build directory (default: rb_kdir).
+# Environment: KDIR overrides the kernel build directory (default: rb_kdir);
+# RB_VM_LOCK=FILE makes VMs started with the same FILE run one at a time.
 # The guest has busybox, uid/gid 1000 "rbtest" in /etc/passwd, proc, sysfs,
 # devtmpfs, devpts, tmpfs /tmp and debugfs mounted.
 #
@@ -233,6 +234,12 @@ APPEND="console=ttyS0 panic=-1 rdinit=/init panic_on_warn=1 hung_task_panic=1 so
 [ -n "$EXTRA_APPEND" ] && APPEND="$APPEND $EXTRA_APPEND"
 : > "$LOG"; : > "$TAP"
 RAW=$WORK/tap.raw
+# RB_VM_LOCK=FILE: wait for the other VMs that use the same lock (two VMs
+# at once on 2 cores slow both and make timings worthless).
+if [ -n "${RB_VM_LOCK:-}" ]; then
+    exec 9>>"$RB_VM_LOCK"
+    flock 9
+fi
 start=$(date +%s.%N)
 FATAL='Oops|Kernel panic|rust_kernel: panicked|blocked for more than'
 : > "$RAW"

@@ -1520,22 +1520,6 @@ static int final_roundtrip(void)
 	return ret;
 }
 
-static int ntests, nfail;
-
-static void tap(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	ntests++;
-	if (!ok)
-		nfail++;
-	printf("%s %d - ", ok ? "ok" : "not ok", ntests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-}
 
 int main(int argc, char **argv)
 {
@@ -1721,18 +1705,18 @@ int main(int argc, char **argv)
 	for (i = 0; i < NK; i++)
 		printf(" %s=%ld", k_names[i], shm->k[i]);
 	printf("\n");
-	tap(shm->k[K_CALL_OK] > 0 && !stall,
+	bt_tap(shm->k[K_CALL_OK] > 0 && !stall,
 	    "storm of %d s made progress (%ld calls, %ld kills, %ld freezes)%s",
 	    seconds, shm->k[K_CALL_OK], shm->k[K_KILLS], shm->k[K_FREEZES],
 	    stall ? ": stalled for 30 s" : "");
-	tap(hangs == 0, "every process died after SIGKILL (%d hung)", hangs);
+	bt_tap(hangs == 0, "every process died after SIGKILL (%d hung)", hangs);
 
 	ret = lo_wait_settled(dev.mnt, &base, 30000, &after);
 	if (ret)
 		printf("# leak oracle: active counts not back to baseline after 30 s: %s\n",
 		       lo_diff(&after, &base));
 	printf("# after: %s\n", lo_fmt(&after));
-	tap(ret == 0, "leak oracle: active counters back to baseline%s%s",
+	bt_tap(ret == 0, "leak oracle: active counters back to baseline%s%s",
 	    ret ? ": " : "", ret ? lo_diff(&after, &base) : "");
 	{
 		int left = 0;
@@ -1745,7 +1729,7 @@ int main(int argc, char **argv)
 			}
 		maxdead = left;
 	}
-	tap(maxdead == 0, "no binder proc left for the %d dead processes (%d left)", npids, maxdead);
+	bt_tap(maxdead == 0, "no binder proc left for the %d dead processes (%d left)", npids, maxdead);
 	if (ret || maxdead) {
 		lo_dump(stdout, dev.mnt, "stats", 80);
 		lo_dump(stdout, dev.mnt, "state", 150);
@@ -1754,9 +1738,9 @@ int main(int argc, char **argv)
 	ret = final_roundtrip();
 	if (!ret)
 		ret = lo_wait_settled(dev.mnt, &base, 20000, &after);
-	tap(ret == 0, "a fresh manager + client round trip works afterwards and settles%s%s",
+	bt_tap(ret == 0, "a fresh manager + client round trip works afterwards and settles%s%s",
 	    ret ? ": " : "", ret == -ETIMEDOUT ? lo_diff(&after, &base) : ret ? strerror(-ret) : "");
 	bt_dev_destroy(&dev);
-	printf("# %d tests, %d failed\n", ntests, nfail);
-	return nfail ? 1 : 0;
+	printf("# %d tests, %d failed\n", bt_ntests, bt_nfail);
+	return bt_nfail ? 1 : 0;
 }

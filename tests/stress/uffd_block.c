@@ -44,27 +44,11 @@
 
 static struct bt_dev dev;
 static int wait_ms = 5000;
-static int ntests, nfail;
-
-static void tap(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	ntests++;
-	if (!ok)
-		nfail++;
-	printf("%s %d - ", ok ? "ok" : "not ok", ntests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-}
 
 static void tap_skip(const char *what)
 {
-	ntests++;
-	printf("ok %d - %s # SKIP no stalled fault\n", ntests, what);
+	bt_ntests++;
+	printf("ok %d - %s # SKIP no stalled fault\n", bt_ntests, what);
 }
 
 /* ---- userfaultfd ------------------------------------------------------- */
@@ -523,7 +507,7 @@ static void run_scenario(bool reader)
 	bt_chan_parent(&rch);
 	ret = bt_hear_child(&rch, &ev, 10000);
 	if (ret || ev != EV_READY) {
-		tap(false, "%s: set-up of the stalled process (R): %s", sc, ret ? strerror(-ret) : "bad event");
+		bt_tap(false, "%s: set-up of the stalled process (R): %s", sc, ret ? strerror(-ret) : "bad event");
 		bt_kill(r_pid);
 		return;
 	}
@@ -557,7 +541,7 @@ static void run_scenario(bool reader)
 	stalled = ret == 0 && ev == EV_FAULT;
 	if (stalled)
 		print_stalled_stack(reader ? r_pid : s_pid);
-	tap(stalled, "%s: %s stalls in a page fault on its userfaultfd page", sc,
+	bt_tap(stalled, "%s: %s stalls in a page fault on its userfaultfd page", sc,
 	    reader ? "R's BINDER_WRITE_READ read (copying BR_TRANSACTION out)"
 		   : "S's BC_TRANSACTION (copying its payload in)");
 
@@ -579,10 +563,10 @@ static void run_scenario(bool reader)
 				grab_stack(&cs[i]);
 		for (i = 0; i < n; i++) {
 			if (cs[i].done)
-				tap(cs[i].ret == 0, "%s: %s (%ld ms%s%s)", sc, cs[i].what, cs[i].ms,
+				bt_tap(cs[i].ret == 0, "%s: %s (%ld ms%s%s)", sc, cs[i].what, cs[i].ms,
 				    cs[i].ret ? ", " : "", cs[i].ret ? strerror(-cs[i].ret) : "");
 			else {
-				tap(false, "%s: %s: BLOCKED (no return within %d ms)", sc, cs[i].what,
+				bt_tap(false, "%s: %s: BLOCKED (no return within %d ms)", sc, cs[i].what,
 				    wait_ms);
 				if (cs[i].stack[0])
 					printf("#   its kernel stack while blocked:\n%s", cs[i].stack);
@@ -608,7 +592,7 @@ static void run_scenario(bool reader)
 		int still;
 
 		still = collect(cs, n, bt_now_ms() + 20000);
-		tap(ret == 0 && ev == EV_RESOLVED && still == 0,
+		bt_tap(ret == 0 && ev == EV_RESOLVED && still == 0,
 		    "%s: after UFFDIO_COPY the stalled thread and every check finish%s", sc,
 		    still ? " (some checks still blocked)" : ret ? " (the stalled thread did not)" : "");
 		for (i = 0; i < n; i++) {
@@ -630,7 +614,7 @@ static void run_scenario(bool reader)
 		bt_kill(r_pid);
 	bt_chan_close(&rch);
 	ret = lo_wait_settled(dev.mnt, NULL, 20000, &st);
-	tap(ret == 0, "%s: leak oracle: all active counters back to zero%s%s", sc,
+	bt_tap(ret == 0, "%s: leak oracle: all active counters back to zero%s%s", sc,
 	    ret ? ": " : "", ret ? lo_fmt(&st) : "");
 	if (ret)
 		lo_dump(stdout, dev.mnt, "state", 60);
@@ -663,6 +647,6 @@ int main(int argc, char **argv)
 	if (!strcmp(sc, "all") || !strcmp(sc, "sender"))
 		run_scenario(false);
 	bt_dev_destroy(&dev);
-	printf("# %d tests, %d failed\n", ntests, nfail);
-	return nfail ? 1 : 0;
+	printf("# %d tests, %d failed\n", bt_ntests, bt_nfail);
+	return bt_nfail ? 1 : 0;
 }

@@ -3,6 +3,7 @@
  * rust_binder: helpers for the binder driver-interface kselftests.
  * See binder_test_lib.h.
  */
+#include <stdarg.h>
 #include "binder_test_lib.h"
 
 #include <dirent.h>
@@ -1671,4 +1672,21 @@ int bt_script_kill(struct bt_script *s)
 
 	bt_chan_close(&s->ch);
 	return ret;
+}
+
+int bt_ntests, bt_nfail;
+
+void bt_tap(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	bt_ntests++;
+	if (!ok)
+		bt_nfail++;
+	printf("%s %d - ", ok ? "ok" : "not ok", bt_ntests);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
 }

@@ -216,6 +216,12 @@ const char *bt_seq(const struct bt_rets *r, int from);
 /* Same, of the raw stream including NOOP and SPAWN_LOOPER. */
 const char *bt_seq_all(const struct bt_rets *r, int from);
 
+/* ---- plain TAP (programs that don't use kselftest_harness.h) ------ */
+/* Test points printed so far, and how many were "not ok". */
+extern int bt_ntests, bt_nfail;
+/* Prints "ok N - ..." or "not ok N - ..." (printf format) and counts it. */
+void bt_tap(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* ---- calls and replies -------------------------------------------- */
 /*
  * Functions returning "a BR code or -errno" return the BR code cast to

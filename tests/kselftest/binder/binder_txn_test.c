@@ -246,7 +246,7 @@ TEST_F(binder, empty_and_unaligned_sizes)
 }
 
 /* A context manager child that does only what the parent tells it to. */
-enum { CM_READ_AND_REPLY = 1, CM_EXIT };
+enum { CM_READ_AND_REPLY = 1, CM_EXIT, CM_UNMAP_TAIL };
 
 static void manual_cm(const char *path, struct bt_chan *ch, size_t map_size)
 {
@@ -274,6 +274,10 @@ static void manual_cm(const char *path, struct bt_chan *ch, size_t map_size)
 			if (!(r.r[idx].tr.flags & TF_ONE_WAY))
 				BT_CHECK_EQ(bt_reply(p.fd, &pc, 0), 0);
 			BT_CHECK_EQ(bt_free_buffer(p.fd, r.r[idx].tr.data.ptr.buffer), 0);
+			BT_CHECK_EQ(bt_tell_parent(ch, 0), 0);
+		} else if (cmd == CM_UNMAP_TAIL) {
+			/* The last page of the area goes: the vma is split. */
+			BT_CHECK_EQ(munmap((char *)p.map + p.map_size - 4096, 4096), 0);
 			BT_CHECK_EQ(bt_tell_parent(ch, 0), 0);
 		} else {
 			_exit(0);
@@ -674,6 +678,47 @@ TEST_F(binder, target_without_mmap_dead_reply)
 	bt_rets_init(&r);
 	ASSERT_EQ(BR_DEAD_REPLY, bt_call(p.fd, 0, 1, TF_ONE_WAY, NULL, &r));
 	ASSERT_STREQ("DEAD_REPLY", bt_seq(&r, 0));
+	ASSERT_EQ(0, bt_tell_child(&ch, CM_EXIT));
+	ASSERT_EQ(0, bt_wait(pid, BT_TIMEOUT_MS));
+	bt_chan_close(&ch);
+	bt_close(&p);
+}
+
+/*
+ * Once any part of the target's area is unmapped its buffers are gone for
+ * good (C clears alloc->vma in vm_ops->close): BR_DEAD_REPLY, -ESRCH, even
+ * for a small call that would fit in the pages still mapped. Found by the
+ * fuzzer (binder_fuzz munmap of the last page) as a difference from C.
+ */
+TEST_F(binder, target_partly_unmapped_dead_reply)
+{
+	struct binder_extended_error ee;
+	struct bt_parcel pc;
+	struct bt_chan ch;
+	struct bt_rets r;
+	struct bt_proc p;
+	uint64_t v;
+	pid_t pid;
+
+	pid = start_manual_cm(self->dev.path, &ch, BT_MAP_SIZE);
+	ASSERT_GT(pid, 0);
+	ASSERT_EQ(0, bt_open(self->dev.path, BT_MAP_SIZE, &p));
+	bt_parcel_init(&pc);
+	bt_p_u32(&pc, 1);
+	/* Delivered while the area is whole. */
+	bt_rets_init(&r);
+	ASSERT_EQ(BR_TRANSACTION_COMPLETE, bt_call(p.fd, 0, 1, TF_ONE_WAY, &pc, &r));
+	ASSERT_EQ(0, bt_tell_child(&ch, CM_READ_AND_REPLY));
+	ASSERT_EQ(0, bt_hear_child(&ch, &v, BT_TIMEOUT_MS));
+	ASSERT_EQ(0, bt_tell_child(&ch, CM_UNMAP_TAIL));
+	ASSERT_EQ(0, bt_hear_child(&ch, &v, BT_TIMEOUT_MS));
+	bt_rets_init(&r);
+	ASSERT_EQ(BR_DEAD_REPLY, bt_call(p.fd, 0, 1, 0, &pc, &r));
+	ASSERT_EQ(0, bt_get_ee(p.fd, &ee));
+	ASSERT_EQ(BR_DEAD_REPLY, ee.command);
+	ASSERT_EQ(-ESRCH, ee.param);
+	bt_rets_init(&r);
+	ASSERT_EQ(BR_DEAD_REPLY, bt_call(p.fd, 0, 1, TF_ONE_WAY, &pc, &r));
 	ASSERT_EQ(0, bt_tell_child(&ch, CM_EXIT));
 	ASSERT_EQ(0, bt_wait(pid, BT_TIMEOUT_MS));
 	bt_chan_close(&ch);

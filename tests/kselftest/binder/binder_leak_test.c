@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rust_binder stress: targeted leak cases for the suspects the kill storm
- * points at, each checked with the leak oracle (binder_logs/stats "active"
- * counters back to the baseline) after every iteration.
+ * binder_leak_test: regression tests for the leaks and lost state the
+ * stress suite (tests/stress: kill storms, fail-nth, leak oracle) found,
+ * each checked with the leak oracle (binder_logs/stats "active" counters
+ * back to the baseline) after every iteration. Part of the binder suite
+ * (make check, both drivers, -n 40) and of make stress (-n 150).
  *
- *   leak_races [-c CASE[,CASE...]] [-n ITERATIONS] [-l]
+ *   binder_leak_test [-c CASE[,CASE...]] [-n ITERATIONS] [-l]
  *
  * Cases (-l lists them; ITERATIONS for the racy ones, default 150):
  *  dead_node_pins_owner     O (context manager) dies while H holds a
@@ -34,6 +36,10 @@
  *                           in some iterations (a dead node with "ls -1" in
  *                           binder_logs/state): the oracle does not count
  *                           those with binder_linux (see leak_oracle.h).
+ *  free_buffer_fail_nth     BC_FREE_BUFFER with its N-th allocation failing
+ *                           (fail-nth, N = 1..6; skipped without fault
+ *                           injection): later one-way calls must still
+ *                           find room.
  *  target_dies_mid_txn_oneway  the same with one thread sending one-way
  *                           calls (only with -c).
  *  target_dies_mid_txn_cm   one-way calls to T as the context manager
@@ -43,28 +49,13 @@
  */
 #include "binder_test_lib.h"
 #include "leak_oracle.h"
+#include "fault_inject.h"
 
 #include <getopt.h>
 #include <stdarg.h>
 
 static struct bt_dev dev;
-static int iterations = 150;
-static int ntests, nfail;
-
-static void tap(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	ntests++;
-	if (!ok)
-		nfail++;
-	printf("%s %d - ", ok ? "ok" : "not ok", ntests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-}
+static int iterations = 40;
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -100,28 +91,37 @@ static void ack_all(int fd)
 	}
 }
 
-struct closer {
+/* One side of a race: after the barrier and delay_us, act(fd, pid). */
+struct racer {
 	int fd;
+	pid_t pid;
 	pthread_barrier_t *bar;
 	int delay_us;
+	void (*act)(int fd, pid_t pid);
 };
 
-static void *close_thread(void *arg)
+static void *race_thread(void *arg)
 {
-	struct closer *c = arg;
+	struct racer *c = arg;
 
 	pthread_barrier_wait(c->bar);
 	if (c->delay_us)
 		usleep(c->delay_us);
-	close(c->fd);
+	c->act(c->fd, c->pid);
 	return NULL;
+}
+
+static void act_close(int fd, pid_t pid)
+{
+	close(fd);
 }
 
 /* Close two fds at the same moment from two threads. */
 static void close_both(int fd1, int fd2, int skew_us)
 {
 	pthread_barrier_t bar;
-	struct closer a = { .fd = fd1, .bar = &bar }, b = { .fd = fd2, .bar = &bar };
+	struct racer a = { .fd = fd1, .bar = &bar, .act = act_close };
+	struct racer b = { .fd = fd2, .bar = &bar, .act = act_close };
 	pthread_t ta, tb;
 
 	if (skew_us > 0)
@@ -129,8 +129,8 @@ static void close_both(int fd1, int fd2, int skew_us)
 	else
 		a.delay_us = -skew_us;
 	pthread_barrier_init(&bar, NULL, 2);
-	pthread_create(&ta, NULL, close_thread, &a);
-	pthread_create(&tb, NULL, close_thread, &b);
+	pthread_create(&ta, NULL, race_thread, &a);
+	pthread_create(&tb, NULL, race_thread, &b);
 	pthread_join(ta, NULL);
 	pthread_join(tb, NULL);
 	pthread_barrier_destroy(&bar);
@@ -167,7 +167,7 @@ static void report(const char *name, struct tally *t, int n)
 		       name, now.c_bug_nodes);
 	if (t->leaks)
 		printf("# %s: first leak at %s\n", name, t->first);
-	tap(!t->leaks, "%s: %d of %d iterations leaked%s", name, t->leaks, n,
+	bt_tap(!t->leaks, "%s: %d of %d iterations leaked%s", name, t->leaks, n,
 	    t->leaks >= MAX_LEAKS ? " (stopped there)" : "");
 }
 
@@ -183,7 +183,7 @@ static void case_dead_node_pins_owner(void)
 
 	lo_read(dev.mnt, &base);
 	if (open_cm(&o) || bt_open(dev.path, BT_MAP_SIZE, &h)) {
-		tap(false, "dead_node_pins_owner: set-up");
+		bt_tap(false, "dead_node_pins_owner: set-up");
 		return;
 	}
 	bt_send_u32(h.fd, BC_ACQUIRE, 0);
@@ -212,11 +212,11 @@ static void case_dead_node_pins_owner(void)
 	printf("# dead_node_pins_owner: with H holding a ref to O's dead node: proc %+d, node %+d, ref %+d%s\n",
 	       procs_after, (int)(now.active[2] - base.active[2]), (int)(now.active[3] - base.active[3]),
 	       dead_listed ? ", \"dead nodes:\" listed" : "");
-	tap(procs_after == 1, "dead_node_pins_owner: O's process is freed while H still references its dead node (proc %+d, expected +1: H only)",
+	bt_tap(procs_after == 1, "dead_node_pins_owner: O's process is freed while H still references its dead node (proc %+d, expected +1: H only)",
 	    procs_after);
 	bt_close(&h);
 	ret = lo_wait_settled(dev.mnt, &base, 5000, &now);
-	tap(ret == 0, "dead_node_pins_owner: everything goes once H is closed too%s%s", ret ? ": " : "",
+	bt_tap(ret == 0, "dead_node_pins_owner: everything goes once H is closed too%s%s", ret ? ": " : "",
 	    ret ? lo_diff(&now, &base) : "");
 }
 
@@ -229,7 +229,7 @@ static void case_death_unacked_exit(void)
 
 	lo_read(dev.mnt, &base);
 	if (open_cm(&o) || bt_open(dev.path, BT_MAP_SIZE, &h)) {
-		tap(false, "death_unacked_exit: set-up");
+		bt_tap(false, "death_unacked_exit: set-up");
 		return;
 	}
 	bt_send_u32(h.fd, BC_ACQUIRE, 0);
@@ -242,7 +242,7 @@ static void case_death_unacked_exit(void)
 	ret = lo_wait_settled(dev.mnt, &base, 5000, &now);
 	if (ret)
 		lo_dump(stdout, dev.mnt, "state", 30);
-	tap(idx >= 0 && ret == 0, "death_unacked_exit: BR_DEAD_BINDER %s; all counters back after H exits without BC_DEAD_BINDER_DONE%s%s",
+	bt_tap(idx >= 0 && ret == 0, "death_unacked_exit: BR_DEAD_BINDER %s; all counters back after H exits without BC_DEAD_BINDER_DONE%s%s",
 	    idx >= 0 ? "delivered" : "NOT delivered", ret ? ": " : "", ret ? lo_diff(&now, &base) : "");
 }
 
@@ -255,7 +255,7 @@ static void case_freeze_unacked_exit(void)
 
 	lo_read(dev.mnt, &base);
 	if (open_cm(&o) || bt_open(dev.path, BT_MAP_SIZE, &h)) {
-		tap(false, "freeze_unacked_exit: set-up");
+		bt_tap(false, "freeze_unacked_exit: set-up");
 		return;
 	}
 	bt_send_u32(h.fd, BC_ACQUIRE, 0);
@@ -268,7 +268,7 @@ static void case_freeze_unacked_exit(void)
 	ret = lo_wait_settled(dev.mnt, &base, 5000, &now);
 	if (ret)
 		lo_dump(stdout, dev.mnt, "state", 30);
-	tap(idx >= 0 && ret == 0, "freeze_unacked_exit: BR_FROZEN_BINDER %s; all counters back after H exits without BC_FREEZE_NOTIFICATION_DONE%s%s",
+	bt_tap(idx >= 0 && ret == 0, "freeze_unacked_exit: BR_FROZEN_BINDER %s; all counters back after H exits without BC_FREEZE_NOTIFICATION_DONE%s%s",
 	    idx >= 0 ? "delivered" : "NOT delivered", ret ? ": " : "", ret ? lo_diff(&now, &base) : "");
 }
 
@@ -283,7 +283,7 @@ static void race_close(const char *name, bool death)
 		struct bt_proc o, h;
 
 		if (open_cm(&o) || bt_open(dev.path, BT_MAP_SIZE, &h)) {
-			tap(false, "%s: set-up at iteration %d", name, i);
+			bt_tap(false, "%s: set-up at iteration %d", name, i);
 			return;
 		}
 		bt_send_u32(h.fd, BC_ACQUIRE, 0);
@@ -314,24 +314,11 @@ static int do_freeze(int fd, pid_t pid, int enable)
 	return bt_ioctl(fd, BINDER_FREEZE, &fz);
 }
 
-struct freezer {
-	int fd;
-	pid_t pid;
-	pthread_barrier_t *bar;
-	int delay_us;
-};
-
-static void *freeze_thread(void *arg)
+static void act_freeze(int fd, pid_t pid)
 {
-	struct freezer *f = arg;
-
-	pthread_barrier_wait(f->bar);
-	if (f->delay_us)
-		usleep(f->delay_us);
-	do_freeze(f->fd, f->pid, 1);
+	do_freeze(fd, pid, 1);
 	/* This task's binder thread in ctl's proc goes with it. */
-	bt_thread_exit(f->fd);
-	return NULL;
+	bt_thread_exit(fd);
 }
 
 static void case_freeze_vs_release(void)
@@ -342,7 +329,7 @@ static void case_freeze_vs_release(void)
 	int i;
 
 	if (bt_open(dev.path, 0, &ctl)) {
-		tap(false, "freeze_vs_release: set-up");
+		bt_tap(false, "freeze_vs_release: set-up");
 		return;
 	}
 	bt_version(ctl.fd);
@@ -352,8 +339,7 @@ static void case_freeze_vs_release(void)
 		struct bt_chan ch;
 		struct bt_proc h;
 		pthread_barrier_t bar;
-		struct freezer fr;
-		struct closer cl;
+		struct racer fr, cl;
 		pthread_t tf, tc;
 		uint64_t v;
 		pid_t o;
@@ -378,7 +364,7 @@ static void case_freeze_vs_release(void)
 		}
 		bt_chan_parent(&ch);
 		if (bt_hear_child(&ch, &v, 10000)) {
-			tap(false, "freeze_vs_release: O did not start");
+			bt_tap(false, "freeze_vs_release: O did not start");
 			bt_kill(o);
 			return;
 		}
@@ -387,10 +373,12 @@ static void case_freeze_vs_release(void)
 		bt_send_handle_cookie(h.fd, BC_REQUEST_FREEZE_NOTIFICATION, 0, 0xf0 + i);
 		munmap(h.map, h.map_size);
 		pthread_barrier_init(&bar, NULL, 2);
-		fr = (struct freezer){ .fd = ctl.fd, .pid = o, .bar = &bar, .delay_us = skew > 0 ? skew : 0 };
-		cl = (struct closer){ .fd = h.fd, .bar = &bar, .delay_us = skew < 0 ? -skew : 0 };
-		pthread_create(&tf, NULL, freeze_thread, &fr);
-		pthread_create(&tc, NULL, close_thread, &cl);
+		fr = (struct racer){ .fd = ctl.fd, .pid = o, .bar = &bar,
+				     .delay_us = skew > 0 ? skew : 0, .act = act_freeze };
+		cl = (struct racer){ .fd = h.fd, .bar = &bar, .delay_us = skew < 0 ? -skew : 0,
+				     .act = act_close };
+		pthread_create(&tf, NULL, race_thread, &fr);
+		pthread_create(&tc, NULL, race_thread, &cl);
 		pthread_join(tf, NULL);
 		pthread_join(tc, NULL);
 		pthread_barrier_destroy(&bar);
@@ -608,7 +596,7 @@ static void target_dies(bool via_cm, bool oneway)
 	if (!via_cm) {
 		relay = relay_start();
 		if (relay < 0) {
-			tap(false, "%s: relay did not start", name);
+			bt_tap(false, "%s: relay did not start", name);
 			return;
 		}
 	}
@@ -624,13 +612,13 @@ static void target_dies(bool via_cm, bool oneway)
 
 		if (via_cm) {
 			if (open_cm(&tp) || bt_open(dev.path, BT_MAP_SIZE, &s)) {
-				tap(false, "%s: set-up at iteration %d", name, i);
+				bt_tap(false, "%s: set-up at iteration %d", name, i);
 				return;
 			}
 		} else {
 			if (bt_open(dev2_path, BT_MAP_SIZE, &tp) || bt_open(dev2_path, BT_MAP_SIZE, &s) ||
 			    bt_enter_looper(tp.fd) || relay_handle(&tp, &s, &h)) {
-				tap(false, "%s: set-up at iteration %d", name, i);
+				bt_tap(false, "%s: set-up at iteration %d", name, i);
 				bt_kill(relay);
 				return;
 			}
@@ -673,6 +661,116 @@ static void case_target_dies_mid_txn_cm(void)
 	target_dies(true, true);
 }
 
+/* H (a child: calls to the manager from its own process are refused): one one-way per request. */
+static void oneway_sender(struct bt_chan *ch)
+{
+	struct bt_parcel p;
+	struct bt_rets r;
+	struct bt_proc h;
+	uint64_t v;
+	int ret;
+
+	bt_chan_child(ch);
+	if (bt_open(dev.path, BT_MAP_SIZE, &h))
+		_exit(1);
+	while (bt_hear_parent(ch, &v, 30000) == 0 && v) {
+		bt_parcel_init(&p);
+		bt_p_u32(&p, (uint32_t)v);
+		bt_rets_init(&r);
+		ret = bt_call(h.fd, 0, 1, TF_ONE_WAY, &p, &r);
+		if (ret != (int)BR_TRANSACTION_COMPLETE) {
+			struct binder_extended_error ee = { 0 };
+
+			bt_get_ee(h.fd, &ee);
+			printf("# free_buffer_fail_nth: one-way %llu: %s (%s; extended error %d)\n",
+			       (unsigned long long)v, BT_IS_ERR(ret) ? strerror(-ret) : bt_br_name(ret),
+			       bt_seq(&r, 0), ee.param);
+			fflush(stdout);
+		}
+		bt_tell_parent(ch, ret == (int)BR_TRANSACTION_COMPLETE);
+	}
+	bt_close(&h);
+	_exit(0);
+}
+
+/*
+ * Freeing a buffer must not need memory: with the N-th allocation of
+ * BC_FREE_BUFFER failing (fail-nth, N = 1..6), the area must stay whole
+ * (rust_binder lost the freed block's free-list entry, found by
+ * stress_failnth free_buffer: every later transaction got ENOSPC).
+ */
+static void case_free_buffer_fail_nth(void)
+{
+	struct binder_transaction_data *tr;
+	struct lo_stats base, now;
+	struct bt_chan ch;
+	struct bt_proc o;
+	struct bt_rets r;
+	struct bt_cmds c;
+	int n, i, ret, injected = 0, bad = 0;
+	char why[256] = "";
+	uint64_t ok;
+	size_t wc;
+	pid_t pid;
+
+	if (fi_setup() || fn_open()) {
+		bt_tap(true, "free_buffer_fail_nth # SKIP no fault injection (failslab/fail-nth)");
+		bt_tap(true, "free_buffer_fail_nth: nothing left once closed # SKIP no fault injection");
+		return;
+	}
+	lo_read(dev.mnt, &base);
+	if (open_cm(&o) || bt_chan_init(&ch)) {
+		bt_tap(false, "free_buffer_fail_nth: set-up");
+		bt_tap(false, "free_buffer_fail_nth: nothing left once closed: set-up");
+		fi_teardown();
+		return;
+	}
+	pid = bt_fork();
+	if (pid == 0)
+		oneway_sender(&ch);
+	bt_chan_parent(&ch);
+	/* O receives each one-way and frees its buffer: the first after each N with fail-nth N. */
+	for (n = 0; n <= 6 && !bad; n++) {
+		for (i = 0; i < (n ? 3 : 1) && !bad; i++) {
+			if (bt_tell_child(&ch, 1 + n * 10 + i) || bt_hear_child(&ch, &ok, 10000) || !ok) {
+				snprintf(why, sizeof(why), "one-way %d after fail-nth %d failed", i, n);
+				bad = 1;
+				break;
+			}
+			bt_rets_init(&r);
+			if (bt_read_until(o.fd, &r, BR_TRANSACTION, BT_ACK_REFS, 3000) < 0 ||
+			    !(tr = bt_last_tr(&r))) {
+				snprintf(why, sizeof(why), "one-way %d after fail-nth %d not received", i, n);
+				bad = 1;
+				break;
+			}
+			bt_cmds_init(&c);
+			bt_cmd_u64(&c, BC_FREE_BUFFER, tr->data.ptr.buffer);
+			wc = 0;
+			if (i == 0 && n > 0) {
+				fn_arm(n);
+				bt_wr(o.fd, c.buf, c.len, &wc, NULL, 0, NULL, 0);
+				injected += fn_disarm();
+			} else {
+				bt_wr(o.fd, c.buf, c.len, &wc, NULL, 0, NULL, 0);
+			}
+		}
+	}
+	close(fn_fd);
+	fn_fd = -1;
+	fi_teardown();
+	bt_tell_child(&ch, 0);
+	bt_wait(pid, 10000);
+	bt_chan_close(&ch);
+	printf("# free_buffer_fail_nth: %d frees had an injected failure\n", injected);
+	bt_tap(!bad, "free_buffer_fail_nth: the area stays whole after BC_FREE_BUFFER with failed allocations%s%s",
+	    bad ? ": " : "", why);
+	bt_close(&o);
+	ret = lo_wait_settled(dev.mnt, &base, 5000, &now);
+	bt_tap(ret == 0, "free_buffer_fail_nth: nothing left once closed%s%s", ret ? ": " : "",
+	    ret ? lo_diff(&now, &base) : "");
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -685,6 +783,7 @@ static const struct {
 	{ "death_vs_release", NULL, true },
 	{ "freeze_vs_release", case_freeze_vs_release, true },
 	{ "target_dies_mid_txn", case_target_dies_mid_txn, true },
+	{ "free_buffer_fail_nth", case_free_buffer_fail_nth, false },
 	/* Only with -c (variants of the one above). */
 	{ "target_dies_mid_txn_oneway", case_target_dies_mid_txn_oneway, true },
 	{ "target_dies_mid_txn_cm", case_target_dies_mid_txn_cm, true },
@@ -729,7 +828,8 @@ int main(int argc, char **argv)
 		snprintf(pat, sizeof(pat), ",%s,", cases[i].name);
 		if (only ? !strstr(list, pat) : strstr(cases[i].name, "_oneway") || strstr(cases[i].name, "_cm"))
 			continue;
-		planned += !strcmp(cases[i].name, "dead_node_pins_owner") ? 2 : 1;
+		planned += !strcmp(cases[i].name, "dead_node_pins_owner") ||
+			   !strcmp(cases[i].name, "free_buffer_fail_nth") ? 2 : 1;
 	}
 	printf("TAP version 13\n1..%d\n", planned + 1);
 	ret = bt_dev_create_opts(&dev, "stats=global");
@@ -752,11 +852,11 @@ int main(int argc, char **argv)
 		run_case(i);
 	}
 	ret = lo_wait_settled(dev.mnt, NULL, 10000, &st);
-	tap(ret == 0, "leak_races: all active counters zero at the end%s%s", ret ? ": " : "",
+	bt_tap(ret == 0, "binder_leak_test: all active counters zero at the end%s%s", ret ? ": " : "",
 	    ret ? lo_fmt(&st) : "");
 	if (ret)
 		lo_dump(stdout, dev.mnt, "state", 40);
 	bt_dev_destroy(&dev);
-	printf("# %d tests, %d failed\n", ntests, nfail);
-	return nfail ? 1 : 0;
+	printf("# %d tests, %d failed\n", bt_ntests, bt_nfail);
+	return bt_nfail ? 1 : 0;
 }
