@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A binder process: the state behind one open binder device file, its
-//! threads, nodes, references and buffer area, and the ioctls.
+//! A binder process: the state behind one open binder device file (its
+//! threads' state, nodes, references, buffer area), the ioctls, mmap and
+//! release. What runs on a thread (`BINDER_WRITE_READ`) is in `thread.rs`.
 //!
 //! Locks, in the order they may be taken:
 //! 1. `BinderDevice::manager` (context manager),
@@ -20,18 +21,16 @@
 use crate::allocation::{BufferMeta, Held, Mapping, MAX_AREA};
 use crate::device::BinderDevice;
 use crate::device::BINDER_VM_OPS;
-use crate::ffi::file::{close_fd, ReservedFd};
+use crate::ffi::file::close_fd;
 use crate::ffi::mm::{MmGrab, VmaNew};
-use crate::ffi::poll::{PollTable, PollWaitQueue, POLLERR, POLLIN};
+use crate::ffi::poll::{PollTable, POLLERR, POLLIN};
 use crate::ffi::sync::TryMutex;
 use crate::ffi::task::{self, security, Cred, Kuid};
 use crate::ffi::vec::VecExt;
 use crate::handles::Handles;
 use crate::node::{Death, Freeze, Node, NodeRef, NodeState};
-use crate::stats::{self, Obj, ObjCount, Stats};
-use crate::transaction::{
-    gfp_user_sized, send_failed_reply, FdFixup, Transaction, TxnData, TXN_DATA_SIZE,
-};
+use crate::stats::{Obj, ObjCount, Stats};
+use crate::transaction::{send_failed_reply, Transaction};
 use crate::uapi::*;
 use crate::work::{Queue, Work};
 use core::fmt::Write as _;
@@ -44,81 +43,12 @@ use kernel::sync::lock::{mutex::MutexBackend, Guard};
 use kernel::sync::{Arc, CondVar, CondVarTimeoutResult, Mutex, SpinLock};
 use kernel::task::Task;
 use kernel::types::ARef;
-use kernel::uaccess::{UserSlice, UserSliceReader};
+use kernel::uaccess::UserSlice;
 
-/// Looper states of a thread (as in the C driver).
-pub(crate) const LOOPER_REGISTERED: u32 = 0x01;
-pub(crate) const LOOPER_ENTERED: u32 = 0x02;
-pub(crate) const LOOPER_EXITED: u32 = 0x04;
-pub(crate) const LOOPER_INVALID: u32 = 0x08;
-pub(crate) const LOOPER_WAITING: u32 = 0x10;
-pub(crate) const LOOPER_POLL: u32 = 0x20;
-
-/// Free slots a thread's queue has before each command it writes.
-const THREAD_ROOM: usize = 8;
-
-/// Room a read needs for one more item: a command and the largest payload.
-const READ_ITEM_ROOM: usize = 4 + TXN_DATA_SIZE + 8;
-
-/// A thread of a binder process.
-#[pin_data]
-pub(crate) struct Thread {
-    /// The thread's id (global pid).
-    pub(crate) id: i32,
-    pub(crate) process: Arc<Process>,
-    /// Where the thread waits for work.
-    #[pin]
-    cond: CondVar,
-    /// Where pollers of the thread wait.
-    #[pin]
-    poll_wq: PollWaitQueue,
-    _count: ObjCount,
-}
-
-impl ThreadState {
-    /// Wakes the thread, whether it waits in a read or in `poll()`.
-    fn wake(&self) {
-        self.thread.cond.notify_all();
-        if self.looper & LOOPER_POLL != 0 {
-            self.thread.poll_wq.wake_all();
-        }
-    }
-
-    /// Wakes the thread as the waker is about to sleep (a sync call or a
-    /// reply: `wake_up_interruptible_sync` in C), so that the scheduler
-    /// may run it on this CPU instead of waking another one.
-    fn wake_sync(&self) {
-        self.thread.cond.notify_sync();
-        if self.looper & LOOPER_POLL != 0 {
-            self.thread.poll_wq.wake_all();
-        }
-    }
-}
-
-/// The extended error of a thread (`BINDER_GET_EXTENDED_ERROR`).
-#[derive(Clone, Copy)]
-pub(crate) struct ExtendedError {
-    pub(crate) id: u32,
-    pub(crate) command: u32,
-    pub(crate) param: i32,
-}
-
-/// The state of a thread, kept in its process's inner state.
-pub(crate) struct ThreadState {
-    pub(crate) thread: Arc<Thread>,
-    pub(crate) looper: u32,
-    pub(crate) todo: Queue,
-    /// Whether `todo` holds work that should end a wait (deferred work,
-    /// such as the completion of a call, doesn't).
-    pub(crate) process_todo: bool,
-    /// Top of the thread's transaction stack.
-    pub(crate) stack: Option<Arc<Transaction>>,
-    /// The next read must return even without work (new thread, flush).
-    pub(crate) need_return: bool,
-    pub(crate) return_error: u32,
-    pub(crate) reply_error: u32,
-    pub(crate) ee: ExtendedError,
-}
+use crate::thread::{
+    read_u32, read_u64, ExtendedError, Thread, ThreadState, LOOPER_ENTERED, LOOPER_POLL,
+    LOOPER_REGISTERED, LOOPER_WAITING,
+};
 
 /// The mutable state of a process.
 pub(crate) struct ProcessInner {
@@ -128,14 +58,14 @@ pub(crate) struct ProcessInner {
     pub(crate) nodes: RBTree<u64, NodeState>,
     pub(crate) todo: Queue,
     /// Threads waiting for process work; the last one waited most recently.
-    waiting: KVVec<Arc<Thread>>,
+    pub(crate) waiting: KVVec<Arc<Thread>>,
     /// Death notifications delivered and not yet acknowledged.
-    delivered_death: KVVec<Arc<Death>>,
+    pub(crate) delivered_death: KVVec<Arc<Death>>,
     /// Freeze notifications delivered and not yet acknowledged.
-    delivered_freeze: KVVec<Arc<Freeze>>,
-    max_threads: u32,
-    requested_threads: u32,
-    requested_threads_started: u32,
+    pub(crate) delivered_freeze: KVVec<Arc<Freeze>>,
+    pub(crate) max_threads: u32,
+    pub(crate) requested_threads: u32,
+    pub(crate) requested_threads_started: u32,
     /// `BINDER_FREEZE`: frozen, and whether sync / one-way transactions
     /// arrived while frozen.
     pub(crate) is_frozen: bool,
@@ -155,19 +85,19 @@ impl ProcessInner {
         self.threads.get_mut(&id)
     }
 
-    fn node_state(&mut self, node: &Node) -> Option<&mut NodeState> {
+    pub(crate) fn node_state(&mut self, node: &Node) -> Option<&mut NodeState> {
         self.nodes
             .get_mut(&node.ptr)
             .filter(|ns| core::ptr::eq(&*ns.node, node))
     }
 
-    fn available_for_proc_work(&self, id: i32) -> bool {
+    pub(crate) fn available_for_proc_work(&self, id: i32) -> bool {
         self.threads
             .get(&id)
             .is_some_and(|ts| ts.stack.is_none() && ts.todo.is_empty())
     }
 
-    fn has_work(&self, id: i32, proc_work: bool) -> bool {
+    pub(crate) fn has_work(&self, id: i32, proc_work: bool) -> bool {
         // `process_todo` with an empty `todo` would make a reader spin
         // without sleeping: only work that is there counts.
         self.threads
@@ -217,7 +147,7 @@ impl ProcessInner {
         Ok(())
     }
 
-    fn wake_one(&mut self, sync: bool) {
+    pub(crate) fn wake_one(&mut self, sync: bool) {
         if let Some(t) = self.waiting.pop() {
             if sync {
                 t.cond.notify_sync();
@@ -283,7 +213,7 @@ pub(crate) struct Process {
     /// Credentials of the opener.
     pub(crate) cred: Cred,
     /// The opener's nice value: threads waiting for process work run at it.
-    default_priority: i32,
+    pub(crate) default_priority: i32,
     mm: Option<MmGrab>,
     #[pin]
     pub(crate) inner: Mutex<ProcessInner>,
@@ -297,169 +227,12 @@ pub(crate) struct Process {
     #[pin]
     freeze_wait: CondVar,
     /// `BINDER_ENABLE_ONEWAY_SPAM_DETECTION`.
-    spam_detection: AtomicBool,
+    pub(crate) spam_detection: AtomicBool,
     /// Whether this process made its `binder_logs/proc/<pid>` entry.
     pub(crate) log_entry: AtomicBool,
     /// Commands and returns of this process.
     pub(crate) stats: Stats,
     _count: ObjCount,
-}
-
-/// Reads one value of a fixed size from a user command buffer.
-fn read_u32(r: &mut UserSliceReader) -> Result<u32> {
-    let mut b = [0u8; 4];
-    r.read_slice(&mut b)?;
-    Ok(u32::from_ne_bytes(b))
-}
-
-fn read_u64(r: &mut UserSliceReader) -> Result<u64> {
-    let mut b = [0u8; 8];
-    r.read_slice(&mut b)?;
-    Ok(u64::from_ne_bytes(b))
-}
-
-/// What delivering one work item did.
-enum Step {
-    /// Go on with the next item.
-    Continue,
-    /// The read ends here.
-    End,
-    /// A transaction's files could not be installed.
-    FdsFailed(Arc<Transaction>),
-    /// A transaction could not be written to the read buffer.
-    CopyFailed(Arc<Transaction>, Error),
-}
-
-/// What a work item taken under the process lock still has to do.
-enum Prepared {
-    /// Write these return commands.
-    Write(Items),
-    /// Deliver this transaction.
-    Transaction(Arc<Transaction>),
-}
-
-/// Up to four return commands of up to 20 bytes (a node's refcount update
-/// is the longest: `BR_INCREFS` and `BR_ACQUIRE`, or `BR_RELEASE` and
-/// `BR_DECREFS`), prepared under the lock and written without it.
-struct Items {
-    b: [[u8; 20]; 4],
-    len: [usize; 4],
-    n: usize,
-    /// The read ends after them.
-    end: bool,
-}
-
-impl Items {
-    fn new() -> Self {
-        Self {
-            b: [[0; 20]; 4],
-            len: [0; 4],
-            n: 0,
-            end: false,
-        }
-    }
-
-    fn push(&mut self, data: &[u8]) {
-        if let (Some(b), Some(l)) = (self.b.get_mut(self.n), self.len.get_mut(self.n)) {
-            let k = data.len().min(b.len());
-            b[..k].copy_from_slice(&data[..k]);
-            *l = k;
-            self.n += 1;
-        }
-    }
-
-    fn cmd(&mut self, cmd: u32) {
-        self.push(&cmd.to_ne_bytes());
-    }
-
-    fn cmd_u64(&mut self, cmd: u32, v: u64) {
-        let mut b = [0u8; 12];
-        b[..4].copy_from_slice(&cmd.to_ne_bytes());
-        b[4..].copy_from_slice(&v.to_ne_bytes());
-        self.push(&b);
-    }
-
-    fn node_cmd(&mut self, cmd: u32, ptr: u64, cookie: u64) {
-        let mut b = [0u8; 20];
-        b[..4].copy_from_slice(&cmd.to_ne_bytes());
-        b[4..12].copy_from_slice(&ptr.to_ne_bytes());
-        b[12..].copy_from_slice(&cookie.to_ne_bytes());
-        self.push(&b);
-    }
-
-    /// Writes them, each counted as its command.
-    fn write(&self, out: &mut ReadBuf<'_>) -> Result<Step> {
-        for (b, &l) in self.b.iter().zip(self.len.iter()).take(self.n) {
-            out.put(&b[..l])?;
-        }
-        Ok(if self.end { Step::End } else { Step::Continue })
-    }
-}
-
-/// How delivering a transaction went.
-enum Delivery {
-    Done,
-    FdsFailed(Arc<Transaction>),
-    CopyFailed(Arc<Transaction>, Error),
-}
-
-/// A user read buffer being filled; every item starts with its return
-/// command, which is counted.
-///
-/// `base`, `size` and `pos` (the read cursor, `read_consumed`) come from
-/// user space unchecked, and they are treated exactly as the C driver's
-/// pointers: an item goes to the wrapping address `base + pos` (a bad
-/// address fails the copy with `EFAULT`), and the room left is the wrapping
-/// `size - pos`, so with `pos > size` the room is huge and items go past
-/// `base + size` (into the caller's own memory, checked by the user copy),
-/// as C writes them.
-struct ReadBuf<'a> {
-    base: usize,
-    size: usize,
-    pos: usize,
-    stats: &'a Stats,
-}
-
-impl ReadBuf<'_> {
-    /// Bytes left between the cursor and the end of the buffer, as C's
-    /// unsigned view of `end - ptr`.
-    fn room(&self) -> usize {
-        self.size.wrapping_sub(self.pos)
-    }
-
-    fn put(&mut self, data: &[u8]) -> Result {
-        if self.room() < data.len() {
-            return Err(EFAULT);
-        }
-        UserSlice::new(self.base.wrapping_add(self.pos), data.len())
-            .writer()
-            .write_slice(data)?;
-        // A pointer that wraps, as C's `ptr += size`.
-        self.pos = self.pos.wrapping_add(data.len());
-        if data.len() >= 4 {
-            stats::br(
-                self.stats,
-                u32::from_ne_bytes([data[0], data[1], data[2], data[3]]),
-            );
-        }
-        Ok(())
-    }
-
-    /// Writes `v` at the cursor without looking at the room (C's
-    /// `put_user()` of `BR_NOOP`).
-    fn put_raw_u32(&mut self, v: u32) -> Result {
-        let data = v.to_ne_bytes();
-        UserSlice::new(self.base.wrapping_add(self.pos), data.len())
-            .writer()
-            .write_slice(&data)?;
-        self.pos = self.pos.wrapping_add(data.len());
-        stats::br(self.stats, v);
-        Ok(())
-    }
-
-    fn put_u32(&mut self, v: u32) -> Result {
-        self.put(&v.to_ne_bytes())
-    }
 }
 
 impl Process {
@@ -510,49 +283,6 @@ impl Process {
 
     pub(crate) fn is_dead(&self) -> bool {
         self.inner.lock().is_dead
-    }
-
-    /// The current thread, created on first use.
-    fn get_thread(self: &Arc<Self>) -> Result<Arc<Thread>> {
-        let id = task::current_pid();
-        if let Some(ts) = self.inner.lock().threads.get(&id) {
-            return Ok(ts.thread.clone());
-        }
-        let thread = Arc::pin_init(
-            pin_init!(Thread {
-                id,
-                process: self.clone(),
-                cond <- kernel::new_condvar!("Thread::cond"),
-                _count: ObjCount::new(Obj::Thread),
-                poll_wq <- PollWaitQueue::new(kernel::c_str!("Thread::poll_wq"), kernel::static_lock_class!()),
-            }),
-            GFP_KERNEL,
-        )?;
-        let node = RBTreeNode::new(
-            id,
-            ThreadState {
-                thread: thread.clone(),
-                looper: 0,
-                todo: Queue::new(),
-                process_todo: false,
-                stack: None,
-                need_return: true,
-                return_error: BR_OK,
-                reply_error: BR_OK,
-                ee: ExtendedError {
-                    id: 0,
-                    command: BR_OK,
-                    param: 0,
-                },
-            },
-            GFP_KERNEL,
-        )?;
-        let mut inner = self.inner.lock();
-        if let Some(ts) = inner.threads.get(&id) {
-            return Ok(ts.thread.clone());
-        }
-        inner.threads.insert(node);
-        Ok(thread)
     }
 
     // ---- ioctls ----
@@ -736,608 +466,6 @@ impl Process {
             }
         }
         mgr.node = Some(node);
-        Ok(())
-    }
-
-    fn write_read(self: &Arc<Self>, thread: &Arc<Thread>, arg: usize, nonblock: bool) -> Result {
-        let (mut r, mut w) = UserSlice::new(arg, 48).reader_writer();
-        let mut b = [0u8; 48];
-        r.read_slice(&mut b)?;
-        let f = |i: usize| {
-            let mut a = [0u8; 8];
-            a.copy_from_slice(&b[i * 8..i * 8 + 8]);
-            u64::from_ne_bytes(a) as usize
-        };
-        let (write_size, mut write_consumed, write_buffer) = (f(0), f(1), f(2));
-        let (read_size, mut read_consumed, read_buffer) = (f(3), f(4), f(5));
-        let mut ret = Ok(());
-        if write_size > 0 {
-            ret = self.thread_write(thread, write_buffer, write_size, &mut write_consumed);
-            if ret.is_err() {
-                read_consumed = 0;
-            }
-        }
-        if ret.is_ok() && read_size > 0 {
-            ret = self.thread_read(thread, read_buffer, read_size, &mut read_consumed, nonblock);
-            let mut inner = self.inner.lock();
-            if !inner.todo.is_empty() {
-                inner.wake_one(false);
-            }
-        }
-        b[8..16].copy_from_slice(&(write_consumed as u64).to_ne_bytes());
-        b[32..40].copy_from_slice(&(read_consumed as u64).to_ne_bytes());
-        w.write_slice(&b)?;
-        ret
-    }
-
-    // ---- commands ----
-
-    /// Runs the commands in `[buf + *consumed, buf + size)`.
-    ///
-    /// The cursors come from user space: as the C driver, they are pointers
-    /// that wrap (`ptr = buf + consumed`, `end = buf + size`) and the loop
-    /// runs while `ptr < end`, so a cursor past the end runs nothing and a
-    /// buffer in the kernel half fails with `EFAULT` on the first read.
-    fn thread_write(
-        self: &Arc<Self>,
-        thread: &Arc<Thread>,
-        buf: usize,
-        size: usize,
-        consumed: &mut usize,
-    ) -> Result {
-        let end = buf.wrapping_add(size);
-        let mut ptr = buf.wrapping_add(*consumed);
-        while ptr < end {
-            // Room for what a command queues for this thread (completions,
-            // its return error, refcount updates of its nodes), allocated
-            // outside the lock: those pushes then can't fail.
-            let grow = {
-                let inner = self.inner.lock();
-                match inner.threads.get(&thread.id) {
-                    Some(ts) if ts.return_error == BR_OK => ts.todo.grow_for(THREAD_ROOM)?,
-                    _ => break,
-                }
-            };
-            if let Some(cap) = grow {
-                let ring = Queue::alloc_ring(cap)?;
-                let old = match self.inner.lock().thread_mut(thread.id) {
-                    Some(ts) => ts.todo.install(ring),
-                    None => ring,
-                };
-                drop(old);
-            }
-            // `ptr < end`, so `end - ptr` doesn't wrap.
-            let mut r = UserSlice::new(ptr, end - ptr).reader();
-            let start = r.len();
-            let cmd = read_u32(&mut r)?;
-            stats::bc(&self.stats, cmd);
-            self.command(thread, cmd, &mut r)?;
-            // As C, only a command that succeeded counts as consumed; what
-            // it read is at most `end - ptr`.
-            ptr = ptr.wrapping_add(start - r.len());
-            *consumed = ptr.wrapping_sub(buf);
-            // A write may hold a million commands: no soft lockup.
-            task::cond_resched();
-        }
-        Ok(())
-    }
-
-    fn command(
-        self: &Arc<Self>,
-        thread: &Arc<Thread>,
-        cmd: u32,
-        r: &mut UserSliceReader,
-    ) -> Result {
-        match cmd {
-            BC_INCREFS | BC_ACQUIRE | BC_RELEASE | BC_DECREFS => {
-                let handle = read_u32(r)?;
-                let strong = cmd == BC_ACQUIRE || cmd == BC_RELEASE;
-                let increment = cmd == BC_INCREFS || cmd == BC_ACQUIRE;
-                let mut done = false;
-                if increment && handle == 0 {
-                    if let Some(mgr) = self.device.context_manager() {
-                        if mgr.is_owned_by(self) {
-                            return Err(EINVAL);
-                        }
-                        done = self.inc_ref_for_node(&mgr, strong, None).is_ok();
-                    }
-                }
-                if !done {
-                    // Invalid references are user errors the C driver only logs.
-                    let _ = self.update_ref(handle, increment, strong);
-                }
-            }
-            BC_INCREFS_DONE | BC_ACQUIRE_DONE => {
-                let ptr = read_u64(r)?;
-                let cookie = read_u64(r)?;
-                self.refcount_done(ptr, cookie, cmd == BC_ACQUIRE_DONE);
-            }
-            BC_ATTEMPT_ACQUIRE | BC_ACQUIRE_RESULT => return Err(EINVAL),
-            BC_FREE_BUFFER => {
-                let ptr = read_u64(r)? as usize;
-                self.user_free_buffer(ptr);
-            }
-            BC_TRANSACTION | BC_REPLY => {
-                let mut b = [0u8; TXN_DATA_SIZE];
-                r.read_slice(&mut b)?;
-                self.transaction(thread, &TxnData::from_bytes(&b), cmd == BC_REPLY, 0);
-            }
-            BC_TRANSACTION_SG | BC_REPLY_SG => {
-                let mut b = [0u8; TXN_DATA_SIZE];
-                r.read_slice(&mut b)?;
-                let sg_size = read_u64(r)?;
-                self.transaction(
-                    thread,
-                    &TxnData::from_bytes(&b),
-                    cmd == BC_REPLY_SG,
-                    sg_size,
-                );
-            }
-            BC_REGISTER_LOOPER => {
-                let mut inner = self.inner.lock();
-                let requested = inner.requested_threads;
-                if requested > 0 {
-                    if let Some(ts) = inner.threads.get(&thread.id) {
-                        if ts.looper & LOOPER_ENTERED == 0 {
-                            inner.requested_threads -= 1;
-                            inner.requested_threads_started =
-                                inner.requested_threads_started.wrapping_add(1);
-                        }
-                    }
-                }
-                if let Some(ts) = inner.thread_mut(thread.id) {
-                    if ts.looper & LOOPER_ENTERED != 0 || requested == 0 {
-                        ts.looper |= LOOPER_INVALID;
-                    }
-                    ts.looper |= LOOPER_REGISTERED;
-                }
-            }
-            BC_ENTER_LOOPER => {
-                if let Some(ts) = self.inner.lock().thread_mut(thread.id) {
-                    if ts.looper & LOOPER_REGISTERED != 0 {
-                        ts.looper |= LOOPER_INVALID;
-                    }
-                    ts.looper |= LOOPER_ENTERED;
-                }
-            }
-            BC_EXIT_LOOPER => {
-                if let Some(ts) = self.inner.lock().thread_mut(thread.id) {
-                    ts.looper |= LOOPER_EXITED;
-                }
-            }
-            BC_REQUEST_DEATH_NOTIFICATION | BC_CLEAR_DEATH_NOTIFICATION => {
-                let handle = read_u32(r)?;
-                let cookie = read_u64(r)?;
-                if cmd == BC_REQUEST_DEATH_NOTIFICATION {
-                    self.request_death(thread, handle, cookie)?;
-                } else {
-                    self.clear_death(thread, handle, cookie);
-                }
-            }
-            BC_REQUEST_FREEZE_NOTIFICATION | BC_CLEAR_FREEZE_NOTIFICATION => {
-                let handle = read_u32(r)?;
-                let cookie = read_u64(r)?;
-                if cmd == BC_REQUEST_FREEZE_NOTIFICATION {
-                    self.request_freeze(handle, cookie)?;
-                } else {
-                    self.clear_freeze(handle, cookie)?;
-                }
-            }
-            BC_FREEZE_NOTIFICATION_DONE => {
-                let cookie = read_u64(r)?;
-                self.freeze_done(cookie)?;
-            }
-            BC_DEAD_BINDER_DONE => {
-                let cookie = read_u64(r)?;
-                self.dead_binder_done(thread, cookie);
-            }
-            _ => return Err(EINVAL),
-        }
-        Ok(())
-    }
-
-    // ---- reading ----
-
-    fn thread_read(
-        self: &Arc<Self>,
-        thread: &Arc<Thread>,
-        buf: usize,
-        size: usize,
-        consumed: &mut usize,
-        nonblock: bool,
-    ) -> Result {
-        let mut out = ReadBuf {
-            base: buf,
-            size,
-            pos: *consumed,
-            stats: &self.stats,
-        };
-        // As C, a read from the start begins with BR_NOOP, written whatever
-        // `size` says (a bad buffer: `EFAULT`).
-        if out.pos == 0 {
-            out.put_raw_u32(BR_NOOP)?;
-        }
-        let id = thread.id;
-        let res = 'retry: loop {
-            let mut inner = self.inner.lock();
-            let proc_work = inner.available_for_proc_work(id);
-            if proc_work {
-                task::set_current_nice(self.default_priority);
-            }
-            if let Some(ts) = inner.thread_mut(id) {
-                ts.looper |= LOOPER_WAITING;
-            }
-            let mut ret = Ok(());
-            if nonblock {
-                if !inner.has_work(id, proc_work) {
-                    ret = Err(EAGAIN);
-                }
-            } else {
-                while !inner.has_work(id, proc_work) {
-                    if proc_work && inner.waiting.push(thread.clone(), GFP_KERNEL).is_err() {
-                        ret = Err(ENOMEM);
-                        break;
-                    }
-                    let signal = thread.cond.wait_interruptible(&mut inner);
-                    inner.waiting.retain(|t| !Arc::ptr_eq(t, thread));
-                    if signal {
-                        ret = Err(EINTR);
-                        break;
-                    }
-                }
-            }
-            if let Some(ts) = inner.thread_mut(id) {
-                ts.looper &= !LOOPER_WAITING;
-            }
-            ret?;
-
-            loop {
-                let Some(ts) = inner.threads.get(&id) else {
-                    break 'retry Ok(());
-                };
-                let from_thread = !ts.todo.is_empty();
-                let need_return = ts.need_return;
-                if !from_thread && !(proc_work && !inner.todo.is_empty()) {
-                    if out.pos == 4 && !need_return {
-                        drop(inner);
-                        continue 'retry;
-                    }
-                    break 'retry Ok(());
-                }
-                if out.room() < READ_ITEM_ROOM {
-                    break 'retry Ok(());
-                }
-                // A notification is recorded as delivered when it is taken:
-                // make room for that first, so that a failure leaves it
-                // queued instead of losing it.
-                let front = match inner.threads.get(&id) {
-                    Some(ts) if from_thread => ts.todo.front(),
-                    _ => inner.todo.front(),
-                };
-                let (death, freeze) = (
-                    matches!(front, Some(Work::DeadBinder(_))),
-                    matches!(front, Some(Work::Freeze(f)) if !f.clear.load(Ordering::Relaxed)),
-                );
-                let room = if death {
-                    inner.delivered_death.reserve(1, GFP_KERNEL)
-                } else if freeze {
-                    inner.delivered_freeze.reserve(1, GFP_KERNEL)
-                } else {
-                    Ok(())
-                };
-                if let Err(e) = room {
-                    break 'retry Err(e.into());
-                }
-                let w = match inner.threads.get_mut(&id) {
-                    Some(ts) if from_thread => {
-                        let w = ts.todo.pop_front();
-                        if ts.todo.is_empty() {
-                            ts.process_todo = false;
-                        }
-                        w
-                    }
-                    _ => inner.todo.pop_front(),
-                };
-                let Some(w) = w else { break 'retry Ok(()) };
-                // The state changes under the lock; the copy to user memory
-                // and the fd installs without it (a reader stalled in a page
-                // fault must not block senders, freezes or the logs).
-                let prepared = self.prepare_work(&mut inner, thread, w);
-                drop(inner);
-                let step = match prepared {
-                    Ok(Prepared::Write(items)) => items.write(&mut out),
-                    Ok(Prepared::Transaction(t)) => self
-                        .deliver_transaction(thread, t, &mut out)
-                        .map(|d| match d {
-                            Delivery::Done => Step::End,
-                            Delivery::FdsFailed(t) => Step::FdsFailed(t),
-                            Delivery::CopyFailed(t, e) => Step::CopyFailed(t, e),
-                        }),
-                    Err(e) => Err(e),
-                };
-                match step {
-                    Ok(Step::End) => break 'retry Ok(()),
-                    Ok(Step::Continue) => {}
-                    Ok(Step::FdsFailed(t)) => {
-                        // As the C driver: the transaction fails, its buffer
-                        // goes, and a reply becomes BR_FAILED_REPLY.
-                        let is_reply = t.is_reply;
-                        self.fail_popped(t);
-                        if is_reply {
-                            break 'retry out.put_u32(BR_FAILED_REPLY);
-                        }
-                    }
-                    Ok(Step::CopyFailed(t, e)) => {
-                        self.fail_popped(t);
-                        break 'retry Err(e);
-                    }
-                    Err(e) => break 'retry Err(e),
-                }
-                inner = self.inner.lock();
-            }
-        };
-        *consumed = out.pos;
-        res?;
-        let mut inner = self.inner.lock();
-        let looping = inner
-            .threads
-            .get(&id)
-            .is_some_and(|ts| ts.looper & (LOOPER_REGISTERED | LOOPER_ENTERED) != 0);
-        if inner.requested_threads == 0
-            && inner.waiting.is_empty()
-            && inner.requested_threads_started < inner.max_threads
-            && looping
-        {
-            inner.requested_threads = inner.requested_threads.wrapping_add(1);
-            drop(inner);
-            UserSlice::new(buf, 4)
-                .writer()
-                .write_slice(&BR_SPAWN_LOOPER.to_ne_bytes())?;
-            stats::br(&self.stats, BR_SPAWN_LOOPER);
-        }
-        Ok(())
-    }
-
-    /// Takes one work item for the read buffer: its state changes happen
-    /// here, under the process lock; what to write is returned, to be
-    /// written once the lock is dropped (as C, which copies to user memory
-    /// outside its locks; a failed copy loses a notification there too).
-    fn prepare_work(
-        self: &Arc<Self>,
-        inner: &mut ProcessInner,
-        thread: &Arc<Thread>,
-        w: Work,
-    ) -> Result<Prepared> {
-        let mut items = Items::new();
-        match w {
-            Work::TransactionComplete => items.cmd(BR_TRANSACTION_COMPLETE),
-            Work::PendingFrozen => items.cmd(BR_TRANSACTION_PENDING_FROZEN),
-            Work::SpamSuspect => items.cmd(if self.spam_detection.load(Ordering::Relaxed) {
-                BR_ONEWAY_SPAM_SUSPECT
-            } else {
-                BR_TRANSACTION_COMPLETE
-            }),
-            Work::ReturnError | Work::ReplyError => {
-                let Some(ts) = inner.thread_mut(thread.id) else {
-                    return Ok(Prepared::Write(items));
-                };
-                let slot = if matches!(w, Work::ReturnError) {
-                    &mut ts.return_error
-                } else {
-                    &mut ts.reply_error
-                };
-                let cmd = core::mem::replace(slot, BR_OK);
-                items.cmd(cmd);
-            }
-            Work::Node(node) => {
-                let Some(ns) = inner.node_state(&node) else {
-                    return Ok(Prepared::Write(items));
-                };
-                ns.work_queued = false;
-                let (strong, weak) = (ns.strong(), ns.weak());
-                let (has_strong, has_weak) = (ns.has_strong, ns.has_weak);
-                if weak && !has_weak {
-                    ns.has_weak = true;
-                    ns.pending_weak = true;
-                    ns.local_weak = ns.local_weak.wrapping_add(1);
-                }
-                if strong && !has_strong {
-                    ns.has_strong = true;
-                    ns.pending_strong = true;
-                    ns.local_strong = ns.local_strong.wrapping_add(1);
-                }
-                if !strong && has_strong {
-                    ns.has_strong = false;
-                }
-                if !weak && has_weak {
-                    ns.has_weak = false;
-                }
-                if !weak && !strong {
-                    inner.nodes.remove(&node.ptr);
-                }
-                if weak && !has_weak {
-                    items.node_cmd(BR_INCREFS, node.ptr, node.cookie);
-                }
-                if strong && !has_strong {
-                    items.node_cmd(BR_ACQUIRE, node.ptr, node.cookie);
-                }
-                if !strong && has_strong {
-                    items.node_cmd(BR_RELEASE, node.ptr, node.cookie);
-                }
-                if !weak && has_weak {
-                    items.node_cmd(BR_DECREFS, node.ptr, node.cookie);
-                }
-            }
-            Work::DeadBinder(death) => {
-                inner.delivered_death.push(death.clone(), GFP_KERNEL)?;
-                items.cmd_u64(BR_DEAD_BINDER, death.cookie);
-                items.end = true;
-            }
-            Work::Freeze(f) => {
-                if f.clear.load(Ordering::Relaxed) {
-                    f.queued.store(false, Ordering::Relaxed);
-                    items.cmd_u64(BR_CLEAR_FREEZE_NOTIFICATION_DONE, f.cookie);
-                } else {
-                    f.sent.store(true, Ordering::Relaxed);
-                    inner.delivered_freeze.push(f.clone(), GFP_KERNEL)?;
-                    let mut b = [0u8; 20];
-                    b[..4].copy_from_slice(&BR_FROZEN_BINDER.to_ne_bytes());
-                    b[4..12].copy_from_slice(&f.cookie.to_ne_bytes());
-                    b[12..16].copy_from_slice(
-                        &(f.is_frozen.load(Ordering::Relaxed) as u32).to_ne_bytes(),
-                    );
-                    items.push(&b);
-                    items.end = true;
-                }
-            }
-            Work::ClearDeathDone(death) => {
-                death.queued.store(false, Ordering::Relaxed);
-                items.cmd_u64(BR_CLEAR_DEATH_NOTIFICATION_DONE, death.cookie);
-            }
-            Work::Transaction(t) => return Ok(Prepared::Transaction(t)),
-        }
-        Ok(Prepared::Write(items))
-    }
-
-    /// Writes transaction `t`, popped for `thread`, to the read buffer (no
-    /// lock held: its fds are installed and it is copied first, then it is
-    /// recorded under the process lock).
-    fn deliver_transaction(
-        self: &Arc<Self>,
-        thread: &Arc<Thread>,
-        t: Arc<Transaction>,
-        out: &mut ReadBuf<'_>,
-    ) -> Result<Delivery> {
-        let mut tr = TxnData::default();
-        let cmd = match &t.target_node {
-            Some(n) => {
-                tr.target = n.ptr;
-                tr.cookie = n.cookie;
-                // Priority inheritance, bounded by the node's minimum.
-                let saved = task::current_nice();
-                t.saved_priority.store(saved, Ordering::Relaxed);
-                let min = (n.flags & FLAT_BINDER_FLAG_PRIORITY_MASK) as i32;
-                if t.priority < min && !t.is_oneway() {
-                    task::set_current_nice(t.priority);
-                } else if !t.is_oneway() || saved > min {
-                    task::set_current_nice(min);
-                }
-                BR_TRANSACTION
-            }
-            None => BR_REPLY,
-        };
-        tr.code = t.code;
-        tr.flags = t.flags;
-        tr.sender_euid = t.sender_euid.in_current_ns();
-        tr.sender_pid = match t.from() {
-            Some(from) => task::tgid_in_current_ns(&from.process.task),
-            None => 0,
-        };
-        tr.data_size = t.data_size as u64;
-        tr.offsets_size = t.offsets_size as u64;
-        tr.buffer = t.buffer_addr as u64;
-        // `data_size` was checked against the buffer when it was sent.
-        tr.offsets = t.buffer_addr.wrapping_add(t.data_size.wrapping_add(7) & !7) as u64;
-        let (buffer, fds) = {
-            let mut links = t.links.lock();
-            (
-                links.buffer,
-                core::mem::replace(&mut links.fds, KVVec::new()),
-            )
-        };
-        if !fds.is_empty() {
-            let installed = buffer.is_some_and(|off| self.install_fds(off, fds).is_ok());
-            if !installed {
-                return Ok(Delivery::FdsFailed(t));
-            }
-        }
-        if let Some(off) = buffer {
-            if let Some(m) = self.mapping.lock().as_mut().and_then(|m| m.meta_mut(off)) {
-                m.allow_user_free = true;
-            }
-        }
-        let mut b = [0u8; 4 + TXN_DATA_SIZE + 8];
-        let (cmd, len) = match t.secctx_addr {
-            Some(addr) if cmd == BR_TRANSACTION => {
-                b[4 + TXN_DATA_SIZE..].copy_from_slice(&(addr as u64).to_ne_bytes());
-                (BR_TRANSACTION_SEC_CTX, b.len())
-            }
-            _ => (cmd, 4 + TXN_DATA_SIZE),
-        };
-        b[..4].copy_from_slice(&cmd.to_ne_bytes());
-        b[4..4 + TXN_DATA_SIZE].copy_from_slice(&tr.to_bytes());
-        if let Err(e) = out.put(&b[..len]) {
-            // A bad or faulting read buffer: the transaction is failed back
-            // (C: binder_cleanup_transaction), not lost.
-            return Ok(Delivery::CopyFailed(t, e));
-        }
-        let mut inner = self.inner.lock();
-        if cmd == BR_REPLY || t.is_oneway() {
-            self.txn_done_locked(&mut inner, &t);
-        }
-        if cmd != BR_REPLY && !t.is_oneway() {
-            match inner.thread_mut(thread.id) {
-                Some(ts) => {
-                    let mut links = t.links.lock();
-                    links.to_parent = ts.stack.take();
-                    links.to_thread = Some(thread.clone());
-                    drop(links);
-                    ts.stack = Some(t);
-                }
-                None => {
-                    // The thread went while the lock was dropped (it can't
-                    // while its ioctl runs; kept as a guard): the caller
-                    // must not wait for a reply that can't come.
-                    drop(inner);
-                    send_failed_reply(t, BR_DEAD_REPLY);
-                }
-            }
-        }
-        Ok(Delivery::Done)
-    }
-
-    /// Fails transaction `t`, popped by a reader of this process that could
-    /// not take it (its files could not be installed, or the read buffer
-    /// faulted): the sender of a sync call gets `BR_FAILED_REPLY`; a one-way
-    /// call or a reply is just done. Either way `outstanding_txns` drops and
-    /// the buffer is freed: its references released, files it installed
-    /// closed in the reading task, the node's next one-way started.
-    fn fail_popped(&self, t: Arc<Transaction>) {
-        let buffer = t.links.lock().buffer.take();
-        if t.target_node.is_some() && !t.is_oneway() {
-            // Also marks it done here.
-            send_failed_reply(t, BR_FAILED_REPLY);
-        } else {
-            self.txn_done(&t);
-        }
-        if let Some(off) = buffer {
-            self.free_buffer_as(off, true);
-        }
-    }
-
-    /// Installs the files a transaction carries into the current (reading)
-    /// task and writes their descriptor numbers into buffer `off`; on
-    /// failure nothing stays installed.
-    fn install_fds(&self, off: usize, fds: KVVec<FdFixup>) -> Result {
-        let mut reserved = KVVec::with_capacity(fds.len(), gfp_user_sized())?;
-        for _ in 0..fds.len() {
-            reserved.push(ReservedFd::new().map_err(|_| ENOMEM)?, gfp_user_sized())?;
-            task::cond_resched();
-        }
-        {
-            let mut mapping = self.mapping.lock();
-            let m = mapping.as_mut().ok_or(EINVAL)?;
-            for (f, r) in fds.iter().zip(reserved.iter()) {
-                m.write(off.saturating_add(f.offset), &r.fd().to_ne_bytes())
-                    .map_err(|_| EINVAL)?;
-            }
-            if let Some(meta) = m.meta_mut(off) {
-                meta.fds_installed = true;
-            }
-        }
-        for (f, r) in fds.into_iter().zip(reserved.into_iter()) {
-            r.install(f.file);
-        }
         Ok(())
     }
 
@@ -1751,7 +879,7 @@ impl Process {
     /// Frees buffer `off` (as [`Process::free_buffer`]); `user` when the
     /// reader freed it or could not take it, in which case the fds its fd
     /// arrays installed are closed in the current task.
-    fn free_buffer_as(&self, off: usize, user: bool) {
+    pub(crate) fn free_buffer_as(&self, off: usize, user: bool) {
         self.release_buffer(off, user, true);
     }
 
@@ -1819,7 +947,7 @@ impl Process {
         }
     }
 
-    fn user_free_buffer(&self, ptr: usize) {
+    pub(crate) fn user_free_buffer(&self, ptr: usize) {
         let off = {
             let mut mapping = self.mapping.lock();
             let Some(m) = mapping.as_mut() else { return };
@@ -2118,7 +1246,7 @@ impl Process {
     }
 
     /// `BC_INCREFS` and friends on a handle: errors are user errors.
-    fn update_ref(&self, handle: u32, increment: bool, strong: bool) -> Result {
+    pub(crate) fn update_ref(&self, handle: u32, increment: bool, strong: bool) -> Result {
         let mut refs = self.refs.lock();
         let r = refs.by_handle.get_mut(&handle).ok_or(EINVAL)?;
         if strong && r.strong == 0 {
@@ -2174,7 +1302,7 @@ impl Process {
     }
 
     /// `BC_INCREFS_DONE` / `BC_ACQUIRE_DONE` for our node at `ptr`.
-    fn refcount_done(&self, ptr: u64, cookie: u64, strong: bool) {
+    pub(crate) fn refcount_done(&self, ptr: u64, cookie: u64, strong: bool) {
         let node = {
             let mut inner = self.inner.lock();
             let Some(ns) = inner.nodes.get_mut(&ptr) else {
@@ -2199,7 +1327,12 @@ impl Process {
 
     // ---- death notifications ----
 
-    fn request_death(self: &Arc<Self>, _thread: &Arc<Thread>, handle: u32, cookie: u64) -> Result {
+    pub(crate) fn request_death(
+        self: &Arc<Self>,
+        _thread: &Arc<Thread>,
+        handle: u32,
+        cookie: u64,
+    ) -> Result {
         let death = Arc::new(Death::new(self.clone(), cookie), GFP_KERNEL)?;
         let mut refs = self.refs.lock();
         let Some(r) = refs.by_handle.get_mut(&handle) else {
@@ -2282,7 +1415,7 @@ impl Process {
         };
     }
 
-    fn clear_death(&self, thread: &Arc<Thread>, handle: u32, cookie: u64) {
+    pub(crate) fn clear_death(&self, thread: &Arc<Thread>, handle: u32, cookie: u64) {
         let mut refs = self.refs.lock();
         let Some(r) = refs.by_handle.get_mut(&handle) else {
             return;
@@ -2307,7 +1440,7 @@ impl Process {
         }
     }
 
-    fn dead_binder_done(&self, thread: &Arc<Thread>, cookie: u64) {
+    pub(crate) fn dead_binder_done(&self, thread: &Arc<Thread>, cookie: u64) {
         let mut inner = self.lock_with_proc_room(1);
         let Some(pos) = inner
             .delivered_death
@@ -2326,7 +1459,7 @@ impl Process {
 
     // ---- freeze notifications ----
 
-    fn request_freeze(self: &Arc<Self>, handle: u32, cookie: u64) -> Result {
+    pub(crate) fn request_freeze(self: &Arc<Self>, handle: u32, cookie: u64) -> Result {
         let f = Arc::new(Freeze::new(self.clone(), cookie), GFP_KERNEL)?;
         let mut refs = self.refs.lock();
         let r = refs.by_handle.get_mut(&handle).ok_or(EINVAL)?;
@@ -2375,7 +1508,7 @@ impl Process {
         Ok(())
     }
 
-    fn clear_freeze(&self, handle: u32, cookie: u64) -> Result {
+    pub(crate) fn clear_freeze(&self, handle: u32, cookie: u64) -> Result {
         let mut refs = self.refs.lock();
         let r = refs.by_handle.get_mut(&handle).ok_or(EINVAL)?;
         match &r.freeze {
@@ -2402,7 +1535,7 @@ impl Process {
         Ok(())
     }
 
-    fn freeze_done(&self, cookie: u64) -> Result {
+    pub(crate) fn freeze_done(&self, cookie: u64) -> Result {
         let mut inner = self.lock_with_proc_room(1);
         let pos = inner
             .delivered_freeze
@@ -2642,55 +1775,6 @@ impl Process {
 
     // ---- teardown ----
 
-    /// Gets rid of thread `thread` (`BINDER_THREAD_EXIT` or process exit):
-    /// its callers get `BR_DEAD_REPLY`, what it called forgets it.
-    pub(crate) fn thread_release(&self, thread: &Arc<Thread>) {
-        let ts = {
-            let mut inner = self.inner.lock();
-            inner.waiting.retain(|t| !Arc::ptr_eq(t, thread));
-            inner.threads.remove(&thread.id)
-        };
-        let Some(mut ts) = ts else { return };
-        if ts.looper & LOOPER_POLL != 0 {
-            thread.poll_wq.pollfree();
-        }
-        let mut send_reply = None;
-        let mut cur = ts.stack.take();
-        if let Some(t) = &cur {
-            if t.links
-                .lock()
-                .to_thread
-                .as_ref()
-                .is_some_and(|x| Arc::ptr_eq(x, thread))
-            {
-                send_reply = Some(t.clone());
-            }
-        }
-        while let Some(t) = cur {
-            let mut links = t.links.lock();
-            if links
-                .to_thread
-                .as_ref()
-                .is_some_and(|x| Arc::ptr_eq(x, thread))
-            {
-                links.to_thread = None;
-                cur = links.to_parent.clone();
-                drop(links);
-                self.txn_done(&t);
-                continue;
-            } else if links.from.as_ref().is_some_and(|x| Arc::ptr_eq(x, thread)) {
-                links.from = None;
-                cur = links.from_parent.clone();
-            } else {
-                cur = None;
-            }
-        }
-        if let Some(t) = send_reply {
-            send_failed_reply(t, BR_DEAD_REPLY);
-        }
-        release_work(ts.todo.take_all());
-    }
-
     /// Tears the process down when its file is released.
     pub(crate) fn release(self: &Arc<Self>) {
         {
@@ -2849,7 +1933,7 @@ impl Process {
 
 /// Disposes of undelivered work: callers of undelivered calls get
 /// `BR_DEAD_REPLY`.
-fn release_work(mut q: Queue) {
+pub(crate) fn release_work(mut q: Queue) {
     while let Some(w) = q.pop_front() {
         if let Work::Transaction(t) = w {
             t.to_proc.txn_done(&t);

@@ -17,6 +17,7 @@ mod handles;
 mod node;
 mod process;
 mod stats;
+mod thread;
 mod transaction;
 mod uapi;
 mod work;
