@@ -837,6 +837,31 @@ struct rx {
 	unsigned stale0;
 };
 
+/* The binder_logs/state lines that mention node pointer ptr (diagnostics). */
+static void dump_node_lines(uint64_t ptr)
+{
+	char path[300], pat[40], buf[65536];
+	ssize_t n;
+	int fd;
+
+	if (!S->have_logs)
+		return;
+	snprintf(path, sizeof(path), "%s/state", S->logs);
+	snprintf(pat, sizeof(pat), "u%016llx", (unsigned long long)ptr);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return;
+	while ((n = read(fd, buf, sizeof(buf) - 1)) > 0) {
+		char *l, *save = NULL;
+
+		buf[n] = 0;
+		for (l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+			if (strstr(l, pat) || !strncmp(l, "proc ", 5))
+				say(2, "# state: %s\n", l);
+	}
+	close(fd);
+}
+
 /*
  * Something that can't happen unless a buffer was freed under us by one of
  * our bogus/stale frees (then it is only counted).
@@ -1272,9 +1297,12 @@ static void handle_returns(struct rx *rx, const uint8_t *p, size_t len)
 		case BR_RELEASE:
 		case BR_DECREFS:
 			if (rx->c && (rx->flags & R_STRICT) && !is_pool_ptr(u.pc.ptr) &&
-			    !atomic_load(&rx->c->wild))
-				proto_fail(rx, "ref return %#x for a node we don't have: ptr %#llx",
-					   cmd, (unsigned long long)u.pc.ptr);
+			    !atomic_load(&rx->c->wild)) {
+				dump_node_lines(u.pc.ptr);
+				proto_fail(rx, "ref return %#x for a node we don't have: ptr %#llx cookie %#llx",
+					   cmd, (unsigned long long)u.pc.ptr,
+					   (unsigned long long)u.pc.cookie);
+			}
 			if (cmd == BR_INCREFS || cmd == BR_ACQUIRE) {
 				uint32_t done = cmd == BR_INCREFS ? BC_INCREFS_DONE : BC_ACQUIRE_DONE;
 				uint32_t k = RND(100);

@@ -115,8 +115,7 @@ fi
 
 echo "TAP version 13"
 echo "# run-stress: driver=$DRIVER storm=${SECONDS_STORM}s seed=$SEED kdir=$KDIR${MODULE:+ module=$MODULE}"
-n=0 pass=0 fail=0 skip=0 todo=0
-BOOT_TODO=
+n=0 pass=0 fail=0 skip=0
 
 # boot NAME TIMEOUT RUN-VM-ARGS...: one VM boot; its results renumbered.
 boot() {
@@ -129,14 +128,8 @@ boot() {
     while IFS= read -r line; do
         case "$line" in
             "not ok"*)
-                n=$((n + 1)); nf=$((nf + 1))
-                if [ -n "$BOOT_TODO" ] && [[ "$line" != *" vm: "* ]]; then
-                    todo=$((todo + 1))
-                    echo "not ok $n - [$DRIVER] $name: $(echo "$line" | sed -E 's/^not ok( [0-9]+)?( -)? ?//') # TODO $BOOT_TODO"
-                else
-                    fail=$((fail + 1))
-                    echo "not ok $n - [$DRIVER] $name: $(echo "$line" | sed -E 's/^not ok( [0-9]+)?( -)? ?//')"
-                fi ;;
+                n=$((n + 1)); fail=$((fail + 1)); nf=$((nf + 1))
+                echo "not ok $n - [$DRIVER] $name: $(echo "$line" | sed -E 's/^not ok( [0-9]+)?( -)? ?//')" ;;
             "ok"*"# SKIP"*)
                 n=$((n + 1)); skip=$((skip + 1))
                 echo "ok $n - [$DRIVER] $name: $(echo "$line" | sed -E 's/^ok( [0-9]+)?( -)? ?//')" ;;
@@ -169,15 +162,7 @@ if want fuzz; then
         "@sh:sh /tests/fuzz_seeds.sh $FUZZ_OPS $FUZZ_SECS ${seeds[*]}"
     grep -h '^# fuzz: total' "$LOGDIR/$STAMP-stress-$DRIVER-fuzz.out" || true
 fi
-# rust_binder copies to user memory under its process lock: a stalled copy
-# blocks the other users of that process. Recorded (TODO, not counted as
-# failures) until the core redesign (issue 10) fixes it; a crash or a
-# kernel log problem in this boot still fails.
-if want uffd; then
-    [ "$DRIVER" = rust ] && BOOT_TODO="user copy under the process lock (issue 10)"
-    boot uffd $((120 + TIMEOUT)) "$O/uffd_block"
-    BOOT_TODO=
-fi
+want uffd && boot uffd $((120 + TIMEOUT)) "$O/uffd_block"
 if want unload; then
     if [ "$DRIVER" = rust ]; then
         files=(--file "$O/unload_holder" --file "$O/leak_oracle" --file "$O/stress_kill"
@@ -191,6 +176,6 @@ if want unload; then
 fi
 
 echo "1..$n"
-echo "# $skip skipped, $todo TODO (known, not counted)"
+echo "# $skip skipped"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
