@@ -170,14 +170,15 @@ for drv in "${DRIVERS[@]}"; do
     # rust.
     run_boot "$drv" hostile --driver "$drv" "${modarg[@]}" "${leak[@]}" --timeout 1200 \
         "$T/binder/binder_hostile_test"
-    # A slice of make stress (tests/stress): two fuzzer seeds (fixed, so a
-    # failure replays), a kill storm and the fail-nth sweep over the
-    # operations whose failures were bugs once.
+    # A slice of make stress (tests/stress): a kill storm and the fail-nth
+    # sweep over the operations whose failures were bugs once (both check
+    # the leak oracle against a baseline, so they go first), then two
+    # fuzzer seeds (fixed, so a failure replays).
     run_boot "$drv" stress --driver "$drv" "${modarg[@]}" "${leak[@]}" --timeout 900 \
         --file "$T/stress/binder_fuzz" --file "$ROOT/tests/stress/fuzz_seeds.sh" \
-        "@sh:sh /tests/fuzz_seeds.sh 60000 45 101 102" \
         "$T/stress/stress_kill::-t 30 -s 7" \
-        "$T/stress/stress_failnth::-o free_buffer,txn_fd,txn_fda,death_request,freeze_request,reply"
+        "$T/stress/stress_failnth::-o free_buffer,txn_fd,txn_fda,death_request,freeze_request,reply" \
+        "@sh:sh /tests/fuzz_seeds.sh 60000 45 101 102"
     if [ "$drv" = rust ]; then
         run_boot "$drv" kmemleak --driver "$drv" "${modarg[@]}" --kmemleak \
             "$T/binderfs_smoke_test"
