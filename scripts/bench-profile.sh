@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# rust_binder: the function profile of one benchmark cell on both drivers,
+# on the perf kernel (benchmarks/profile.sh in the guest): where the time of
+# a cell goes, function by function (total time including children, per
+# call). Under TCG only the shares and the rust/C comparison mean anything.
+#
+# Usage: scripts/bench-profile.sh CELL [SECONDS]    (e.g. sync_p1_64KiB 4)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/scripts/env.sh"
+CELL=${1:?usage: bench-profile.sh CELL [SECONDS]}
+SECS=${2:-4}
+KDIR=$(bash "$ROOT/scripts/build-kernel.sh" perf | tail -n1)
+export KDIR
+MODULE=$(bash "$ROOT/scripts/build-module-copy.sh" "$KDIR" "$ROOT/build/module-perf" | tail -n1)
+make -s -C "$ROOT/benchmarks" KDIR="$KDIR" OUT="$ROOT/build/bench"
+mkdir -p "$ROOT/build/tools"
+gcc -static -O2 -Wall -I"$KDIR/usr-headers/include" -o "$ROOT/build/tools/binderctl" "$ROOT/tools/binderctl.c"
+khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
+APPEND=()
+[ -n "$khz" ] && APPEND=(--append "tsc_early_khz=$khz tsc=reliable")
+for drv in c rust; do
+    mod=()
+    [ "$drv" = rust ] && mod=(--module "$MODULE")
+    bash "$ROOT/scripts/run-vm.sh" --driver "$drv" "${mod[@]}" "${APPEND[@]}" --timeout 600 \
+        --file "$ROOT/build/bench/binder_bench" --file "$ROOT/build/tools/binderctl" \
+        --file "$ROOT/benchmarks/profile.sh" "@sh:sh /tests/profile.sh $CELL $SECS" |
+        grep -E '^(# profile|# prof:|# [0-9]+ functions|cell )' | sed "s/^/[$drv] /"
+done
