@@ -378,8 +378,13 @@ static void cm_main(int ready)
 	}
 }
 
-/* Forks the context manager; returns once it is registered. */
-pid_t cm_start(void)
+/*
+ * Forks a child running child_main(arg, ready_fd), which writes a byte to
+ * ready_fd once it is set up; returns the child's pid once it has (what
+ * names the child in the error).
+ */
+static pid_t fork_ready(void (*child_main)(const void *arg, int ready), const void *arg,
+			const char *what)
 {
 	int p[2];
 	pid_t pid;
@@ -390,14 +395,25 @@ pid_t cm_start(void)
 	pid = xfork();
 	if (pid == 0) {
 		close(p[0]);
-		cm_main(p[1]);
+		child_main(arg, p[1]);
 		exit(0);
 	}
 	close(p[1]);
 	if (read(p[0], &c, 1) != 1)
-		die("the context manager did not start");
+		die("%s did not start", what);
 	close(p[0]);
 	return pid;
+}
+
+static void cm_child(const void *arg, int ready)
+{
+	cm_main(ready);
+}
+
+/* Forks the context manager; returns once it is registered. */
+pid_t cm_start(void)
+{
+	return fork_ready(cm_child, NULL, "the context manager");
 }
 
 /* Publishes the local binder `ptr` in slot `slot`. */
@@ -470,44 +486,37 @@ static void *srv_loop(void *arg)
 	return NULL;
 }
 
+static void srv_child(const void *arg, int ready)
+{
+	const struct srv_opts *o = arg;
+	struct srv_thread st = { .o = o };
+	struct bctx x;
+
+	st.fd = bdev_open(o->map);
+	st.reply = xmalloc(o->reply_size);
+	memset((void *)st.reply, 0, o->reply_size);
+	bx_init(&x, st.fd, 4 * KIB);
+	cm_add(&x, o->slot, 0x1000 + 0x100 * (uint64_t)o->slot);
+	bx_destroy(&x);
+	for (int i = 1; i < o->threads; i++) {
+		pthread_t th;
+
+		if (pthread_create(&th, NULL, srv_loop, &st))
+			die("pthread_create");
+	}
+	if (write(ready, "r", 1) != 1)
+		exit(1);
+	close(ready);
+	srv_loop(&st);
+}
+
 /* Forks an echo server (o->threads loopers); returns once it is published. */
 pid_t server_start(const struct srv_opts *o)
 {
-	int p[2];
-	pid_t pid;
-	char c;
+	char what[64];
 
-	if (pipe(p))
-		die("pipe: %s", strerror(errno));
-	pid = xfork();
-	if (pid == 0) {
-		struct srv_thread st = { .o = o };
-		struct bctx x;
-
-		close(p[0]);
-		st.fd = bdev_open(o->map);
-		st.reply = xmalloc(o->reply_size);
-		memset((void *)st.reply, 0, o->reply_size);
-		bx_init(&x, st.fd, 4 * KIB);
-		cm_add(&x, o->slot, 0x1000 + 0x100 * (uint64_t)o->slot);
-		bx_destroy(&x);
-		for (int i = 1; i < o->threads; i++) {
-			pthread_t th;
-
-			if (pthread_create(&th, NULL, srv_loop, &st))
-				die("pthread_create");
-		}
-		if (write(p[1], "r", 1) != 1)
-			exit(1);
-		close(p[1]);
-		srv_loop(&st);
-		exit(0);
-	}
-	close(p[1]);
-	if (read(p[0], &c, 1) != 1)
-		die("server for slot %u did not start", o->slot);
-	close(p[0]);
-	return pid;
+	snprintf(what, sizeof(what), "server for slot %u", o->slot);
+	return fork_ready(srv_child, o, what);
 }
 
 void kill_wait(pid_t pid)
@@ -579,26 +588,18 @@ static void sink_main(const struct sink_opts *o, int ready)
 	}
 }
 
+static void sink_child(const void *arg, int ready)
+{
+	sink_main(arg, ready);
+}
+
 /* Forks a sink; returns once it is published. */
 pid_t sink_start(const struct sink_opts *o)
 {
-	int p[2];
-	pid_t pid;
-	char c;
+	char what[64];
 
-	if (pipe(p))
-		die("pipe: %s", strerror(errno));
-	pid = xfork();
-	if (pid == 0) {
-		close(p[0]);
-		sink_main(o, p[1]);
-		exit(0);
-	}
-	close(p[1]);
-	if (read(p[0], &c, 1) != 1)
-		die("sink for slot %u did not start", o->slot);
-	close(p[0]);
-	return pid;
+	snprintf(what, sizeof(what), "sink for slot %u", o->slot);
+	return fork_ready(sink_child, o, what);
 }
 
 /* ---- timed calls ------------------------------------------------------------- */
