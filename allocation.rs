@@ -7,6 +7,7 @@
 //! into the process's mapping, released when no buffer uses them.
 
 use crate::ffi::mm::{MmGrab, VmOps};
+use crate::ffi::sync::TryMutex;
 use crate::node::Node;
 
 use core::sync::atomic::{AtomicUsize, Ordering};
@@ -15,6 +16,7 @@ use kernel::error::{code::*, Result};
 use kernel::page::{Page, PAGE_SIZE};
 use kernel::rbtree::{RBTree, RBTreeNode, RBTreeNodeReservation};
 use kernel::sync::Arc;
+use kernel::uaccess::UserSliceReader;
 
 /// The largest area a process may map.
 pub(crate) const MAX_AREA: usize = 4 << 20;
@@ -495,6 +497,149 @@ impl Mapping {
             done += n;
             Ok(())
         })
+    }
+}
+
+/// How many pages a [`BufferPages`] looks up at a time.
+const WINDOW: usize = 16;
+
+/// Direct access to the pages of one allocated buffer, so that a payload is
+/// copied from the sender's memory straight into the target's pages.
+///
+/// The pages are looked up a window at a time under the mapping lock, and
+/// read or written after it is dropped: no user copy runs under the lock,
+/// and a sender stalled in a page fault blocks nobody. A page of an
+/// allocated buffer stays in place until the buffer is freed; the window's
+/// references keep even a page that the mapping dropped alive.
+pub(crate) struct BufferPages<'a> {
+    mapping: &'a TryMutex<Option<Mapping>>,
+    /// Offset of the buffer in the area, and its size.
+    off: usize,
+    size: usize,
+    /// Index (in the area) of the window's first page.
+    first: usize,
+    window: [Option<Arc<Page>>; WINDOW],
+}
+
+impl<'a> BufferPages<'a> {
+    /// The buffer `[off, off + size)` of the area behind `mapping`; it must
+    /// be allocated to the caller, which alone writes it until it is
+    /// handed to the reader.
+    pub(crate) fn new(mapping: &'a TryMutex<Option<Mapping>>, off: usize, size: usize) -> Self {
+        Self {
+            mapping,
+            off,
+            size,
+            first: 0,
+            window: [const { None }; WINDOW],
+        }
+    }
+
+    /// Loads the window starting at page `idx`. `ESRCH` if the mapping is
+    /// gone.
+    fn load(&mut self, idx: usize) -> Result {
+        // The old window is dropped after the lock (a page may be freed).
+        let old = core::mem::replace(&mut self.window, [const { None }; WINDOW]);
+        // `load` is only called for an offset inside a non-empty buffer
+        // that fits in the area, so this doesn't wrap.
+        let last = (self.off + self.size - 1) / PAGE_SIZE;
+        {
+            let guard = self.mapping.lock();
+            let m = guard.as_ref().ok_or(ESRCH)?;
+            for (j, slot) in self.window.iter_mut().enumerate() {
+                let i = idx + j;
+                if i > last {
+                    break;
+                }
+                *slot = m.pages.get(i).and_then(|s| s.page.clone());
+            }
+        }
+        self.first = idx;
+        drop(old);
+        Ok(())
+    }
+
+    /// Calls `f(page, offset in page, len, done)` over `[at, at + len)` of
+    /// the buffer; `EINVAL` if that is not inside the buffer, `EFAULT` for
+    /// a missing page.
+    fn for_pages(
+        &mut self,
+        at: usize,
+        len: usize,
+        mut f: impl FnMut(&Page, usize, usize, usize) -> Result,
+    ) -> Result {
+        if at.checked_add(len).is_none_or(|end| end > self.size) {
+            return Err(EINVAL);
+        }
+        let mut done = 0;
+        while done < len {
+            // `off + size` fits in the area, which bounds `pos`.
+            let pos = self.off + at + done;
+            let (idx, in_page) = (pos / PAGE_SIZE, pos % PAGE_SIZE);
+            let n = (PAGE_SIZE - in_page).min(len - done);
+            let hit = idx
+                .checked_sub(self.first)
+                .filter(|&k| k < WINDOW && self.window[k].is_some());
+            let k = match hit {
+                Some(k) => k,
+                None => {
+                    self.load(idx)?;
+                    0
+                }
+            };
+            let page = self.window[k].as_deref().ok_or(EFAULT)?;
+            f(page, in_page, n, done)?;
+            done += n;
+        }
+        Ok(())
+    }
+
+    /// Copies `len` bytes from `reader` to `at` in the buffer.
+    pub(crate) fn copy_from_user(
+        &mut self,
+        at: usize,
+        reader: &mut UserSliceReader,
+        len: usize,
+    ) -> Result {
+        self.for_pages(at, len, |page, o, n, _| {
+            // SAFETY: `o + n` is within the page; the buffer's bytes are
+            // written by its owner alone (`BufferPages::new`).
+            unsafe { page.copy_from_user_slice_raw(reader, o, n) }
+        })
+    }
+
+    /// Writes `data` at `at` in the buffer.
+    pub(crate) fn write(&mut self, at: usize, data: &[u8]) -> Result {
+        self.for_pages(at, data.len(), |page, o, n, done| {
+            // SAFETY: `o + n` is within the page, `data[done..done + n]` is
+            // valid for reads, and the buffer's bytes are its owner's alone.
+            unsafe { page.write_raw(data[done..].as_ptr(), o, n) }
+        })
+    }
+
+    /// Reads `out.len()` bytes at `at` in the buffer.
+    pub(crate) fn read(&mut self, at: usize, out: &mut [u8]) -> Result {
+        self.for_pages(at, out.len(), |page, o, n, done| {
+            // SAFETY: `o + n` is within the page, `out[done..done + n]` is
+            // valid for writes, and the buffer's bytes are its owner's alone.
+            unsafe { page.read_raw(out[done..].as_mut_ptr(), o, n) }
+        })
+    }
+
+    /// Zeroes `[at, at + len)` of the buffer.
+    pub(crate) fn zero(&mut self, at: usize, len: usize) -> Result {
+        self.for_pages(at, len, |page, o, n, _| {
+            // SAFETY: `o + n` is within the page; the buffer's bytes are its
+            // owner's alone.
+            unsafe { page.fill_zero_raw(o, n) }
+        })
+    }
+
+    /// The `u64` at `at` in the buffer.
+    pub(crate) fn read_u64(&mut self, at: usize) -> Result<u64> {
+        let mut b = [0u8; 8];
+        self.read(at, &mut b)?;
+        Ok(u64::from_ne_bytes(b))
     }
 }
 

@@ -11,7 +11,7 @@
 //! Locks: no process lock is held while another process's lock is taken;
 //! `links` (a spinlock) nests inside a process's `inner`.
 
-use crate::allocation::{align8, buffer_layout, buffer_size, BufferMeta, Held};
+use crate::allocation::{align8, buffer_layout, buffer_size, BufferMeta, BufferPages, Held};
 use crate::device::TxnLogEntry;
 use crate::ffi::file::FileRef;
 use crate::ffi::task::{security, Kuid};
@@ -120,8 +120,7 @@ pub(crate) struct FdFixup {
 struct Payload<'a> {
     tr: &'a TxnData,
     target: &'a Arc<Process>,
-    /// Offset and user address of the buffer in the target.
-    off: usize,
+    /// User address of the buffer in the target.
     buf_addr: usize,
     data_size: usize,
     offsets_size: usize,
@@ -242,29 +241,78 @@ impl TxnError {
 }
 
 const FLAT_OBJ_SIZE: usize = 24;
+const PTR_OBJ_SIZE: usize = 40;
+/// The largest object (`struct binder_buffer_object`).
+const MAX_OBJ_SIZE: usize = 40;
 
-/// The size of the object whose header is at `off`, as `binder_get_object`:
-/// 0 for an unknown type, a misaligned offset or an object past the data.
-fn object_size(data: &[u8], off: usize) -> usize {
-    let dsize = data.len();
-    if off > dsize || dsize - off < 4 || off % 4 != 0 {
-        return 0;
+/// A failed access to the target buffer: the mapping gone is a dead
+/// target, anything else `errno`.
+fn buf_err(e: Error, errno: Error) -> TxnError {
+    if e == ESRCH {
+        TxnError::dead()
+    } else {
+        TxnError::failed(errno)
     }
-    let size = match u32_at(data, off) {
+}
+
+/// The size of an object of type `ty`; 0 for an unknown type.
+fn type_size(ty: u32) -> usize {
+    match ty {
         BINDER_TYPE_BINDER
         | BINDER_TYPE_WEAK_BINDER
         | BINDER_TYPE_HANDLE
-        | BINDER_TYPE_WEAK_HANDLE => 24,
+        | BINDER_TYPE_WEAK_HANDLE => FLAT_OBJ_SIZE,
         BINDER_TYPE_FD => 24,
-        BINDER_TYPE_PTR => 40,
+        BINDER_TYPE_PTR => PTR_OBJ_SIZE,
         BINDER_TYPE_FDA => 32,
-        _ => return 0,
-    };
-    if dsize >= size && off <= dsize - size {
-        size
-    } else {
-        0
+        _ => 0,
     }
+}
+
+/// The bytes to read of an object at `off` in data of `data_size` bytes, as
+/// `binder_get_object`: `None` for a misaligned offset or one past the data.
+fn object_read_size(data_size: usize, off: usize) -> Option<usize> {
+    let read = data_size.checked_sub(off)?.min(MAX_OBJ_SIZE);
+    (read >= 4 && off % 4 == 0).then_some(read)
+}
+
+/// The object at `off` in the sender's data at user address `ubuf`, read
+/// from its memory as `binder_get_object` does: its bytes and its size, 0
+/// if it is not a whole, known object (or can't be read).
+fn user_object(ubuf: usize, data_size: usize, off: usize) -> ([u8; MAX_OBJ_SIZE], usize) {
+    let mut obj = [0u8; MAX_OBJ_SIZE];
+    let Some(read) = object_read_size(data_size, off) else {
+        return (obj, 0);
+    };
+    let copied = UserSlice::new(ubuf.wrapping_add(off), read)
+        .reader()
+        .read_slice(&mut obj[..read]);
+    let size = type_size(u32_at(&obj, 0));
+    if copied.is_err() || size > read {
+        return (obj, 0);
+    }
+    (obj, size)
+}
+
+/// The object at `off` in the target buffer (already translated), as
+/// `binder_get_object` reads it from a buffer; size 0 if it isn't one.
+fn buffer_object(
+    buf: &mut BufferPages<'_>,
+    data_size: usize,
+    off: usize,
+) -> ([u8; MAX_OBJ_SIZE], usize) {
+    let mut obj = [0u8; MAX_OBJ_SIZE];
+    let Some(read) = object_read_size(data_size, off) else {
+        return (obj, 0);
+    };
+    if buf.read(off, &mut obj[..read]).is_err() {
+        return (obj, 0);
+    }
+    let size = type_size(u32_at(&obj, 0));
+    if size > read {
+        return (obj, 0);
+    }
+    (obj, size)
 }
 
 impl Process {
@@ -563,30 +611,29 @@ impl Process {
         };
         let mut fds = KVVec::new();
         let mut fd_arrays = KVVec::new();
+        let mut pages = BufferPages::new(&target_proc.mapping, off, size);
         let mut res = self.fill_buffer(
             &Payload {
                 tr,
                 target: &target_proc,
-                off,
                 buf_addr: start + off,
                 data_size,
                 offsets_size,
                 sg_size,
                 accept_fds,
             },
+            &mut pages,
             thread,
             &mut held,
             &mut fds,
             &mut fd_arrays,
         );
         if let (Ok(()), Some(c)) = (&res, &secctx) {
-            let mapping = target_proc.mapping.lock();
-            if let Some(m) = mapping.as_ref() {
-                res = m
-                    .write(off + ctx_off, c.as_bytes())
-                    .map_err(TxnError::failed);
-            }
+            res = pages
+                .write(ctx_off, c.as_bytes())
+                .map_err(|e| buf_err(e, e));
         }
+        drop(pages);
         // Record what the buffer holds, even on failure, so that freeing it
         // gives everything back.
         target_proc.set_buffer_held(off, held, fd_arrays);
@@ -689,90 +736,82 @@ impl Process {
         res
     }
 
-    /// Copies the payload into the target buffer and translates its
-    /// objects as `binder_transaction` does: what the objects hold goes
-    /// into `held`, files to install into `fds`, fd arrays (offset, count)
-    /// into `fd_arrays`.
+    /// Copies the payload from the sender's memory straight into the target
+    /// buffer and translates its objects in place, as `binder_transaction`
+    /// does: what the objects hold goes into `held`, files to install into
+    /// `fds`, fd arrays (offset, count) into `fd_arrays`. Nothing is staged:
+    /// no allocation is sized by the payload.
     fn fill_buffer(
         self: &Arc<Self>,
         p: &Payload<'_>,
+        buf: &mut BufferPages<'_>,
         thread: &Arc<Thread>,
         held: &mut KVVec<Held>,
         fds: &mut KVVec<FdFixup>,
         fd_arrays: &mut KVVec<(usize, usize)>,
     ) -> Result<(), TxnError> {
         let fail = TxnError::failed;
-        // Copies of the payload: up to the size of the buffer area, so
-        // `kvmalloc`ed rather than physically contiguous.
-        let alloc = |n: usize| -> Result<KVVec<u8>, TxnError> {
-            let mut v = KVVec::new();
-            v.extend_with(n, 0u8, gfp_user_sized())
-                .map_err(|_| fail(ENOMEM))?;
-            Ok(v)
-        };
         let (data_size, offsets_size, sg_size) = (p.data_size, p.offsets_size, p.sg_size);
         // The buffer of these sizes was allocated, so this can't overflow;
         // checked all the same (`EINVAL`, as `sanitized_size`).
         let (off_start, sg_start) = buffer_layout(data_size, offsets_size).ok_or(fail(EINVAL))?;
+        let ubuf = p.tr.buffer as usize;
+        // Copies `[from, from + len)` of the sender's data to the same place
+        // in the buffer (`from + len <= data_size`).
+        let copy_data = |buf: &mut BufferPages<'_>, from: usize, len: usize| {
+            let mut r = UserSlice::new(ubuf.wrapping_add(from), len).reader();
+            buf.copy_from_user(from, &mut r, len)
+                .map_err(|e| buf_err(e, EFAULT))
+        };
         // Offsets first, as the C driver copies them first.
-        let mut offsets = alloc(offsets_size)?;
-        UserSlice::new(p.tr.offsets as usize, offsets_size)
-            .reader()
-            .read_slice(&mut offsets)
-            .map_err(|_| fail(EFAULT))?;
+        let mut r = UserSlice::new(p.tr.offsets as usize, offsets_size).reader();
+        buf.copy_from_user(off_start, &mut r, offsets_size)
+            .map_err(|e| buf_err(e, EFAULT))?;
         if offsets_size % 8 != 0 || sg_size % 8 != 0 {
             return Err(fail(EINVAL));
         }
-        let mut data = alloc(data_size)?;
-        let data_ok = UserSlice::new(p.tr.buffer as usize, data_size)
-            .reader()
-            .read_slice(&mut data)
-            .is_ok();
-        let mut sg = alloc(sg_size)?;
         // Used part of the sg area; `sg_used <= sg_size`, both multiples
         // of 8 (checked above), so `sg_size - sg_used` never wraps.
         let mut sg_used = 0usize;
-        // Per PTR object, in increasing offset order: its offset and the
-        // sender's buffer pointer.
-        let mut ptr_user: KVVec<(usize, u64)> = KVVec::new();
-        // Pointer fixups (offset in the buffer, value) and fd array spans
-        // (offset in the buffer, bytes).
-        let mut ptr_fixups: KVVec<(usize, u64)> = KVVec::new();
-        let mut skips: KVVec<(usize, usize)> = KVVec::new();
         let mut last_fixup_obj = 0usize;
         let mut last_fixup_min = 0usize;
-
-        // `i < offsets_size / 8`, so `i * 8 + 8 <= offsets_size`.
-        let obj_offset =
-            |i: usize| -> usize { usize::try_from(u64_at(&offsets, i * 8)).unwrap_or(usize::MAX) };
+        let num_objs = offsets_size / 8;
         let mut user_off = 0usize;
         let mut off_min = 0usize;
-        for i in 0..offsets_size / 8 {
-            let obj_off = obj_offset(i);
-            if obj_off != user_off && (user_off > obj_off || obj_off > data_size || !data_ok) {
-                return Err(fail(EFAULT));
+        for i in 0..num_objs {
+            // `i < num_objs`, so `off_start + i * 8 + 8` is inside the buffer.
+            let obj_off = buf
+                .read_u64(off_start + i * 8)
+                .map_err(|e| buf_err(e, EFAULT))?;
+            let obj_off = usize::try_from(obj_off).unwrap_or(usize::MAX);
+            // The sender's data up to this object.
+            if obj_off != user_off {
+                if user_off > obj_off || obj_off > data_size {
+                    return Err(fail(EFAULT));
+                }
+                copy_data(buf, user_off, obj_off - user_off)?;
             }
-            let size = object_size(&data, obj_off);
+            // The object itself is read from the sender's memory.
+            let (mut obj, size) = user_object(ubuf, data_size, obj_off);
             if size == 0 || obj_off < off_min {
                 return Err(fail(EINVAL));
             }
-            // `object_size` checked `obj_off + size <= data_size`, which
-            // bounds every `obj_off + k` below (k < size).
+            // `user_object` checked `obj_off + size <= data_size`.
             user_off = obj_off + size;
             off_min = obj_off + size;
-            match u32_at(&data, obj_off) {
+            match u32_at(&obj, 0) {
                 BINDER_TYPE_BINDER
                 | BINDER_TYPE_WEAK_BINDER
                 | BINDER_TYPE_HANDLE
                 | BINDER_TYPE_WEAK_HANDLE => {
                     let mut fp = [0u8; FLAT_OBJ_SIZE];
-                    fp.copy_from_slice(&data[obj_off..obj_off + size]);
+                    fp.copy_from_slice(&obj[..FLAT_OBJ_SIZE]);
                     self.translate_flat(thread, p.target, &mut fp, held)
                         .map_err(fail)?;
-                    data[obj_off..obj_off + size].copy_from_slice(&fp);
+                    buf.write(obj_off, &fp).map_err(|e| buf_err(e, EFAULT))?;
                 }
                 BINDER_TYPE_FD => {
-                    let fd = u32_at(&data, obj_off + 8);
+                    let fd = u32_at(&obj, 8);
                     let file = self.translate_fd(p, fd).map_err(fail)?;
                     fds.push(
                         FdFixup {
@@ -782,30 +821,34 @@ impl Process {
                         gfp_user_sized(),
                     )
                     .map_err(|_| fail(ENOMEM))?;
-                    data[obj_off + 8..obj_off + 16].fill(0);
+                    // `pad_binder = 0`: the number is written at read time.
+                    obj[8..16].fill(0);
+                    buf.write(obj_off, &obj[..size])
+                        .map_err(|e| buf_err(e, EFAULT))?;
                 }
                 BINDER_TYPE_FDA => {
-                    let num_fds = u64_at(&data, obj_off + 8);
-                    let parent_idx = u64_at(&data, obj_off + 16);
-                    let parent_offset = u64_at(&data, obj_off + 24);
-                    let parent_off = fixup_parent(
-                        &data,
-                        &offsets,
+                    let num_fds = u64_at(&obj, 8);
+                    let parent_idx = u64_at(&obj, 16);
+                    let parent_offset = u64_at(&obj, 24);
+                    let (parent_off, parent) = fixup_parent(
+                        buf,
+                        (off_start, data_size),
                         (parent_idx, i),
                         parent_offset,
                         (last_fixup_obj, last_fixup_min),
                     )?;
-                    // `ptr_user` is sorted: objects come at increasing
-                    // offsets.
-                    let user_parent = ptr_user
-                        .binary_search_by_key(&parent_off, |&(o, _)| o)
-                        .map(|k| ptr_user[k].1)
-                        .map_err(|_| fail(EINVAL))?;
+                    // The parent as the sender wrote it, read again from its
+                    // memory (as C does): its pointer is where the fds are.
+                    let (uparent, usize_) = user_object(ubuf, data_size, parent_off);
+                    if usize_ != PTR_OBJ_SIZE {
+                        return Err(fail(EINVAL));
+                    }
+                    let user_parent = u64_at(&uparent, 8);
                     // The translated parent (in the target's buffer) and its
                     // length, as the sender gave it (checked against the sg
                     // area when the parent was copied).
-                    let parent_buf = u64_at(&data, parent_off + 8);
-                    let parent_len = u64_at(&data, parent_off + 16);
+                    let parent_buf = u64_at(&parent, 8);
+                    let parent_len = u64_at(&parent, 16);
                     if num_fds > 0 {
                         // As `binder_translate_fd_array`: too many fds, or
                         // not in the parent, is EINVAL.
@@ -831,9 +874,14 @@ impl Process {
                         if fda_off % 4 != 0 || ubase % 4 != 0 {
                             return Err(fail(EINVAL));
                         }
-                        skips
-                            .push((fda_off, fd_bytes), gfp_user_sized())
-                            .map_err(|_| fail(ENOMEM))?;
+                        // The array's place in the parent's copy is not the
+                        // sender's: the numbers are written at read time.
+                        // It is inside the sg area (the parent is); anything
+                        // else is left alone, as before.
+                        if fda_off >= sg_start && fda_off + fd_bytes <= sg_start + sg_size {
+                            buf.zero(fda_off, fd_bytes)
+                                .map_err(|e| buf_err(e, EFAULT))?;
+                        }
                         fds.reserve(num, gfp_user_sized())
                             .map_err(|_| fail(ENOMEM))?;
                         let mut r = UserSlice::new(ubase as usize, fd_bytes).reader();
@@ -856,6 +904,8 @@ impl Process {
                             .push((fda_off, num), gfp_user_sized())
                             .map_err(|_| fail(ENOMEM))?;
                     }
+                    buf.write(obj_off, &obj[..size])
+                        .map_err(|e| buf_err(e, EFAULT))?;
                     last_fixup_obj = parent_off;
                     // C: `parent_offset + 4 * num_fds` in `binder_size_t`.
                     // It can't wrap (with fds it is at most `parent_len`,
@@ -866,86 +916,65 @@ impl Process {
                             .unwrap_or(usize::MAX);
                 }
                 BINDER_TYPE_PTR => {
-                    let flags = u32_at(&data, obj_off + 4);
-                    let ubuf = u64_at(&data, obj_off + 8);
-                    let len = usize::try_from(u64_at(&data, obj_off + 16)).unwrap_or(usize::MAX);
+                    let flags = u32_at(&obj, 4);
+                    let ubuf_ptr = u64_at(&obj, 8);
+                    let len = usize::try_from(u64_at(&obj, 16)).unwrap_or(usize::MAX);
                     // As C (`bp->length > buf_left`): EINVAL.
                     if len > sg_size - sg_used {
                         return Err(fail(EINVAL));
                     }
-                    UserSlice::new(ubuf as usize, len)
-                        .reader()
-                        .read_slice(&mut sg[sg_used..sg_used + len])
-                        .map_err(|_| fail(EINVAL))?;
+                    // The pointed-to data goes straight to the sg area.
+                    let mut r = UserSlice::new(ubuf_ptr as usize, len).reader();
+                    buf.copy_from_user(sg_start + sg_used, &mut r, len)
+                        .map_err(|e| buf_err(e, EINVAL))?;
                     // Inside the allocated buffer: `buf_addr + sg_start +
                     // sg_size` is at most the end of the mapped area.
                     let new_buf = (p.buf_addr + sg_start + sg_used) as u64;
-                    ptr_user
-                        .push((obj_off, ubuf), gfp_user_sized())
-                        .map_err(|_| fail(ENOMEM))?;
-                    data[obj_off + 8..obj_off + 16].copy_from_slice(&new_buf.to_ne_bytes());
+                    obj[8..16].copy_from_slice(&new_buf.to_ne_bytes());
                     // `len <= sg_size - sg_used`, a multiple of 8: its
                     // rounding up stays within it.
                     sg_used += (len + 7) & !7;
                     if flags & BINDER_BUFFER_FLAG_HAS_PARENT != 0 {
-                        let parent_idx = u64_at(&data, obj_off + 24);
-                        let parent_offset = u64_at(&data, obj_off + 32);
-                        let parent_off = fixup_parent(
-                            &data,
-                            &offsets,
+                        let parent_idx = u64_at(&obj, 24);
+                        let parent_offset = u64_at(&obj, 32);
+                        let (_, parent) = fixup_parent(
+                            buf,
+                            (off_start, data_size),
                             (parent_idx, i),
                             parent_offset,
                             (last_fixup_obj, last_fixup_min),
                         )?;
-                        let parent_len = u64_at(&data, parent_off + 16);
+                        let parent_len = u64_at(&parent, 16);
                         if parent_len < 8 || parent_offset > parent_len - 8 {
                             return Err(fail(EINVAL));
                         }
                         // `parent->buffer - user_data + parent_offset`, as
                         // for fd arrays: can't wrap; checked (EINVAL).
-                        let at = u64_at(&data, parent_off + 8)
+                        let at = u64_at(&parent, 8)
                             .checked_sub(p.buf_addr as u64)
                             .and_then(|o| o.checked_add(parent_offset))
                             .and_then(|o| usize::try_from(o).ok())
                             .ok_or(fail(EINVAL))?;
-                        ptr_fixups
-                            .push((at, new_buf), gfp_user_sized())
-                            .map_err(|_| fail(ENOMEM))?;
+                        // The parent was copied before: the pointer in its
+                        // copy is patched now. Only inside the sg area.
+                        if at < sg_start || at.checked_add(8).is_none_or(|e| e > sg_start + sg_size)
+                        {
+                            return Err(fail(EINVAL));
+                        }
+                        buf.write(at, &new_buf.to_ne_bytes())
+                            .map_err(|e| buf_err(e, EINVAL))?;
                     }
+                    buf.write(obj_off, &obj[..size])
+                        .map_err(|e| buf_err(e, EFAULT))?;
                     last_fixup_obj = obj_off;
                     last_fixup_min = 0;
                 }
                 _ => return Err(fail(EINVAL)),
             }
         }
-        if !data_ok {
-            return Err(fail(EFAULT));
-        }
-        // Fd arrays are filled in at read time; pointer fixups go last.
-        for &(at, len) in skips.iter() {
-            if let Some(r) = at
-                .checked_sub(sg_start)
-                .and_then(|o| sg.get_mut(o..o.checked_add(len)?))
-            {
-                r.fill(0);
-            }
-        }
-        for &(at, v) in ptr_fixups.iter() {
-            match at
-                .checked_sub(sg_start)
-                .and_then(|o| sg.get_mut(o..o.checked_add(8)?))
-            {
-                Some(r) => r.copy_from_slice(&v.to_ne_bytes()),
-                None => return Err(fail(EINVAL)),
-            }
-        }
-        let mapping = p.target.mapping.lock();
-        let m = mapping.as_ref().ok_or(TxnError::dead())?;
-        m.write(p.off, &data).map_err(|_| fail(EFAULT))?;
-        m.write(p.off + off_start, &offsets)
-            .map_err(|_| fail(EFAULT))?;
-        m.write(p.off + sg_start, &sg).map_err(|_| fail(EFAULT))?;
-        Ok(())
+        // The rest of the sender's data (`user_off <= data_size`: every
+        // object is inside the data).
+        copy_data(buf, user_off, data_size - user_off)
     }
 
     /// Takes a reference on the file of descriptor `fd` for the target.
@@ -1034,62 +1063,78 @@ impl Process {
 /// The PTR object `parent.0` (an object before object `parent.1`) that a
 /// fixup at `fixup_offset` of its buffer goes into, checked for order
 /// against the last fixup `last` (`binder_validate_ptr` and
-/// `binder_validate_fixup`); `EINVAL` if either check fails.
+/// `binder_validate_fixup`): its offset and its bytes as translated in the
+/// buffer; `EINVAL` if either check fails. `layout` is the offsets array's
+/// place in the buffer and the data size.
 fn fixup_parent(
-    data: &[u8],
-    offsets: &[u8],
+    buf: &mut BufferPages<'_>,
+    layout: (usize, usize),
     parent: (u64, usize),
     fixup_offset: u64,
     last: (usize, usize),
-) -> Result<usize, TxnError> {
-    let off = validate_ptr(data, offsets, parent.0, parent.1).ok_or(TxnError::failed(EINVAL))?;
-    if !validate_fixup(data, offsets, off, fixup_offset, last.0, last.1) {
+) -> Result<(usize, [u8; MAX_OBJ_SIZE]), TxnError> {
+    let (off, obj) =
+        validate_ptr(buf, layout, parent.0, parent.1).ok_or(TxnError::failed(EINVAL))?;
+    if !validate_fixup(buf, layout, parent.1, off, fixup_offset, last) {
         return Err(TxnError::failed(EINVAL));
     }
-    Ok(off)
+    Ok((off, obj))
 }
 
-/// The offset of the PTR object that is object `index` of the offsets
-/// array, if `index` names an object before object `num_valid`.
-fn validate_ptr(data: &[u8], offsets: &[u8], index: u64, num_valid: usize) -> Option<usize> {
-    // `num_valid <= offsets.len() / 8`, which bounds `index * 8`.
+/// The offset of object `index` of the offsets array (`index < num`,
+/// which keeps it inside the array).
+fn object_offset(buf: &mut BufferPages<'_>, off_start: usize, index: usize) -> Option<usize> {
+    let v = buf.read_u64(off_start + index * 8).ok()?;
+    usize::try_from(v).ok()
+}
+
+/// The offset and bytes of the PTR object that is object `index` of the
+/// offsets array, if `index` names an object before object `num_valid`.
+fn validate_ptr(
+    buf: &mut BufferPages<'_>,
+    (off_start, data_size): (usize, usize),
+    index: u64,
+    num_valid: usize,
+) -> Option<(usize, [u8; MAX_OBJ_SIZE])> {
     let index = usize::try_from(index).ok().filter(|&i| i < num_valid)?;
-    let off = usize::try_from(u64_at(offsets, index * 8)).ok()?;
-    (object_size(data, off) == 40 && u32_at(data, off) == BINDER_TYPE_PTR).then_some(off)
+    let off = object_offset(buf, off_start, index)?;
+    let (obj, size) = buffer_object(buf, data_size, off);
+    (size == PTR_OBJ_SIZE && u32_at(&obj, 0) == BINDER_TYPE_PTR).then_some((off, obj))
 }
 
 /// Whether a fixup at `fixup_offset` in the buffer of the PTR object at
-/// `parent_off` comes after the last one: only in the last object with
-/// fixups or its ancestors, at increasing offsets (`binder_validate_fixup`).
+/// `parent_off` comes after the last one `(last_obj, last_min)`: only in
+/// the last object with fixups or its ancestors, at increasing offsets
+/// (`binder_validate_fixup`). Objects before object `num_valid` only.
 fn validate_fixup(
-    data: &[u8],
-    offsets: &[u8],
+    buf: &mut BufferPages<'_>,
+    (off_start, data_size): (usize, usize),
+    num_valid: usize,
     parent_off: usize,
     fixup_offset: u64,
-    last_obj: usize,
-    last_min: usize,
+    (last_obj, last_min): (usize, usize),
 ) -> bool {
     if last_obj == 0 {
         return false;
     }
     let (mut lo, mut lm) = (last_obj, last_min as u64);
     while lo != parent_off {
-        if object_size(data, lo) != 40 || u32_at(data, lo + 4) & BINDER_BUFFER_FLAG_HAS_PARENT == 0
-        {
+        let (obj, size) = buffer_object(buf, data_size, lo);
+        if size != PTR_OBJ_SIZE || u32_at(&obj, 4) & BINDER_BUFFER_FLAG_HAS_PARENT == 0 {
             return false;
         }
         // C: `parent_offset + sizeof(uintptr_t)` in `binder_size_t`; the
         // object's fixup was validated (`parent_offset <= length - 8`), so
         // it can't wrap: saturating gives the same value.
-        lm = u64_at(data, lo + 32).saturating_add(8);
-        let Ok(idx) = usize::try_from(u64_at(data, lo + 24)) else {
+        lm = u64_at(&obj, 32).saturating_add(8);
+        let Ok(idx) = usize::try_from(u64_at(&obj, 24)) else {
             return false;
         };
-        // Bounds `idx * 8` below.
-        if idx >= offsets.len() / 8 {
+        // Keeps `idx * 8` inside the part of the offsets array read so far.
+        if idx >= num_valid {
             return false;
         }
-        lo = usize::try_from(u64_at(offsets, idx * 8)).unwrap_or(usize::MAX);
+        lo = object_offset(buf, off_start, idx).unwrap_or(usize::MAX);
     }
     fixup_offset >= lm
 }
