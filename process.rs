@@ -24,7 +24,7 @@ use crate::device::BINDER_VM_OPS;
 use crate::ffi::file::close_fd;
 use crate::ffi::mm::{MmGrab, VmaNew};
 use crate::ffi::poll::{PollTable, POLLERR, POLLIN};
-use crate::ffi::sync::TryMutex;
+use crate::ffi::sync::{AfterUnlock, DeferGuard, DeferMutex, TryMutex};
 use crate::ffi::task::{self, security, Cred, Kuid};
 use crate::ffi::vec::VecExt;
 use crate::handles::Handles;
@@ -39,15 +39,14 @@ use kernel::alloc::{flags::GFP_KERNEL, KVVec};
 use kernel::error::{code::*, Result};
 use kernel::prelude::*;
 use kernel::rbtree::{RBTree, RBTreeNode, RBTreeNodeReservation};
-use kernel::sync::lock::{mutex::MutexBackend, Guard};
 use kernel::sync::{Arc, CondVar, CondVarTimeoutResult, Mutex, SpinLock};
 use kernel::task::Task;
 use kernel::types::ARef;
 use kernel::uaccess::UserSlice;
 
 use crate::thread::{
-    read_u32, read_u64, ExtendedError, Thread, ThreadState, LOOPER_ENTERED, LOOPER_POLL,
-    LOOPER_REGISTERED, LOOPER_WAITING,
+    read_u32, read_u64, ExtendedError, Thread, ThreadState, WakeKind, Wakes, LOOPER_ENTERED,
+    LOOPER_POLL, LOOPER_REGISTERED, LOOPER_WAITING,
 };
 
 /// The mutable state of a process.
@@ -73,6 +72,18 @@ pub(crate) struct ProcessInner {
     async_recv: bool,
     /// Transactions queued to or being handled by this process.
     pub(crate) outstanding_txns: u32,
+    /// Wake-ups to do once the lock is released.
+    pub(crate) wakes: Wakes,
+}
+
+impl AfterUnlock for ProcessInner {
+    type Deferred = Wakes;
+    fn take_deferred(&mut self) -> Wakes {
+        core::mem::replace(&mut self.wakes, Wakes::new())
+    }
+    fn run_deferred(w: Wakes) {
+        w.run();
+    }
 }
 
 impl ProcessInner {
@@ -100,10 +111,10 @@ impl ProcessInner {
     pub(crate) fn has_work(&self, id: i32, proc_work: bool) -> bool {
         // `process_todo` with an empty `todo` would make a reader spin
         // without sleeping: only work that is there counts.
-        self.threads
-            .get(&id)
-            .is_some_and(|ts| (ts.process_todo && !ts.todo.is_empty()) || ts.need_return)
-            || (proc_work && !self.todo.is_empty())
+        self.threads.get(&id).is_some_and(|ts| {
+            (ts.process_todo && !ts.todo.is_empty())
+                || ts.thread.need_return.load(Ordering::Relaxed)
+        }) || (proc_work && !self.todo.is_empty())
     }
 
     /// Makes room for `n` more items in thread `id`'s queue, so that that
@@ -118,7 +129,7 @@ impl ProcessInner {
         ts.todo.push_back(w)?;
         if wake {
             ts.process_todo = true;
-            ts.wake();
+            ts.wake(&mut self.wakes, WakeKind::Normal);
         }
         Ok(())
     }
@@ -129,7 +140,7 @@ impl ProcessInner {
         let ts = self.threads.get_mut(&id).ok_or(ESRCH)?;
         ts.todo.push_back(w)?;
         ts.process_todo = true;
-        ts.wake_sync();
+        ts.wake(&mut self.wakes, WakeKind::Sync);
         Ok(())
     }
 
@@ -149,18 +160,19 @@ impl ProcessInner {
 
     pub(crate) fn wake_one(&mut self, sync: bool) {
         if let Some(t) = self.waiting.pop() {
-            if sync {
-                t.cond.notify_sync();
+            let kind = if sync {
+                WakeKind::Sync
             } else {
-                t.cond.notify_all();
-            }
+                WakeKind::Normal
+            };
+            self.wakes.add(&t, Some(kind), false);
             return;
         }
         // Nobody waits in a read: wake the pollers that could take it.
         for (_, ts) in self.threads.iter() {
             let free = ts.stack.is_none() && ts.todo.is_empty();
             if ts.looper & LOOPER_POLL != 0 && free {
-                ts.thread.poll_wq.wake_all();
+                self.wakes.add(&ts.thread, None, true);
             }
         }
     }
@@ -216,7 +228,7 @@ pub(crate) struct Process {
     pub(crate) default_priority: i32,
     mm: Option<MmGrab>,
     #[pin]
-    pub(crate) inner: Mutex<ProcessInner>,
+    pub(crate) inner: DeferMutex<ProcessInner>,
     #[pin]
     pub(crate) refs: Mutex<ProcessRefs>,
     #[pin]
@@ -247,7 +259,7 @@ impl Process {
                 cred,
                 default_priority: task::current_nice(),
                 mm: MmGrab::current(),
-                inner <- kernel::new_mutex!(ProcessInner {
+                inner <- crate::new_defer_mutex!(ProcessInner {
                     is_dead: false,
                     threads: RBTree::new(),
                     nodes: RBTree::new(),
@@ -262,6 +274,7 @@ impl Process {
                     sync_recv: false,
                     async_recv: false,
                     outstanding_txns: 0,
+                    wakes: Wakes::new(),
                 }, "Process::inner"),
                 freeze_wait <- kernel::new_condvar!("Process::freeze_wait"),
                 refs <- kernel::new_mutex!(ProcessRefs {
@@ -291,9 +304,7 @@ impl Process {
     pub(crate) fn ioctl(self: &Arc<Self>, cmd: u32, arg: usize, nonblock: bool) -> Result<i32> {
         let thread = self.get_thread()?;
         let res = self.ioctl_thread(&thread, cmd, arg, nonblock);
-        if let Some(ts) = self.inner.lock().thread_mut(thread.id) {
-            ts.need_return = false;
-        }
+        thread.need_return.store(false, Ordering::Relaxed);
         res
     }
 
@@ -494,7 +505,7 @@ impl Process {
             while inner.outstanding_txns > 0 {
                 match self
                     .freeze_wait
-                    .wait_interruptible_timeout(&mut inner, left)
+                    .wait_interruptible_timeout(inner.for_wait(), left)
                 {
                     CondVarTimeoutResult::Timeout => break,
                     CondVarTimeoutResult::Signal { .. } => {
@@ -575,13 +586,13 @@ impl Process {
     /// work that was accepted and must not be lost (death and freeze
     /// notifications, refcount updates, the next one-way of a node): the
     /// ring grows outside the lock, retrying until memory is found.
-    pub(crate) fn lock_with_proc_room(&self, n: usize) -> Guard<'_, ProcessInner, MutexBackend> {
+    pub(crate) fn lock_with_proc_room(&self, n: usize) -> DeferGuard<'_, ProcessInner> {
         self.lock_with_room(None, n)
     }
 
     /// As [`Process::lock_with_proc_room`], for thread `id`'s queue (if the
     /// thread is gone, the lock is returned as it is).
-    fn lock_with_room(&self, id: Option<i32>, n: usize) -> Guard<'_, ProcessInner, MutexBackend> {
+    fn lock_with_room(&self, id: Option<i32>, n: usize) -> DeferGuard<'_, ProcessInner> {
         loop {
             let mut inner = self.inner.lock();
             let q = match id {
@@ -1628,7 +1639,9 @@ impl Process {
                 writeln!(
                     body,
                     "  thread {}: l {:02x} need_return {} tr 0",
-                    ts.thread.id, ts.looper, ts.need_return as u32
+                    ts.thread.id,
+                    ts.looper,
+                    ts.thread.need_return.load(Ordering::Relaxed) as u32
                 )?;
                 let mut cur = ts.stack.clone();
                 while let Some(t) = cur {
@@ -1921,11 +1934,12 @@ impl Process {
 
     /// `flush()`: every thread returns from its current read.
     pub(crate) fn flush(&self) {
-        let mut inner = self.inner.lock();
+        let mut guard = self.inner.lock();
+        let inner = &mut *guard;
         for (_, ts) in inner.threads.iter_mut() {
-            ts.need_return = true;
+            ts.thread.need_return.store(true, Ordering::Relaxed);
             if ts.looper & LOOPER_WAITING != 0 {
-                ts.wake();
+                ts.wake(&mut inner.wakes, WakeKind::Normal);
             }
         }
     }

@@ -20,7 +20,7 @@ use crate::transaction::{
 };
 use crate::uapi::*;
 use crate::work::{Queue, Work};
-use core::sync::atomic::Ordering;
+use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KVVec};
 use kernel::error::{code::*, Result};
 use kernel::prelude::*;
@@ -54,26 +54,81 @@ pub(crate) struct Thread {
     /// Where pollers of the thread wait.
     #[pin]
     pub(crate) poll_wq: PollWaitQueue,
+    /// The next read must return even without work (new thread, flush);
+    /// cleared when an ioctl of the thread ends (as C, without a lock).
+    pub(crate) need_return: AtomicBool,
     _count: ObjCount,
 }
 
-impl ThreadState {
-    /// Wakes the thread, whether it waits in a read or in `poll()`.
-    pub(crate) fn wake(&self) {
-        self.thread.cond.notify_all();
-        if self.looper & LOOPER_POLL != 0 {
-            self.thread.poll_wq.wake_all();
+/// How a thread is to be woken.
+#[derive(Clone, Copy)]
+pub(crate) enum WakeKind {
+    /// The waker goes on running.
+    Normal,
+    /// The waker is about to sleep (a sync call or a reply:
+    /// `wake_up_interruptible_sync` in C), so the scheduler may run the
+    /// woken thread on this CPU instead of waking another one.
+    Sync,
+}
+
+/// How many wake-ups a process lock gathers before waking at once.
+const WAKES: usize = 4;
+
+/// Wake-ups decided under a process's lock and done once it is released,
+/// so that the woken thread doesn't find the lock still held.
+pub(crate) struct Wakes {
+    slots: [Option<(Arc<Thread>, WakeKind, bool)>; WAKES],
+}
+
+impl Wakes {
+    pub(crate) const fn new() -> Self {
+        Self {
+            slots: [const { None }; WAKES],
         }
     }
 
-    /// Wakes the thread as the waker is about to sleep (a sync call or a
-    /// reply: `wake_up_interruptible_sync` in C), so that the scheduler
-    /// may run it on this CPU instead of waking another one.
-    pub(crate) fn wake_sync(&self) {
-        self.thread.cond.notify_sync();
-        if self.looper & LOOPER_POLL != 0 {
-            self.thread.poll_wq.wake_all();
+    /// Wakes `thread` (its read if `kind` is given, its pollers if `poll`)
+    /// once the lock is released; at once if too many are gathered.
+    pub(crate) fn add(&mut self, thread: &Arc<Thread>, kind: Option<WakeKind>, poll: bool) {
+        if kind.is_none() && !poll {
+            return;
         }
+        match self.slots.iter_mut().find(|s| s.is_none()) {
+            Some(slot) => *slot = Some((thread.clone(), kind.unwrap_or(WakeKind::Normal), poll)),
+            None => wake_now(thread, kind, poll),
+        }
+    }
+
+    /// Does the gathered wake-ups.
+    pub(crate) fn run(self) {
+        for (thread, kind, poll) in self.slots.into_iter().flatten() {
+            wake_now(&thread, Some(kind), poll);
+        }
+    }
+}
+
+/// Wakes `thread`'s read (`kind`) and its pollers (`poll`).
+fn wake_now(thread: &Thread, kind: Option<WakeKind>, poll: bool) {
+    match kind {
+        Some(WakeKind::Normal) => thread.cond.notify_all(),
+        Some(WakeKind::Sync) => thread.cond.notify_sync(),
+        None => {}
+    }
+    if poll {
+        thread.poll_wq.wake_all();
+    }
+}
+
+impl ThreadState {
+    /// Wakes the thread (once the lock is released) if it waits in a read
+    /// or may wait in `poll()`: a running thread needs no wake-up.
+    pub(crate) fn wake(&self, wakes: &mut Wakes, kind: WakeKind) {
+        let waiting = self.looper & LOOPER_WAITING != 0;
+        wakes.add(
+            &self.thread,
+            waiting.then_some(kind),
+            self.looper & LOOPER_POLL != 0,
+        );
     }
 }
 
@@ -95,8 +150,6 @@ pub(crate) struct ThreadState {
     pub(crate) process_todo: bool,
     /// Top of the thread's transaction stack.
     pub(crate) stack: Option<Arc<Transaction>>,
-    /// The next read must return even without work (new thread, flush).
-    pub(crate) need_return: bool,
     pub(crate) return_error: u32,
     pub(crate) reply_error: u32,
     pub(crate) ee: ExtendedError,
@@ -271,6 +324,7 @@ impl Process {
                 id,
                 process: self.clone(),
                 cond <- kernel::new_condvar!("Thread::cond"),
+                need_return: AtomicBool::new(true),
                 _count: ObjCount::new(Obj::Thread),
                 poll_wq <- PollWaitQueue::new(kernel::c_str!("Thread::poll_wq"), kernel::static_lock_class!()),
             }),
@@ -284,7 +338,6 @@ impl Process {
                 todo: Queue::new(),
                 process_todo: false,
                 stack: None,
-                need_return: true,
                 return_error: BR_OK,
                 reply_error: BR_OK,
                 ee: ExtendedError {
@@ -543,7 +596,7 @@ impl Process {
                         ret = Err(ENOMEM);
                         break;
                     }
-                    let signal = thread.cond.wait_interruptible(&mut inner);
+                    let signal = thread.cond.wait_interruptible(inner.for_wait());
                     inner.waiting.retain(|t| !Arc::ptr_eq(t, thread));
                     if signal {
                         ret = Err(EINTR);
@@ -561,7 +614,7 @@ impl Process {
                     break 'retry Ok(());
                 };
                 let from_thread = !ts.todo.is_empty();
-                let need_return = ts.need_return;
+                let need_return = ts.thread.need_return.load(Ordering::Relaxed);
                 if !from_thread && !(proc_work && !inner.todo.is_empty()) {
                     if out.pos == 4 && !need_return {
                         drop(inner);

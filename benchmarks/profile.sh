@@ -6,14 +6,31 @@
 # functions while one cell runs, then prints the top functions by total
 # time, per CPU summed. Under TCG only the shares matter, not the times.
 #
-#   profile.sh CELL [SECONDS]
-cell=${1:?usage: profile.sh CELL [SECONDS]}
+# Mode "sample" (third argument, or PROFILE_MODE=sample): instead, the
+# sampling profiler benchmarks/ksample (perf cpu-clock samples of kernel
+# IPs on every CPU, resolved with /proc/kallsyms), which also sees the Rust
+# module's own functions: top functions by samples, and the share of the
+# binder module against the rest of the kernel.
+#
+#   profile.sh CELL [SECONDS [ftrace|sample]]
+cell=${1:?usage: profile.sh CELL [SECONDS [ftrace|sample]]}
 secs=${2:-4}
+mode=${3:-${PROFILE_MODE:-ftrace}}
+case $mode in ftrace|sample) ;; *) echo "profile.sh: unknown mode $mode" >&2; exit 2 ;; esac
 T=/sys/kernel/tracing
 [ -d $T/trace_stat ] || mount -t tracefs nodev $T 2>/dev/null
 mod=$(grep -oE '^(binder_linux|rust_binder) ' /proc/modules | tr -d ' ')
 FS=/dev/binderfs
 mkdir -p $FS && mount -t binder binder $FS && binderctl add $FS binder >/dev/null || exit 1
+if [ "$mode" = sample ]; then
+    echo "# profile: cell $cell, driver $mod, ${secs}s, sampled (ksample)"
+    # Warm-up run, then the sampled one.
+    binder_bench -d $FS/binder -t 1 "$cell" > /dev/null
+    ksample -c -- binder_bench -d $FS/binder -t "$secs" "$cell"
+    rc=$?
+    umount $FS
+    exit $rc
+fi
 echo "# profile: cell $cell, driver $mod, ${secs}s"
 # The module's own functions (C: all of binder_linux; Rust code has no
 # fentry hooks in 6.12, so for rust_binder only its C-side helpers), plus

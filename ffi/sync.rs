@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A mutex with `try_lock`, which the 6.12 `kernel` crate's `Mutex` lacks:
-//! the page shrinker runs inside memory allocations and must never wait for
-//! a lock that an allocating task may hold.
+//! Locks the 6.12 `kernel` crate lacks: a mutex with `try_lock` (the page
+//! shrinker runs inside memory allocations and must never wait for a lock
+//! that an allocating task may hold), and a mutex whose guard runs deferred
+//! work (wake-ups) after unlocking.
 
 use super::bindings;
 use core::cell::UnsafeCell;
 use core::marker::PhantomPinned;
+use core::mem::ManuallyDrop;
 use core::ops::{Deref, DerefMut};
 use kernel::prelude::*;
+use kernel::sync::lock::{mutex::MutexBackend, Guard};
 use kernel::sync::LockClassKey;
 use kernel::types::Opaque;
 
@@ -101,5 +104,91 @@ impl<T> Drop for TryMutexGuard<'_, T> {
 macro_rules! new_trymutex {
     ($t:expr, $name:literal) => {
         $crate::ffi::sync::TryMutex::new($t, kernel::c_str!($name), kernel::static_lock_class!())
+    };
+}
+
+/// State behind a lock that gathers work to be done once the lock is
+/// released (wake-ups: a woken thread then doesn't find the lock still
+/// held by its waker).
+pub(crate) trait AfterUnlock {
+    /// The gathered work.
+    type Deferred;
+    /// Takes what was gathered so far.
+    fn take_deferred(&mut self) -> Self::Deferred;
+    /// Does it.
+    fn run_deferred(d: Self::Deferred);
+}
+
+/// A kernel mutex whose guard, when dropped, unlocks and then runs the
+/// work its data gathered ([`AfterUnlock`]).
+#[pin_data]
+pub(crate) struct DeferMutex<T: AfterUnlock> {
+    #[pin]
+    m: kernel::sync::Mutex<T>,
+}
+
+impl<T: AfterUnlock> DeferMutex<T> {
+    /// A new mutex named `name` in lock class `key`.
+    pub(crate) fn new(t: T, name: &'static CStr, key: &'static LockClassKey) -> impl PinInit<Self> {
+        pin_init!(Self {
+            m <- kernel::sync::Mutex::new(t, name, key),
+        })
+    }
+
+    /// Waits for and takes the mutex.
+    pub(crate) fn lock(&self) -> DeferGuard<'_, T> {
+        DeferGuard {
+            g: ManuallyDrop::new(self.m.lock()),
+        }
+    }
+}
+
+/// A [`DeferMutex`] held.
+///
+/// # Invariants
+///
+/// `g` is a live guard until `drop` drops it.
+pub(crate) struct DeferGuard<'a, T: AfterUnlock> {
+    g: ManuallyDrop<Guard<'a, T, MutexBackend>>,
+}
+
+impl<'a, T: AfterUnlock> DeferGuard<'a, T> {
+    /// The plain guard, to wait on a condition variable with: the gathered
+    /// work is done first (the lock is still held; the waiter would
+    /// otherwise sleep on it).
+    pub(crate) fn for_wait(&mut self) -> &mut Guard<'a, T, MutexBackend> {
+        let d = self.g.take_deferred();
+        T::run_deferred(d);
+        &mut self.g
+    }
+}
+
+impl<T: AfterUnlock> Deref for DeferGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.g
+    }
+}
+
+impl<T: AfterUnlock> DerefMut for DeferGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.g
+    }
+}
+
+impl<T: AfterUnlock> Drop for DeferGuard<'_, T> {
+    fn drop(&mut self) {
+        let d = self.g.take_deferred();
+        // SAFETY: `g` is live (type invariant) and not used after this.
+        unsafe { ManuallyDrop::drop(&mut self.g) };
+        T::run_deferred(d);
+    }
+}
+
+/// A new [`DeferMutex`] with its own lock class.
+#[macro_export]
+macro_rules! new_defer_mutex {
+    ($t:expr, $name:literal) => {
+        $crate::ffi::sync::DeferMutex::new($t, kernel::c_str!($name), kernel::static_lock_class!())
     };
 }

@@ -4,18 +4,30 @@
 # a cell goes, function by function (total time including children, per
 # call). Under TCG only the shares and the rust/C comparison mean anything.
 #
-# Usage: scripts/bench-profile.sh CELL [SECONDS]    (e.g. sync_p1_64KiB 4)
+# Usage: scripts/bench-profile.sh CELL [SECONDS [sample]]   (e.g. sync_p1_64KiB 4)
+#
+# With "sample", the sampling profiler benchmarks/ksample.c instead of the
+# function profiler: kernel time by function from perf cpu-clock samples,
+# the Rust module's own functions included (they have no ftrace hooks).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/scripts/env.sh"
-CELL=${1:?usage: bench-profile.sh CELL [SECONDS]}
+CELL=${1:?usage: bench-profile.sh CELL [SECONDS [sample]]}
 SECS=${2:-4}
+MODE=${3:-ftrace}
+case $MODE in ftrace|sample) ;; *) echo "bench-profile: unknown mode $MODE (want: sample)" >&2; exit 2 ;; esac
 KDIR=$(bash "$ROOT/scripts/build-kernel.sh" perf | tail -n1)
 export KDIR
 MODULE=$(bash "$ROOT/scripts/build-module-copy.sh" "$KDIR" "$ROOT/build/module-perf" | tail -n1)
 make -s -C "$ROOT/benchmarks" KDIR="$KDIR" OUT="$ROOT/build/bench"
 mkdir -p "$ROOT/build/tools"
 gcc -static -O2 -Wall -I"$KDIR/usr-headers/include" -o "$ROOT/build/tools/binderctl" "$ROOT/tools/binderctl.c"
+FILES=(--file "$ROOT/build/bench/binder_bench" --file "$ROOT/build/tools/binderctl"
+    --file "$ROOT/benchmarks/profile.sh")
+if [ "$MODE" = sample ]; then
+    gcc -static -O2 -Wall -I"$KDIR/usr-headers/include" -o "$ROOT/build/tools/ksample" "$ROOT/benchmarks/ksample.c"
+    FILES+=(--file "$ROOT/build/tools/ksample")
+fi
 khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
 APPEND=()
 [ -n "$khz" ] && APPEND=(--append "tsc_early_khz=$khz tsc=reliable")
@@ -23,7 +35,6 @@ for drv in c rust; do
     mod=()
     [ "$drv" = rust ] && mod=(--module "$MODULE")
     bash "$ROOT/scripts/run-vm.sh" --driver "$drv" "${mod[@]}" "${APPEND[@]}" --timeout 600 \
-        --file "$ROOT/build/bench/binder_bench" --file "$ROOT/build/tools/binderctl" \
-        --file "$ROOT/benchmarks/profile.sh" "@sh:sh /tests/profile.sh $CELL $SECS" |
-        grep -E '^(# profile|# prof:|# [0-9]+ functions|cell )' | sed "s/^/[$drv] /"
+        "${FILES[@]}" "@sh:sh /tests/profile.sh $CELL $SECS $MODE" |
+        grep -E '^(# profile|# prof:|# ksample:|ksample:|# [0-9]+ functions|cell )' | sed "s/^/[$drv] /"
 done
