@@ -52,9 +52,11 @@ pub(crate) struct BufferMeta {
     pub(crate) clear_on_free: bool,
     /// Thread-group id of the sender (for one-way spam detection).
     pub(crate) sender_pid: i32,
-    /// The node a one-way transaction in this buffer went to: its next
-    /// queued one-way transaction is released when the buffer is freed.
-    pub(crate) async_node: Option<Arc<Node>>,
+    /// The node the transaction in this buffer went to (none for a
+    /// reply): the buffer holds a strong local count on it until it is
+    /// freed, and for a one-way transaction the node's next queued one-way
+    /// is released then.
+    pub(crate) target_node: Option<Arc<Node>>,
     /// Delivered to user space, so `BC_FREE_BUFFER` may free it.
     pub(crate) allow_user_free: bool,
     /// References the objects in the buffer hold (one per binder or

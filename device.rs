@@ -17,13 +17,13 @@ use crate::node::Node;
 use crate::process::Process;
 use core::sync::atomic::Ordering;
 use kernel::alloc::{
-    flags::{__GFP_NOWARN, GFP_KERNEL},
+    flags::{__GFP_NOWARN, GFP_KERNEL, GFP_NOWAIT},
     KVVec, KVec,
 };
 use kernel::error::{code::*, Result};
 use kernel::prelude::*;
 use kernel::rbtree::RBTree;
-use kernel::sync::{Arc, ArcBorrow, Mutex};
+use kernel::sync::{Arc, ArcBorrow, Mutex, SpinLock};
 
 /// The context manager of a device.
 pub(crate) struct Manager {
@@ -42,9 +42,10 @@ pub(crate) struct Manager {
 pub(crate) struct Registry {
     #[pin]
     procs: TryMutex<KVVec<Arc<Process>>>,
-    /// The last transactions, and the last failed ones (`binder_logs/`).
+    /// The last transactions, and the last failed ones (`binder_logs/`):
+    /// a spinlock, as every transaction of every process records itself.
     #[pin]
-    pub(crate) logs: Mutex<TxnLogs>,
+    logs: SpinLock<TxnLogs>,
     /// Nodes whose owner died while others still held references, by node
     /// id (an ordered map: a dead node goes in O(log n) when its last
     /// reference does, however many there are).
@@ -87,6 +88,9 @@ pub(crate) struct TxnLogEntry {
 
 const LOG_SIZE: usize = 32;
 
+/// One entry of a log ring.
+type LogSlot = (TxnLogEntry, Arc<BinderDevice>);
+
 /// Two rings of the last transactions, as the C driver keeps them.
 pub(crate) struct TxnLogs {
     pub(crate) all: [Option<(TxnLogEntry, Arc<BinderDevice>)>; LOG_SIZE],
@@ -96,16 +100,22 @@ pub(crate) struct TxnLogs {
 }
 
 impl TxnLogs {
-    fn record(&mut self, e: TxnLogEntry, dev: &Arc<BinderDevice>) {
+    /// Records `e`; returns the entries it replaced, to be dropped after
+    /// unlocking.
+    fn record(&mut self, e: TxnLogEntry, dev: &Arc<BinderDevice>) -> [Option<LogSlot>; 2] {
         let failed = e.return_error != crate::uapi::BR_OK;
         // One per transaction: wraps as C's `atomic_inc_return(&log->cur)`
         // (after 2^64 of them only the ring's order would suffer).
-        self.all[self.next_all % LOG_SIZE] = Some((e, dev.clone()));
+        let a = self.all[self.next_all % LOG_SIZE].replace((e, dev.clone()));
         self.next_all = self.next_all.wrapping_add(1);
-        if failed {
-            self.failed[self.next_failed % LOG_SIZE] = Some((e, dev.clone()));
+        let f = if failed {
+            let f = self.failed[self.next_failed % LOG_SIZE].replace((e, dev.clone()));
             self.next_failed = self.next_failed.wrapping_add(1);
-        }
+            f
+        } else {
+            None
+        };
+        [a, f]
     }
 
     /// The entries of one ring, oldest first.
@@ -129,7 +139,7 @@ impl Registry {
             pin_init!(Self {
                 procs <- crate::new_trymutex!(KVVec::new(), "Registry::procs"),
                 dead_nodes <- kernel::new_mutex!(RBTree::new(), "Registry::dead_nodes"),
-                logs <- kernel::new_mutex!(
+                logs <- kernel::new_spinlock!(
                     TxnLogs { all: [const { None }; LOG_SIZE], next_all: 0, failed: [const { None }; LOG_SIZE], next_failed: 0 },
                     "Registry::logs"
                 ),
@@ -163,12 +173,34 @@ impl Registry {
     /// registry); called when the module goes away.
     pub(crate) fn clear_logs(&self) {
         let mut logs = self.logs.lock();
-        logs.all = [const { None }; LOG_SIZE];
+        let all = core::mem::replace(&mut logs.all, [const { None }; LOG_SIZE]);
         drop(logs);
+        drop(all);
         let dead = core::mem::replace(&mut *self.dead_nodes.lock(), RBTree::new());
         drop(dead);
         let mut logs = self.logs.lock();
-        logs.failed = [const { None }; LOG_SIZE];
+        let failed = core::mem::replace(&mut logs.failed, [const { None }; LOG_SIZE]);
+        drop(logs);
+        drop(failed);
+    }
+
+    /// The entries of one log ring, oldest first, copied out of the lock
+    /// (into room allocated before taking it).
+    pub(crate) fn log_entries(
+        &self,
+        failed: bool,
+    ) -> Result<KVVec<(TxnLogEntry, Arc<BinderDevice>)>> {
+        let mut v = KVVec::with_capacity(LOG_SIZE, GFP_KERNEL)?;
+        let logs = self.logs.lock();
+        for (e, d) in logs.entries(failed) {
+            // A ring holds at most `LOG_SIZE` entries: within the room
+            // reserved, so this never allocates (and can't fail).
+            if v.len() < LOG_SIZE && v.push((*e, d.clone()), GFP_NOWAIT).is_err() {
+                break;
+            }
+        }
+        drop(logs);
+        Ok(v)
     }
 
     /// A reference held by `holder` on the dead node `node` went away.
@@ -207,7 +239,9 @@ impl Registry {
 
     /// Records a transaction of `dev` in the logs.
     pub(crate) fn log_txn(&self, e: TxnLogEntry, dev: &Arc<BinderDevice>) {
-        self.logs.lock().record(e, dev);
+        // The entries pushed out of the rings are dropped after unlocking.
+        let old = self.logs.lock().record(e, dev);
+        drop(old);
     }
 
     /// The processes whose thread-group id is `pid`.

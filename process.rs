@@ -302,8 +302,8 @@ impl Process {
 
     /// Handles an ioctl on the process's file.
     pub(crate) fn ioctl(self: &Arc<Self>, cmd: u32, arg: usize, nonblock: bool) -> Result<i32> {
-        let thread = self.get_thread()?;
-        let res = self.ioctl_thread(&thread, cmd, arg, nonblock);
+        let (thread, ready) = self.get_thread_ready()?;
+        let res = self.ioctl_thread(&thread, cmd, arg, nonblock, ready);
         thread.need_return.store(false, Ordering::Relaxed);
         res
     }
@@ -314,9 +314,10 @@ impl Process {
         cmd: u32,
         arg: usize,
         nonblock: bool,
+        ready: bool,
     ) -> Result<i32> {
         match cmd {
-            BINDER_WRITE_READ => self.write_read(thread, arg, nonblock)?,
+            BINDER_WRITE_READ => self.write_read(thread, arg, nonblock, ready)?,
             BINDER_SET_MAX_THREADS => {
                 let mut r = UserSlice::new(arg, 4).reader();
                 let max = read_u32(&mut r).map_err(|_| EINVAL)?;
@@ -875,10 +876,20 @@ impl Process {
         held: KVVec<Held>,
         fd_arrays: KVVec<(usize, usize)>,
     ) {
-        if let Some(m) = self.mapping.lock().as_mut().and_then(|m| m.meta_mut(off)) {
-            m.held = held;
-            m.fd_arrays = fd_arrays;
+        // Most buffers hold nothing (the metadata starts empty).
+        if held.is_empty() && fd_arrays.is_empty() {
+            return;
         }
+        let mut mapping = self.mapping.lock();
+        // The vectors replaced (empty) are dropped after unlocking.
+        let old = mapping.as_mut().and_then(|m| m.meta_mut(off)).map(|m| {
+            (
+                core::mem::replace(&mut m.held, held),
+                core::mem::replace(&mut m.fd_arrays, fd_arrays),
+            )
+        });
+        drop(mapping);
+        drop(old);
     }
 
     /// Frees the buffer at offset `off`: releases what its objects hold and
@@ -927,7 +938,11 @@ impl Process {
             task::cond_resched();
         }
         let Some(meta) = meta else { return };
-        if let Some(node) = meta.async_node.as_ref().filter(|_| next_async) {
+        if let Some(node) = meta
+            .target_node
+            .as_ref()
+            .filter(|_| meta.is_async && next_async)
+        {
             let mut inner = self.lock_with_proc_room(1);
             let next = inner.node_state(node).and_then(|ns| {
                 let w = ns.async_todo.pop_front();
@@ -939,6 +954,12 @@ impl Process {
             if let Some(w) = next {
                 // Room was made: this doesn't fail.
                 let _ = inner.push_proc_work(w);
+            }
+        }
+        // The target node first, then the objects, as C releases them.
+        if let Some(node) = meta.target_node.as_ref() {
+            if let Some(o) = node.owner() {
+                o.dec_node(node, true, false);
             }
         }
         for h in meta.held.iter() {
@@ -1063,10 +1084,15 @@ impl Process {
         internal: bool,
         thread: Option<&Arc<Thread>>,
     ) -> Result {
-        let is_mgr = self
-            .device
-            .context_manager()
-            .is_some_and(|m| Arc::ptr_eq(&m, node));
+        // Only an internal strong count taken outside a thread asks whether
+        // the node is the manager's (the manager lock goes before `inner`).
+        let is_mgr = strong
+            && internal
+            && thread.is_none()
+            && self
+                .device
+                .context_manager()
+                .is_some_and(|m| Arc::ptr_eq(&m, node));
         let mut inner = self.inner.lock();
         let Some(ns) = inner.node_state(node) else {
             return Ok(());

@@ -174,6 +174,9 @@ enum Step {
     Continue,
     /// The read ends here.
     End,
+    /// The read ends with this transaction, to be finished under the lock
+    /// that ends the read ([`Process::finish_delivery`]).
+    Delivered(Arc<Transaction>),
     /// A transaction's files could not be installed.
     FdsFailed(Arc<Transaction>),
     /// A transaction could not be written to the read buffer.
@@ -248,7 +251,8 @@ impl Items {
 
 /// How delivering a transaction went.
 enum Delivery {
-    Done,
+    /// Written; to be finished under the lock that ends the read.
+    Done(Arc<Transaction>),
     FdsFailed(Arc<Transaction>),
     CopyFailed(Arc<Transaction>, Error),
 }
@@ -315,9 +319,19 @@ impl ReadBuf<'_> {
 impl Process {
     /// The current thread, created on first use.
     pub(crate) fn get_thread(self: &Arc<Self>) -> Result<Arc<Thread>> {
+        Ok(self.get_thread_ready()?.0)
+    }
+
+    /// The current thread, created on first use, and whether it is ready
+    /// for a first command: no pending return error, and room in its
+    /// queue for what a command queues (`THREAD_ROOM`), checked under the
+    /// same lock so that a write of one command takes it once less.
+    pub(crate) fn get_thread_ready(self: &Arc<Self>) -> Result<(Arc<Thread>, bool)> {
         let id = task::current_pid();
         if let Some(ts) = self.inner.lock().threads.get(&id) {
-            return Ok(ts.thread.clone());
+            let ready =
+                ts.return_error == BR_OK && matches!(ts.todo.grow_for(THREAD_ROOM), Ok(None));
+            return Ok((ts.thread.clone(), ready));
         }
         let thread = Arc::pin_init(
             pin_init!(Thread {
@@ -350,17 +364,20 @@ impl Process {
         )?;
         let mut inner = self.inner.lock();
         if let Some(ts) = inner.threads.get(&id) {
-            return Ok(ts.thread.clone());
+            return Ok((ts.thread.clone(), false));
         }
         inner.threads.insert(node);
-        Ok(thread)
+        Ok((thread, false))
     }
 
+    /// `BINDER_WRITE_READ`; `ready` as [`Process::get_thread_ready`] found
+    /// the thread when the ioctl began.
     pub(crate) fn write_read(
         self: &Arc<Self>,
         thread: &Arc<Thread>,
         arg: usize,
         nonblock: bool,
+        ready: bool,
     ) -> Result {
         let (mut r, mut w) = UserSlice::new(arg, 48).reader_writer();
         let mut b = [0u8; 48];
@@ -374,17 +391,13 @@ impl Process {
         let (read_size, mut read_consumed, read_buffer) = (f(3), f(4), f(5));
         let mut ret = Ok(());
         if write_size > 0 {
-            ret = self.thread_write(thread, write_buffer, write_size, &mut write_consumed);
+            ret = self.thread_write(thread, write_buffer, write_size, &mut write_consumed, ready);
             if ret.is_err() {
                 read_consumed = 0;
             }
         }
         if ret.is_ok() && read_size > 0 {
             ret = self.thread_read(thread, read_buffer, read_size, &mut read_consumed, nonblock);
-            let mut inner = self.inner.lock();
-            if !inner.todo.is_empty() {
-                inner.wake_one(false);
-            }
         }
         b[8..16].copy_from_slice(&(write_consumed as u64).to_ne_bytes());
         b[32..40].copy_from_slice(&(read_consumed as u64).to_ne_bytes());
@@ -404,14 +417,18 @@ impl Process {
         buf: usize,
         size: usize,
         consumed: &mut usize,
+        mut ready: bool,
     ) -> Result {
         let end = buf.wrapping_add(size);
         let mut ptr = buf.wrapping_add(*consumed);
         while ptr < end {
             // Room for what a command queues for this thread (completions,
             // its return error, refcount updates of its nodes), allocated
-            // outside the lock: those pushes then can't fail.
-            let grow = {
+            // outside the lock: those pushes then can't fail. The first
+            // command's was checked when the ioctl found the thread.
+            let grow = if core::mem::take(&mut ready) {
+                None
+            } else {
                 let inner = self.inner.lock();
                 match inner.threads.get(&thread.id) {
                     Some(ts) if ts.return_error == BR_OK => ts.todo.grow_for(THREAD_ROOM)?,
@@ -572,142 +589,167 @@ impl Process {
         };
         // As C, a read from the start begins with BR_NOOP, written whatever
         // `size` says (a bad buffer: `EFAULT`).
-        if out.pos == 0 {
-            out.put_raw_u32(BR_NOOP)?;
-        }
+        let noop = if out.pos == 0 {
+            out.put_raw_u32(BR_NOOP)
+        } else {
+            Ok(())
+        };
         let id = thread.id;
-        let res = 'retry: loop {
-            let mut inner = self.inner.lock();
-            let proc_work = inner.available_for_proc_work(id);
-            if proc_work {
-                task::set_current_nice(self.default_priority);
-            }
-            if let Some(ts) = inner.thread_mut(id) {
-                ts.looper |= LOOPER_WAITING;
-            }
-            let mut ret = Ok(());
-            if nonblock {
-                if !inner.has_work(id, proc_work) {
-                    ret = Err(EAGAIN);
+        let mut finish = None;
+        let res = if let Err(e) = noop {
+            Err(e)
+        } else {
+            'retry: loop {
+                let mut inner = self.inner.lock();
+                let proc_work = inner.available_for_proc_work(id);
+                if proc_work {
+                    task::set_current_nice(self.default_priority);
                 }
-            } else {
-                while !inner.has_work(id, proc_work) {
-                    if proc_work && inner.waiting.push(thread.clone(), GFP_KERNEL).is_err() {
-                        ret = Err(ENOMEM);
-                        break;
+                if let Some(ts) = inner.thread_mut(id) {
+                    ts.looper |= LOOPER_WAITING;
+                }
+                let mut ret = Ok(());
+                if nonblock {
+                    if !inner.has_work(id, proc_work) {
+                        ret = Err(EAGAIN);
                     }
-                    let signal = thread.cond.wait_interruptible(inner.for_wait());
-                    inner.waiting.retain(|t| !Arc::ptr_eq(t, thread));
-                    if signal {
-                        ret = Err(EINTR);
-                        break;
-                    }
-                }
-            }
-            if let Some(ts) = inner.thread_mut(id) {
-                ts.looper &= !LOOPER_WAITING;
-            }
-            ret?;
-
-            loop {
-                let Some(ts) = inner.threads.get(&id) else {
-                    break 'retry Ok(());
-                };
-                let from_thread = !ts.todo.is_empty();
-                let need_return = ts.thread.need_return.load(Ordering::Relaxed);
-                if !from_thread && !(proc_work && !inner.todo.is_empty()) {
-                    if out.pos == 4 && !need_return {
-                        drop(inner);
-                        continue 'retry;
-                    }
-                    break 'retry Ok(());
-                }
-                if out.room() < READ_ITEM_ROOM {
-                    break 'retry Ok(());
-                }
-                // A notification is recorded as delivered when it is taken:
-                // make room for that first, so that a failure leaves it
-                // queued instead of losing it.
-                let front = match inner.threads.get(&id) {
-                    Some(ts) if from_thread => ts.todo.front(),
-                    _ => inner.todo.front(),
-                };
-                let (death, freeze) = (
-                    matches!(front, Some(Work::DeadBinder(_))),
-                    matches!(front, Some(Work::Freeze(f)) if !f.clear.load(Ordering::Relaxed)),
-                );
-                let room = if death {
-                    inner.delivered_death.reserve(1, GFP_KERNEL)
-                } else if freeze {
-                    inner.delivered_freeze.reserve(1, GFP_KERNEL)
                 } else {
-                    Ok(())
-                };
-                if let Err(e) = room {
-                    break 'retry Err(e.into());
-                }
-                let w = match inner.threads.get_mut(&id) {
-                    Some(ts) if from_thread => {
-                        let w = ts.todo.pop_front();
-                        if ts.todo.is_empty() {
-                            ts.process_todo = false;
+                    while !inner.has_work(id, proc_work) {
+                        if proc_work && inner.waiting.push(thread.clone(), GFP_KERNEL).is_err() {
+                            ret = Err(ENOMEM);
+                            break;
                         }
-                        w
-                    }
-                    _ => inner.todo.pop_front(),
-                };
-                let Some(w) = w else { break 'retry Ok(()) };
-                // The state changes under the lock; the copy to user memory
-                // and the fd installs without it (a reader stalled in a page
-                // fault must not block senders, freezes or the logs).
-                let prepared = self.prepare_work(&mut inner, thread, w);
-                drop(inner);
-                let step = match prepared {
-                    Ok(Prepared::Write(items)) => items.write(&mut out),
-                    Ok(Prepared::Transaction(t)) => self
-                        .deliver_transaction(thread, t, &mut out)
-                        .map(|d| match d {
-                            Delivery::Done => Step::End,
-                            Delivery::FdsFailed(t) => Step::FdsFailed(t),
-                            Delivery::CopyFailed(t, e) => Step::CopyFailed(t, e),
-                        }),
-                    Err(e) => Err(e),
-                };
-                match step {
-                    Ok(Step::End) => break 'retry Ok(()),
-                    Ok(Step::Continue) => {}
-                    Ok(Step::FdsFailed(t)) => {
-                        // As the C driver: the transaction fails, its buffer
-                        // goes, and a reply becomes BR_FAILED_REPLY.
-                        let is_reply = t.is_reply;
-                        self.fail_popped(t);
-                        if is_reply {
-                            break 'retry out.put_u32(BR_FAILED_REPLY);
+                        let signal = thread.cond.wait_interruptible(inner.for_wait());
+                        inner.waiting.retain(|t| !Arc::ptr_eq(t, thread));
+                        if signal {
+                            ret = Err(EINTR);
+                            break;
                         }
                     }
-                    Ok(Step::CopyFailed(t, e)) => {
-                        self.fail_popped(t);
-                        break 'retry Err(e);
-                    }
-                    Err(e) => break 'retry Err(e),
                 }
-                inner = self.inner.lock();
+                if let Some(ts) = inner.thread_mut(id) {
+                    ts.looper &= !LOOPER_WAITING;
+                }
+                ret?;
+
+                loop {
+                    let Some(ts) = inner.threads.get(&id) else {
+                        break 'retry Ok(());
+                    };
+                    let from_thread = !ts.todo.is_empty();
+                    let need_return = ts.thread.need_return.load(Ordering::Relaxed);
+                    if !from_thread && !(proc_work && !inner.todo.is_empty()) {
+                        if out.pos == 4 && !need_return {
+                            drop(inner);
+                            continue 'retry;
+                        }
+                        break 'retry Ok(());
+                    }
+                    if out.room() < READ_ITEM_ROOM {
+                        break 'retry Ok(());
+                    }
+                    // A notification is recorded as delivered when it is taken:
+                    // make room for that first, so that a failure leaves it
+                    // queued instead of losing it.
+                    let front = match inner.threads.get(&id) {
+                        Some(ts) if from_thread => ts.todo.front(),
+                        _ => inner.todo.front(),
+                    };
+                    let (death, freeze) = (
+                        matches!(front, Some(Work::DeadBinder(_))),
+                        matches!(front, Some(Work::Freeze(f)) if !f.clear.load(Ordering::Relaxed)),
+                    );
+                    let room = if death {
+                        inner.delivered_death.reserve(1, GFP_KERNEL)
+                    } else if freeze {
+                        inner.delivered_freeze.reserve(1, GFP_KERNEL)
+                    } else {
+                        Ok(())
+                    };
+                    if let Err(e) = room {
+                        break 'retry Err(e.into());
+                    }
+                    let w = match inner.threads.get_mut(&id) {
+                        Some(ts) if from_thread => {
+                            let w = ts.todo.pop_front();
+                            if ts.todo.is_empty() {
+                                ts.process_todo = false;
+                            }
+                            w
+                        }
+                        _ => inner.todo.pop_front(),
+                    };
+                    let Some(w) = w else { break 'retry Ok(()) };
+                    // The state changes under the lock; the copy to user memory
+                    // and the fd installs without it (a reader stalled in a page
+                    // fault must not block senders, freezes or the logs).
+                    let prepared = self.prepare_work(&mut inner, thread, w);
+                    drop(inner);
+                    let step = match prepared {
+                        Ok(Prepared::Write(items)) => items.write(&mut out),
+                        Ok(Prepared::Transaction(t)) => {
+                            self.deliver_transaction(t, &mut out).map(|d| match d {
+                                Delivery::Done(t) => Step::Delivered(t),
+                                Delivery::FdsFailed(t) => Step::FdsFailed(t),
+                                Delivery::CopyFailed(t, e) => Step::CopyFailed(t, e),
+                            })
+                        }
+                        Err(e) => Err(e),
+                    };
+                    match step {
+                        Ok(Step::End) => break 'retry Ok(()),
+                        Ok(Step::Delivered(t)) => {
+                            finish = Some(t);
+                            break 'retry Ok(());
+                        }
+                        Ok(Step::Continue) => {}
+                        Ok(Step::FdsFailed(t)) => {
+                            // As the C driver: the transaction fails, its buffer
+                            // goes, and a reply becomes BR_FAILED_REPLY.
+                            let is_reply = t.is_reply;
+                            self.fail_popped(t);
+                            if is_reply {
+                                break 'retry out.put_u32(BR_FAILED_REPLY);
+                            }
+                        }
+                        Ok(Step::CopyFailed(t, e)) => {
+                            self.fail_popped(t);
+                            break 'retry Err(e);
+                        }
+                        Err(e) => break 'retry Err(e),
+                    }
+                    inner = self.inner.lock();
+                }
             }
         };
         *consumed = out.pos;
-        res?;
+        // One lock ends the read: the delivered transaction is finished,
+        // a looper may be asked for (as C, after the read), and process
+        // work left over wakes another thread (as C's ioctl does after
+        // every read, whatever it returned).
         let mut inner = self.inner.lock();
+        let failed = finish.and_then(|t| self.finish_delivery(&mut inner, thread, t));
         let looping = inner
             .threads
             .get(&id)
             .is_some_and(|ts| ts.looper & (LOOPER_REGISTERED | LOOPER_ENTERED) != 0);
-        if inner.requested_threads == 0
+        let spawn = res.is_ok()
+            && inner.requested_threads == 0
             && inner.waiting.is_empty()
             && inner.requested_threads_started < inner.max_threads
-            && looping
-        {
+            && looping;
+        if spawn {
             inner.requested_threads = inner.requested_threads.wrapping_add(1);
-            drop(inner);
+        }
+        if !inner.todo.is_empty() {
+            inner.wake_one(false);
+        }
+        drop(inner);
+        if let Some(t) = failed {
+            send_failed_reply(t, BR_DEAD_REPLY);
+        }
+        res?;
+        if spawn {
             UserSlice::new(buf, 4)
                 .writer()
                 .write_slice(&BR_SPAWN_LOOPER.to_ne_bytes())?;
@@ -817,12 +859,11 @@ impl Process {
         Ok(Prepared::Write(items))
     }
 
-    /// Writes transaction `t`, popped for `thread`, to the read buffer (no
-    /// lock held: its fds are installed and it is copied first, then it is
-    /// recorded under the process lock).
+    /// Writes transaction `t` to the read buffer, no lock held: its fds are
+    /// installed and it is copied; it is then recorded under the lock that
+    /// ends the read ([`Process::finish_delivery`]).
     fn deliver_transaction(
         self: &Arc<Self>,
-        thread: &Arc<Thread>,
         t: Arc<Transaction>,
         out: &mut ReadBuf<'_>,
     ) -> Result<Delivery> {
@@ -889,29 +930,35 @@ impl Process {
             // (C: binder_cleanup_transaction), not lost.
             return Ok(Delivery::CopyFailed(t, e));
         }
-        let mut inner = self.inner.lock();
-        if cmd == BR_REPLY || t.is_oneway() {
-            self.txn_done_locked(&mut inner, &t);
+        Ok(Delivery::Done(t))
+    }
+
+    /// The last step of delivering `t` to `thread`, under the lock that
+    /// ends the read: a reply or one-way is done here; a call goes on the
+    /// thread's stack. Returns the call if the thread is gone (it can't be
+    /// while its ioctl runs; kept as a guard), to be failed after unlocking:
+    /// its caller must not wait for a reply that can't come.
+    fn finish_delivery(
+        &self,
+        inner: &mut ProcessInner,
+        thread: &Arc<Thread>,
+        t: Arc<Transaction>,
+    ) -> Option<Arc<Transaction>> {
+        if t.target_node.is_none() || t.is_oneway() {
+            self.txn_done_locked(inner, &t);
+            return None;
         }
-        if cmd != BR_REPLY && !t.is_oneway() {
-            match inner.thread_mut(thread.id) {
-                Some(ts) => {
-                    let mut links = t.links.lock();
-                    links.to_parent = ts.stack.take();
-                    links.to_thread = Some(thread.clone());
-                    drop(links);
-                    ts.stack = Some(t);
-                }
-                None => {
-                    // The thread went while the lock was dropped (it can't
-                    // while its ioctl runs; kept as a guard): the caller
-                    // must not wait for a reply that can't come.
-                    drop(inner);
-                    send_failed_reply(t, BR_DEAD_REPLY);
-                }
+        match inner.thread_mut(thread.id) {
+            Some(ts) => {
+                let mut links = t.links.lock();
+                links.to_parent = ts.stack.take();
+                links.to_thread = Some(thread.clone());
+                drop(links);
+                ts.stack = Some(t);
+                None
             }
+            None => Some(t),
         }
-        Ok(Delivery::Done)
     }
 
     /// Fails transaction `t`, popped by a reader of this process that could

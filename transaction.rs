@@ -571,24 +571,17 @@ impl Process {
             is_async: oneway,
             clear_on_free: tr.flags & TF_CLEAR_BUF != 0,
             sender_pid: self.pid,
-            async_node: if oneway { node.clone() } else { None },
+            target_node: node.clone(),
             allow_user_free: false,
             active: true,
             held: KVVec::new(),
             fd_arrays: KVVec::new(),
             fds_installed: false,
         };
-        // A call pins its target node strongly until its buffer is freed.
+        // A call pins its target node strongly until its buffer is freed
+        // (`BufferMeta::target_node`).
         let mut held = KVVec::new();
         if let Some(n) = &node {
-            held.push(
-                Held::Node {
-                    node: n.clone(),
-                    strong: true,
-                },
-                GFP_KERNEL,
-            )
-            .map_err(|_| TxnError::failed(ENOMEM))?;
             target_proc
                 .inc_node_local(n, true)
                 .map_err(TxnError::failed)?;

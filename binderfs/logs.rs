@@ -200,8 +200,7 @@ fn render_into(kind: &LogKind, out: &mut Snapshot) -> core::fmt::Result {
         }
         LogKind::TransactionLog(r) | LogKind::FailedTransactionLog(r) => {
             let failed = matches!(kind, LogKind::FailedTransactionLog(_));
-            let logs = r.logs.lock();
-            for (e, dev) in logs.entries(failed) {
+            for (e, dev) in r.log_entries(failed).map_err(|_| core::fmt::Error)?.iter() {
                 let kind = match e.call_type {
                     2 => "reply",
                     1 => "async",
