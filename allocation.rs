@@ -537,26 +537,47 @@ impl<'a> BufferPages<'a> {
         }
     }
 
+    /// The buffer's offset in the area.
+    pub(crate) fn off(&self) -> usize {
+        self.off
+    }
+
+    /// Loads the window at the buffer's first page from `m`, the mapping
+    /// the caller holds locked (an empty window is only a later lookup).
+    pub(crate) fn preload(&mut self, m: &Mapping) {
+        if self.size == 0 {
+            return;
+        }
+        let idx = self.off / PAGE_SIZE;
+        self.fill(m, idx);
+    }
+
+    /// Fills the (empty) window with the pages from `idx` on that are in
+    /// the buffer.
+    fn fill(&mut self, m: &Mapping, idx: usize) {
+        // Only called for a non-empty buffer that fits in the area.
+        let last = (self.off + self.size - 1) / PAGE_SIZE;
+        for (j, slot) in self.window.iter_mut().enumerate() {
+            let i = idx + j;
+            if i > last {
+                break;
+            }
+            *slot = m.pages.get(i).and_then(|s| s.page.clone());
+        }
+        self.first = idx;
+    }
+
     /// Loads the window starting at page `idx`. `ESRCH` if the mapping is
     /// gone.
     fn load(&mut self, idx: usize) -> Result {
         // The old window is dropped after the lock (a page may be freed).
         let old = core::mem::replace(&mut self.window, [const { None }; WINDOW]);
-        // `load` is only called for an offset inside a non-empty buffer
-        // that fits in the area, so this doesn't wrap.
-        let last = (self.off + self.size - 1) / PAGE_SIZE;
         {
             let guard = self.mapping.lock();
             let m = guard.as_ref().ok_or(ESRCH)?;
-            for (j, slot) in self.window.iter_mut().enumerate() {
-                let i = idx + j;
-                if i > last {
-                    break;
-                }
-                *slot = m.pages.get(i).and_then(|s| s.page.clone());
-            }
+            // `load` is only called for an offset inside the buffer.
+            self.fill(m, idx);
         }
-        self.first = idx;
         drop(old);
         Ok(())
     }

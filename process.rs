@@ -18,7 +18,7 @@
 //! `Registry::dead_nodes` (a dying owner moves its nodes there under its
 //! `inner`), `Node::owner` (spinlock; cloned out, never held across a call).
 
-use crate::allocation::{BufferMeta, Held, Mapping, MAX_AREA};
+use crate::allocation::{BufferMeta, BufferPages, Held, Mapping, MAX_AREA};
 use crate::device::BinderDevice;
 use crate::device::BINDER_VM_OPS;
 use crate::ffi::file::close_fd;
@@ -240,6 +240,8 @@ pub(crate) struct Process {
     freeze_wait: CondVar,
     /// `BINDER_ENABLE_ONEWAY_SPAM_DETECTION`.
     pub(crate) spam_detection: AtomicBool,
+    /// Set with `inner.is_dead`, to be read without the lock.
+    dead: AtomicBool,
     /// Whether this process made its `binder_logs/proc/<pid>` entry.
     pub(crate) log_entry: AtomicBool,
     /// Commands and returns of this process.
@@ -286,6 +288,7 @@ impl Process {
                 mapping <- crate::new_trymutex!(None, "Process::mapping"),
                 area <- kernel::new_spinlock!(Area { mapped: false, pending: None, closed: false }, "Process::area"),
                 spam_detection: AtomicBool::new(false),
+                dead: AtomicBool::new(false),
                 log_entry: AtomicBool::new(false),
                 stats: Stats::new(),
                 _count: ObjCount::new(Obj::Proc),
@@ -294,8 +297,10 @@ impl Process {
         )
     }
 
+    /// Whether the process was released (`inner.is_dead`, read without
+    /// the lock).
     pub(crate) fn is_dead(&self) -> bool {
-        self.inner.lock().is_dead
+        self.dead.load(Ordering::Acquire)
     }
 
     // ---- ioctls ----
@@ -848,11 +853,13 @@ impl Process {
 
     /// Allocates a buffer of `size` bytes; returns its offset and the
     /// area's user address.
+    /// The buffer comes with the window of its pages loaded
+    /// ([`BufferPages`], under the same lock).
     pub(crate) fn alloc_buffer(
         &self,
         size: usize,
         meta: BufferMeta,
-    ) -> Result<(usize, usize, bool)> {
+    ) -> Result<(BufferPages<'_>, usize, bool)> {
         let mm = self.mm.as_ref().ok_or(ESRCH)?;
         let mut mapping = self.mapping.lock();
         if mapping.is_none() {
@@ -866,7 +873,9 @@ impl Process {
         }
         let m = mapping.as_mut().ok_or(ESRCH)?;
         let (off, suspect) = m.alloc(mm, size, meta)?;
-        Ok((off, m.start, suspect))
+        let mut pages = BufferPages::new(&self.mapping, off, size);
+        pages.preload(m);
+        Ok((pages, m.start, suspect))
     }
 
     /// Records the references a buffer holds.
@@ -910,10 +919,22 @@ impl Process {
     /// for a one-way superseded by `TF_UPDATE_TXN`, which was never the
     /// node's one in flight), and releases what its objects hold.
     fn release_buffer(&self, off: usize, user: bool, next_async: bool) {
+        self.release_found(|_| Some(off), user, next_async);
+    }
+
+    /// [`Process::release_buffer`] of the buffer that `find` picks under
+    /// the mapping lock (`None`: nothing to free).
+    fn release_found(
+        &self,
+        find: impl FnOnce(&mut Mapping) -> Option<usize>,
+        user: bool,
+        next_async: bool,
+    ) {
         let Some(mm) = self.mm.as_ref() else { return };
         let mut to_close = KVVec::new();
         let meta = match self.mapping.lock().as_mut() {
             Some(m) => {
+                let Some(off) = find(m) else { return };
                 if let Some(meta) = m.meta_mut(off) {
                     if user && meta.fds_installed {
                         let arrays = core::mem::replace(&mut meta.fd_arrays, KVVec::new());
@@ -938,26 +959,34 @@ impl Process {
             task::cond_resched();
         }
         let Some(meta) = meta else { return };
-        if let Some(node) = meta
+        // The node's next one-way, then the target node's count, then the
+        // objects', as C releases them. The target node is normally ours
+        // (the buffer is in its owner's area): both under one lock.
+        let async_next = meta
             .target_node
             .as_ref()
-            .filter(|_| meta.is_async && next_async)
-        {
-            let mut inner = self.lock_with_proc_room(1);
-            let next = inner.node_state(node).and_then(|ns| {
-                let w = ns.async_todo.pop_front();
-                if w.is_none() {
-                    ns.has_async = false;
+            .filter(|_| meta.is_async && next_async);
+        let own_target = meta.target_node.as_ref().filter(|n| n.is_owned_by(self));
+        if async_next.is_some() || own_target.is_some() {
+            let mut inner = self.lock_with_proc_room(2);
+            if let Some(node) = async_next {
+                let next = inner.node_state(node).and_then(|ns| {
+                    let w = ns.async_todo.pop_front();
+                    if w.is_none() {
+                        ns.has_async = false;
+                    }
+                    w
+                });
+                if let Some(w) = next {
+                    // Room was made: this doesn't fail.
+                    let _ = inner.push_proc_work(w);
                 }
-                w
-            });
-            if let Some(w) = next {
-                // Room was made: this doesn't fail.
-                let _ = inner.push_proc_work(w);
+            }
+            if let Some(node) = own_target {
+                self.dec_node_locked(&mut inner, node, true, false);
             }
         }
-        // The target node first, then the objects, as C releases them.
-        if let Some(node) = meta.target_node.as_ref() {
+        if let Some(node) = meta.target_node.as_ref().filter(|_| own_target.is_none()) {
             if let Some(o) = node.owner() {
                 o.dec_node(node, true, false);
             }
@@ -980,22 +1009,19 @@ impl Process {
     }
 
     pub(crate) fn user_free_buffer(&self, ptr: usize) {
-        let off = {
-            let mut mapping = self.mapping.lock();
-            let Some(m) = mapping.as_mut() else { return };
-            let Some(off) = ptr.checked_sub(m.start) else {
-                return;
-            };
+        // Found and freed under one mapping lock.
+        let find = |m: &mut Mapping| {
+            let off = ptr.checked_sub(m.start)?;
             match m.meta_mut(off) {
                 Some(meta) if meta.allow_user_free => {
                     meta.allow_user_free = false;
-                    off
+                    Some(off)
                 }
                 // No match, or not yet delivered: the C driver only logs it.
-                _ => return,
+                _ => None,
             }
         };
-        self.free_buffer_as(off, true);
+        self.release_found(find, true, true);
     }
 
     fn vma_id(&self) -> usize {
@@ -1145,6 +1171,18 @@ impl Process {
     /// Decrements a count of `node` (ours); see `binder_dec_node_nilocked`.
     pub(crate) fn dec_node(&self, node: &Arc<Node>, strong: bool, internal: bool) {
         let mut inner = self.lock_with_proc_room(1);
+        self.dec_node_locked(&mut inner, node, strong, internal);
+    }
+
+    /// [`Process::dec_node`] under the lock, with room for one process work
+    /// item made by the caller.
+    fn dec_node_locked(
+        &self,
+        inner: &mut ProcessInner,
+        node: &Arc<Node>,
+        strong: bool,
+        internal: bool,
+    ) {
         let Some(ns) = inner.node_state(node) else {
             return;
         };
@@ -1822,7 +1860,10 @@ impl Process {
                 mgr.node = None;
             }
         }
-        self.inner.lock().is_dead = true;
+        let mut inner = self.inner.lock();
+        inner.is_dead = true;
+        self.dead.store(true, Ordering::Release);
+        drop(inner);
         // Every thread goes (each call takes one out of the tree).
         loop {
             let first = {

@@ -586,7 +586,7 @@ impl Process {
                 .inc_node_local(n, true)
                 .map_err(TxnError::failed)?;
         }
-        let (off, start, spam_suspect) = match target_proc.alloc_buffer(size, meta) {
+        let (mut pages, start, spam_suspect) = match target_proc.alloc_buffer(size, meta) {
             Ok(v) => v,
             Err(e) => {
                 if let Some(n) = &node {
@@ -604,7 +604,7 @@ impl Process {
         };
         let mut fds = KVVec::new();
         let mut fd_arrays = KVVec::new();
-        let mut pages = BufferPages::new(&target_proc.mapping, off, size);
+        let off = pages.off();
         let mut res = self.fill_buffer(
             &Payload {
                 tr,
