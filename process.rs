@@ -534,8 +534,12 @@ impl Process {
     /// A transaction counted in `outstanding_txns` of this process is done;
     /// `inner` is this process's locked state.
     pub(crate) fn txn_done_locked(&self, inner: &mut ProcessInner, t: &Transaction) {
-        // Its buffer no longer belongs to a live transaction.
-        let buffer = t.links.lock().buffer;
+        // Its buffer no longer belongs to a live transaction (unless its
+        // delivery already said so).
+        let buffer = match t.buffer_inactive.load(Ordering::Relaxed) {
+            true => None,
+            false => t.links.lock().buffer,
+        };
         if let Some(off) = buffer {
             if let Some(meta) = self.mapping.lock().as_mut().and_then(|m| m.meta_mut(off)) {
                 meta.active = false;
@@ -648,6 +652,16 @@ impl Process {
         let _ = self
             .lock_with_room(Some(id), 1)
             .push_thread_work(id, w, wake);
+    }
+
+    /// Thread `id` sent the reply to `orig` (a call to this process): its
+    /// `BR_TRANSACTION_COMPLETE`, and the call is done.
+    pub(crate) fn reply_sent(&self, id: i32, orig: &Transaction) {
+        let mut inner = self.lock_with_room(Some(id), 1);
+        // Room was made (or the thread is gone): nothing is lost.
+        let _ = inner.push_thread_work(id, Work::TransactionComplete, true);
+        // The call came to this process (`orig.to_proc`).
+        self.txn_done_locked(&mut inner, orig);
     }
 
     /// Takes back the last queued `BR_TRANSACTION_COMPLETE` of thread `id`.

@@ -913,6 +913,12 @@ impl Process {
         if let Some(off) = buffer {
             if let Some(m) = self.mapping.lock().as_mut().and_then(|m| m.meta_mut(off)) {
                 m.allow_user_free = true;
+                // A reply or one-way is done once read: its buffer is no
+                // longer active (said now, under this lock).
+                if t.target_node.is_none() || t.is_oneway() {
+                    m.active = false;
+                    t.buffer_inactive.store(true, Ordering::Relaxed);
+                }
             }
         }
         let mut b = [0u8; 4 + TXN_DATA_SIZE + 8];

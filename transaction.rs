@@ -151,6 +151,9 @@ pub(crate) struct Transaction {
     pub(crate) links: SpinLock<Links>,
     /// Counted in the target's `outstanding_txns`.
     pub(crate) counted: AtomicBool,
+    /// Its buffer was already marked as no longer active (when it was
+    /// delivered), so being done needs no mapping lock.
+    pub(crate) buffer_inactive: AtomicBool,
     /// Thread-group id of the sender.
     pub(crate) from_tgid: i32,
     /// The sender's nice value.
@@ -650,6 +653,7 @@ impl Process {
                 buffer_addr: start + off,
                 secctx_addr: secctx.as_ref().map(|_| start + off + ctx_off),
                 counted: AtomicBool::new(false),
+                buffer_inactive: AtomicBool::new(false),
                 from_tgid: self.pid,
                 priority: crate::ffi::task::current_nice(),
                 from_tid: thread.id,
@@ -676,25 +680,24 @@ impl Process {
         };
 
         let res = if let Some(orig) = in_reply_to {
-            // Replies: complete for the replier, the reply for the caller.
-            self.queue_thread_work(thread.id, Work::TransactionComplete, true);
+            // Replies: the reply for the caller, then, under one lock of
+            // the replier's, its completion and the call answered (no one
+            // sees the order: the replier reads after this command).
             // A reply always has its target thread; without one it fails
             // below like any other delivery (its buffer freed).
             let delivered = match target_thread.as_ref() {
                 Some(target) => target_proc.deliver_reply(target, &orig, t.clone()),
                 None => Err(TxnError::dead()),
             };
-            match delivered {
-                Ok(()) => {
-                    // The call is answered.
+            if delivered.is_ok() {
+                if Arc::ptr_eq(&orig.to_proc, self) {
+                    self.reply_sent(thread.id, &orig);
+                } else {
+                    self.queue_thread_work(thread.id, Work::TransactionComplete, true);
                     orig.to_proc.txn_done(&orig);
-                    Ok(())
-                }
-                Err(e) => {
-                    self.dequeue_complete(thread.id);
-                    Err(e)
                 }
             }
+            delivered
         } else if !oneway {
             // Calls: complete is deferred until the reply comes.
             self.push_outgoing(thread, &t);
