@@ -16,7 +16,12 @@
 //!
 //! Leaves, taken under any of the above and taking nothing themselves:
 //! `Registry::dead_nodes` (a dying owner moves its nodes there under its
-//! `inner`), `Node::owner` (spinlock; cloned out, never held across a call).
+//! `inner`), `Node::owner` (spinlock; cloned out, never held across a call),
+//! `Registry::logs` (spinlock; entries copied out to be printed).
+//!
+//! `inner` is a [`DeferMutex`]: the threads to wake are chosen under it and
+//! woken once it is released (only those waiting in a read or polling), so
+//! a woken thread doesn't find the lock still held by its waker.
 
 use crate::allocation::{BufferMeta, BufferPages, Held, Mapping, MAX_AREA};
 use crate::device::BinderDevice;
