@@ -21,7 +21,10 @@ use crate::transaction::{
 use crate::uapi::*;
 use crate::work::{Queue, Work};
 use core::sync::atomic::{AtomicBool, Ordering};
-use kernel::alloc::{flags::GFP_KERNEL, KVVec};
+use kernel::alloc::{
+    flags::{GFP_KERNEL, GFP_NOWAIT},
+    KVVec,
+};
 use kernel::error::{code::*, Result};
 use kernel::prelude::*;
 use kernel::rbtree::RBTreeNode;
@@ -615,7 +618,19 @@ impl Process {
                     }
                 } else {
                     while !inner.has_work(id, proc_work) {
-                        if proc_work && inner.waiting.push(thread.clone(), GFP_KERNEL).is_err() {
+                        if proc_work && inner.waiting.len() >= inner.waiting.capacity() {
+                            // The list of waiters grows outside the lock,
+                            // then the read starts over.
+                            let want = inner.waiting.len().saturating_mul(2).max(4);
+                            drop(inner);
+                            match KVVec::with_capacity(want, GFP_KERNEL) {
+                                Ok(v) => self.install_waiting(v),
+                                Err(_) => break 'retry Err(ENOMEM),
+                            }
+                            continue 'retry;
+                        }
+                        // Room was made: this push doesn't allocate.
+                        if proc_work && inner.waiting.push(thread.clone(), GFP_NOWAIT).is_err() {
                             ret = Err(ENOMEM);
                             break;
                         }
@@ -756,6 +771,26 @@ impl Process {
             stats::br(&self.stats, BR_SPAWN_LOOPER);
         }
         Ok(())
+    }
+
+    /// Moves the waiting threads into `v` (allocated before the lock) if it
+    /// is larger; the list replaced is dropped after unlocking.
+    fn install_waiting(&self, mut v: KVVec<Arc<Thread>>) {
+        let mut inner = self.inner.lock();
+        if v.capacity() <= inner.waiting.capacity() {
+            drop(inner);
+            return;
+        }
+        for t in inner.waiting.iter() {
+            // `v` has more room than the list has threads: no allocation.
+            if v.push(t.clone(), GFP_NOWAIT).is_err() {
+                drop(inner);
+                return;
+            }
+        }
+        let old = core::mem::replace(&mut inner.waiting, v);
+        drop(inner);
+        drop(old);
     }
 
     /// Takes one work item for the read buffer: its state changes happen
