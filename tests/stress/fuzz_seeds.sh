@@ -19,7 +19,7 @@ for s in "$@"; do
     line=$(echo "$out" | grep '^fuzz: seed=' | tail -n1)
     done_ops=$(echo "$line" | sed -n 's/.* ops=\([0-9]*\).*/\1/p')
     total=$((total + ${done_ops:-0}))
-    echo "$out" | grep -E '^# (result|ops|forks|FAIL|HANG|hang|note)' | head -n 40 | sed 's/^/# /'
+    echo "$out" | grep -E '^# (result|ops|forks|FAIL|HANG|hang|note|state)' | head -n 40 | sed 's/^/# /'
     if [ "$rc" = 0 ] && [ -n "$line" ]; then
         echo "ok $n - fuzz seed $s: ${done_ops} operations (${line##* })"
     else
