@@ -9,6 +9,7 @@
 use crate::ffi::mm::{MmGrab, VmOps};
 use crate::ffi::sync::TryMutex;
 use crate::node::Node;
+use crate::work::DArc;
 
 use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel::alloc::{flags::*, KVVec, KVec};
@@ -34,9 +35,9 @@ pub(crate) fn lru_pages() -> usize {
 /// dropped when the buffer is freed.
 pub(crate) enum Held {
     /// A strong or weak local reference on a node of the buffer's owner.
-    Node { node: Arc<Node>, strong: bool },
+    Node { node: DArc<Node>, strong: bool },
     /// A strong or weak count on the owner's handle for `node`.
-    Ref { node: Arc<Node>, strong: bool },
+    Ref { node: DArc<Node>, strong: bool },
 }
 
 /// What the driver knows of an allocated buffer.
@@ -56,17 +57,17 @@ pub(crate) struct BufferMeta {
     /// reply): the buffer holds a strong local count on it until it is
     /// freed, and for a one-way transaction the node's next queued one-way
     /// is released then.
-    pub(crate) target_node: Option<Arc<Node>>,
+    pub(crate) target_node: Option<DArc<Node>>,
     /// Delivered to user space, so `BC_FREE_BUFFER` may free it.
     pub(crate) allow_user_free: bool,
     /// References the objects in the buffer hold (one per binder or
     /// handle object: as many as user space fits in the buffer, so
     /// `kvmalloc`ed).
     pub(crate) held: KVVec<Held>,
-    /// Fd arrays in the buffer (offset, count), closed when it is freed.
-    pub(crate) fd_arrays: KVVec<(usize, usize)>,
-    /// The receiver read the transaction, so its fds were installed.
-    pub(crate) fds_installed: bool,
+    /// The fds installed from fd arrays in the buffer when the receiver
+    /// read it, closed when it frees the buffer (recorded at install time,
+    /// so that the free needs no memory).
+    pub(crate) close_on_free: KVVec<u32>,
 }
 
 /// Room in `Mapping::free_by_size` for one entry, allocated in advance.
@@ -267,7 +268,11 @@ impl Mapping {
             self.free_async_space += size;
         }
         if meta.clear_on_free {
-            let _ = self.zero(off, size);
+            // The pages of a used buffer are present: zeroing them can't
+            // fail. Were one missing, there would be nothing to clear in it.
+            if self.zero(off, size).is_err() {
+                kernel::pr_debug!("rust_binder: buffer {:#x} not cleared\n", off);
+            }
         }
         self.release_pages(mm, off, size);
 
@@ -484,18 +489,6 @@ impl Mapping {
             // SAFETY: `o + n` is within the page and `data[done..done + n]`
             // is valid for reads.
             unsafe { page.write_raw(data[done..].as_ptr(), o, n)? };
-            done += n;
-            Ok(())
-        })
-    }
-
-    /// Reads the buffer area at `off` into `out`.
-    pub(crate) fn read(&self, off: usize, out: &mut [u8]) -> Result {
-        let mut done = 0;
-        self.for_pages(off, out.len(), |page, o, n| {
-            // SAFETY: `o + n` is within the page and `out[done..done + n]`
-            // is valid for writes.
-            unsafe { page.read_raw(out[done..].as_mut_ptr(), o, n)? };
             done += n;
             Ok(())
         })

@@ -15,6 +15,7 @@ use crate::ffi::vec::VecExt;
 use crate::ffi::ThisModulePtr;
 use crate::node::Node;
 use crate::process::Process;
+use crate::work::DArc;
 use core::sync::atomic::Ordering;
 use kernel::alloc::{
     flags::{__GFP_NOWARN, GFP_KERNEL, GFP_NOWAIT},
@@ -28,7 +29,7 @@ use kernel::sync::{Arc, ArcBorrow, Mutex, SpinLock};
 /// The context manager of a device.
 pub(crate) struct Manager {
     /// The context manager's node (handle 0 of every other process).
-    pub(crate) node: Option<Arc<Node>>,
+    pub(crate) node: Option<DArc<Node>>,
     /// The user that first became context manager; only it may again.
     pub(crate) uid: Option<Kuid>,
 }
@@ -56,7 +57,7 @@ pub(crate) struct Registry {
 /// A node whose owner died, kept for `binder_logs/state` until the last
 /// reference to it goes.
 pub(crate) struct DeadNode {
-    pub(crate) node: Arc<Node>,
+    pub(crate) node: DArc<Node>,
     /// The last counts its owner knew.
     pub(crate) has_strong: bool,
     pub(crate) has_weak: bool,
@@ -204,7 +205,7 @@ impl Registry {
     }
 
     /// A reference held by `holder` on the dead node `node` went away.
-    pub(crate) fn drop_dead_ref(&self, node: &Arc<Node>, holder: i32) {
+    pub(crate) fn drop_dead_ref(&self, node: &DArc<Node>, holder: i32) {
         let mut dead = self.dead_nodes.lock();
         let Some(d) = dead
             .get_mut(&node.id)
@@ -225,15 +226,21 @@ impl Registry {
 
     /// Process `holder` made a new reference to the dead node `node`
     /// (a handle to it passed on after its owner died).
-    pub(crate) fn add_dead_ref(&self, node: &Arc<Node>, holder: i32) {
+    pub(crate) fn add_dead_ref(&self, node: &DArc<Node>, holder: i32) {
         let mut dead = self.dead_nodes.lock();
         if let Some(d) = dead
             .get_mut(&node.id)
             .filter(|d| Arc::ptr_eq(&d.node, node))
         {
             d.refs = d.refs.wrapping_add(1);
-            // Only the logs miss the pid if this fails.
-            let _ = d.ref_pids.push(holder, GFP_KERNEL);
+            // Only the logs miss the pid if there is no memory for it.
+            if d.ref_pids.push(holder, GFP_KERNEL).is_err() {
+                pr_debug!(
+                    "rust_binder: ref of {} to dead node {} unlisted\n",
+                    holder,
+                    node.id
+                );
+            }
         }
     }
 
@@ -317,7 +324,7 @@ impl BinderDevice {
     }
 
     /// The context manager's node, if there is one.
-    pub(crate) fn context_manager(&self) -> Option<Arc<Node>> {
+    pub(crate) fn context_manager(&self) -> Option<DArc<Node>> {
         self.manager.lock().node.clone()
     }
 }

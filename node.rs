@@ -16,9 +16,9 @@
 
 use crate::process::Process;
 use crate::stats::{Obj, ObjCount};
-use crate::work::Queue;
+use crate::work::{DArc, Queue, Wrap};
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use kernel::alloc::{flags::GFP_KERNEL, KVVec};
+use kernel::alloc::KVVec;
 use kernel::error::Result;
 use kernel::prelude::*;
 use kernel::sync::{Arc, SpinLock};
@@ -57,20 +57,22 @@ pub(crate) struct Node {
 
 impl Node {
     /// A new node of `owner`.
-    pub(crate) fn new(owner: Arc<Process>, ptr: u64, cookie: u64, flags: u32) -> Result<Arc<Self>> {
+    pub(crate) fn new(
+        owner: Arc<Process>,
+        ptr: u64,
+        cookie: u64,
+        flags: u32,
+    ) -> Result<DArc<Self>> {
         let owner_pid = owner.pid;
-        Arc::pin_init(
-            pin_init!(Self {
-                id: next_debug_id(),
-                ptr,
-                cookie,
-                flags,
-                owner_pid,
-                owner <- kernel::new_spinlock!(Some(owner), "Node::owner"),
-                _count: ObjCount::new(Obj::Node),
-            }),
-            GFP_KERNEL,
-        )
+        Wrap::pin_new(pin_init!(Self {
+            id: next_debug_id(),
+            ptr,
+            cookie,
+            flags,
+            owner_pid,
+            owner <- kernel::new_spinlock!(Some(owner), "Node::owner"),
+            _count: ObjCount::new(Obj::Node),
+        }))
     }
 
     /// The owning process, or `None` once it died.
@@ -106,6 +108,9 @@ pub(crate) struct Death {
     /// Cleared while queued: `BR_CLEAR_DEATH_NOTIFICATION_DONE` follows the
     /// acknowledgement.
     pub(crate) and_clear: AtomicBool,
+    /// What its next delivery is: `BR_CLEAR_DEATH_NOTIFICATION_DONE` if
+    /// set, else `BR_DEAD_BINDER` (set as it is queued).
+    pub(crate) clear_done: AtomicBool,
     _count: ObjCount,
 }
 
@@ -152,6 +157,7 @@ impl Death {
             cookie,
             queued: AtomicBool::new(false),
             and_clear: AtomicBool::new(false),
+            clear_done: AtomicBool::new(false),
             _count: ObjCount::new(Obj::Death),
         }
     }
@@ -159,7 +165,7 @@ impl Death {
 
 /// The counts and state of a node, kept in its owner's inner state.
 pub(crate) struct NodeState {
-    pub(crate) node: Arc<Node>,
+    pub(crate) node: DArc<Node>,
     /// References from other processes that are strong, plus the
     /// references transactions in flight hold.
     pub(crate) internal_strong: u32,
@@ -186,13 +192,13 @@ pub(crate) struct NodeState {
     /// One-way transactions waiting for the current one to finish.
     pub(crate) async_todo: Queue,
     /// Death notifications registered by holders of references.
-    pub(crate) deaths: KVVec<Arc<Death>>,
+    pub(crate) deaths: KVVec<DArc<Death>>,
     /// Freeze notifications registered by holders of references.
-    pub(crate) freezes: KVVec<Arc<Freeze>>,
+    pub(crate) freezes: KVVec<DArc<Freeze>>,
 }
 
 impl NodeState {
-    pub(crate) fn new(node: Arc<Node>) -> Self {
+    pub(crate) fn new(node: DArc<Node>) -> Self {
         Self {
             node,
             internal_strong: 0,
@@ -226,12 +232,12 @@ impl NodeState {
 /// A reference a process holds on a node of another process (or its own,
 /// for the context manager's handle 0).
 pub(crate) struct NodeRef {
-    pub(crate) node: Arc<Node>,
+    pub(crate) node: DArc<Node>,
     pub(crate) strong: u32,
     pub(crate) weak: u32,
     /// The death notification registered on this handle.
-    pub(crate) death: Option<Arc<Death>>,
+    pub(crate) death: Option<DArc<Death>>,
     /// The freeze notification registered on this handle.
-    pub(crate) freeze: Option<Arc<Freeze>>,
+    pub(crate) freeze: Option<DArc<Freeze>>,
     pub(crate) _count: ObjCount,
 }

@@ -29,7 +29,7 @@ use crate::device::BINDER_VM_OPS;
 use crate::ffi::file::close_fd;
 use crate::ffi::mm::{MmGrab, VmaNew};
 use crate::ffi::poll::{PollTable, POLLERR, POLLIN};
-use crate::ffi::sync::{AfterUnlock, DeferGuard, DeferMutex, TryMutex};
+use crate::ffi::sync::{AfterUnlock, DeferMutex, TryMutex};
 use crate::ffi::task::{self, security, Cred, Kuid};
 use crate::ffi::vec::VecExt;
 use crate::handles::Handles;
@@ -37,7 +37,7 @@ use crate::node::{Death, Freeze, Node, NodeRef, NodeState};
 use crate::stats::{Obj, ObjCount, Stats};
 use crate::transaction::{send_failed_reply, Transaction};
 use crate::uapi::*;
-use crate::work::{Queue, Work};
+use crate::work::{same, CompleteArc, DArc, Queue, View, Work, WorkArc, Wrap};
 use core::fmt::Write as _;
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KVVec};
@@ -63,10 +63,11 @@ pub(crate) struct ProcessInner {
     pub(crate) todo: Queue,
     /// Threads waiting for process work; the last one waited most recently.
     pub(crate) waiting: KVVec<Arc<Thread>>,
-    /// Death notifications delivered and not yet acknowledged.
-    pub(crate) delivered_death: KVVec<Arc<Death>>,
+    /// Death notifications delivered and not yet acknowledged (each
+    /// moves here from the queue it was read from).
+    pub(crate) delivered_death: Queue,
     /// Freeze notifications delivered and not yet acknowledged.
-    pub(crate) delivered_freeze: KVVec<Arc<Freeze>>,
+    pub(crate) delivered_freeze: Queue,
     pub(crate) max_threads: u32,
     pub(crate) requested_threads: u32,
     pub(crate) requested_threads_started: u32,
@@ -104,7 +105,7 @@ impl ProcessInner {
     pub(crate) fn node_state(&mut self, node: &Node) -> Option<&mut NodeState> {
         self.nodes
             .get_mut(&node.ptr)
-            .filter(|ns| core::ptr::eq(&*ns.node, node))
+            .filter(|ns| core::ptr::eq(&**ns.node, node))
     }
 
     pub(crate) fn available_for_proc_work(&self, id: i32) -> bool {
@@ -122,45 +123,66 @@ impl ProcessInner {
         }) || (proc_work && !self.todo.is_empty())
     }
 
-    /// Makes room for `n` more items in thread `id`'s queue, so that that
-    /// many pushes can't fail.
-    fn thread_room(&mut self, id: i32, n: usize) -> Result {
-        self.threads.get_mut(&id).ok_or(ESRCH)?.todo.reserve(n)
-    }
-
-    /// Queues `w` for `id`; `wake` marks it as work that ends a wait.
-    fn push_thread_work(&mut self, id: i32, w: Work, wake: bool) -> Result {
-        let ts = self.threads.get_mut(&id).ok_or(ESRCH)?;
-        ts.todo.push_back(w)?;
-        if wake {
-            ts.process_todo = true;
-            ts.wake(&mut self.wakes, WakeKind::Normal);
+    /// Queues `w` for `id`; `wake` marks it as work that ends a wait. If
+    /// the thread is gone (it exited; its queue was disposed of), work that
+    /// must not be lost (a transaction, a refcount update, a notification)
+    /// goes to the process instead; its completions and errors go with it.
+    fn push_thread_work(&mut self, id: i32, w: WorkArc, wake: bool) {
+        match self.threads.get_mut(&id) {
+            Some(ts) => {
+                ts.todo.push_back(w);
+                if wake {
+                    ts.process_todo = true;
+                    ts.wake(&mut self.wakes, WakeKind::Normal);
+                }
+            }
+            None if matches!(w.view(), View::Complete | View::Error) => {}
+            None => self.push_proc_work(w),
         }
-        Ok(())
     }
 
     /// Queues a sync call or a reply for `id` and wakes it synchronously
-    /// (the caller is about to wait for the answer).
-    fn push_thread_work_sync(&mut self, id: i32, w: Work) -> Result {
-        let ts = self.threads.get_mut(&id).ok_or(ESRCH)?;
-        ts.todo.push_back(w)?;
-        ts.process_todo = true;
-        ts.wake(&mut self.wakes, WakeKind::Sync);
-        Ok(())
+    /// (the caller is about to wait for the answer); the caller checked
+    /// that the thread is there.
+    fn push_thread_work_sync(&mut self, id: i32, w: WorkArc) {
+        match self.threads.get_mut(&id) {
+            Some(ts) => {
+                ts.todo.push_back(w);
+                ts.process_todo = true;
+                ts.wake(&mut self.wakes, WakeKind::Sync);
+            }
+            None => self.push_proc_work(w),
+        }
     }
 
     /// Queues `w` for any thread of the process and wakes one.
-    fn push_proc_work(&mut self, w: Work) -> Result {
-        self.todo.push_back(w)?;
+    fn push_proc_work(&mut self, w: WorkArc) {
+        self.todo.push_back(w);
         self.wake_one(false);
-        Ok(())
     }
 
     /// Queues a sync call for any thread and wakes one synchronously.
-    fn push_proc_work_sync(&mut self, w: Work) -> Result {
-        self.todo.push_back(w)?;
+    fn push_proc_work_sync(&mut self, w: WorkArc) {
+        self.todo.push_back(w);
         self.wake_one(true);
-        Ok(())
+    }
+
+    /// Queues thread `id`'s pending error (return or reply) once.
+    fn push_thread_error(&mut self, id: i32, reply: bool) {
+        let Some(ts) = self.threads.get_mut(&id) else {
+            return;
+        };
+        let work = if reply {
+            &ts.thread.reply_work
+        } else {
+            &ts.thread.return_work
+        };
+        // Queued at most once (one pending error per kind, as C's
+        // `thread->return_error.work`): if it is queued, the new command
+        // replaced the old one.
+        if let Some(w) = Wrap::item(work) {
+            self.push_thread_work(id, w, true);
+        }
     }
 
     pub(crate) fn wake_one(&mut self, sync: bool) {
@@ -183,13 +205,13 @@ impl ProcessInner {
     }
 
     /// Removes the queued refcount update of `node` from wherever it is.
-    fn dequeue_node_work(&mut self, node: &Arc<Node>) {
-        let is = |w: &Work| matches!(w, Work::Node(n) if Arc::ptr_eq(n, node));
-        if self.todo.remove_first(is).is_some() {
+    fn dequeue_node_work(&mut self, node: &DArc<Node>) {
+        let is = |w: View<'_>| matches!(w, View::Node(n) if core::ptr::eq(n, &***node));
+        if self.todo.remove_item(is).is_some() {
             return;
         }
         for (_, ts) in self.threads.iter_mut() {
-            if ts.todo.remove_first(is).is_some() {
+            if ts.todo.remove_item(is).is_some() {
                 if ts.todo.is_empty() {
                     ts.process_todo = false;
                 }
@@ -272,8 +294,8 @@ impl Process {
                     nodes: RBTree::new(),
                     todo: Queue::new(),
                     waiting: KVVec::new(),
-                    delivered_death: KVVec::new(),
-                    delivered_freeze: KVVec::new(),
+                    delivered_death: Queue::new(),
+                    delivered_freeze: Queue::new(),
                     max_threads: 0,
                     requested_threads: 0,
                     requested_threads_started: 0,
@@ -597,102 +619,63 @@ impl Process {
         }
     }
 
-    /// Locks the process with room for `n` more items in its queue, for
-    /// work that was accepted and must not be lost (death and freeze
-    /// notifications, refcount updates, the next one-way of a node): the
-    /// ring grows outside the lock, retrying until memory is found.
-    pub(crate) fn lock_with_proc_room(&self, n: usize) -> DeferGuard<'_, ProcessInner> {
-        self.lock_with_room(None, n)
-    }
-
-    /// As [`Process::lock_with_proc_room`], for thread `id`'s queue (if the
-    /// thread is gone, the lock is returned as it is).
-    fn lock_with_room(&self, id: Option<i32>, n: usize) -> DeferGuard<'_, ProcessInner> {
-        loop {
-            let mut inner = self.inner.lock();
-            let q = match id {
-                Some(id) => match inner.thread_mut(id) {
-                    Some(ts) => &mut ts.todo,
-                    None => return inner,
-                },
-                None => &mut inner.todo,
-            };
-            let cap = match q.grow_for(n) {
-                Ok(Some(cap)) => cap,
-                // Room, or `n` absurd (it is small): don't spin on it.
-                _ => return inner,
-            };
-            drop(inner);
-            match Queue::alloc_ring(cap) {
-                Ok(ring) => {
-                    let mut inner = self.inner.lock();
-                    let old = match id {
-                        Some(id) => match inner.thread_mut(id) {
-                            Some(ts) => ts.todo.install(ring),
-                            None => ring,
-                        },
-                        None => inner.todo.install(ring),
-                    };
-                    drop(inner);
-                    drop(old);
-                }
-                Err(_) => task::sleep_a_tick(),
-            }
-        }
-    }
-
     /// Makes `cmd` the pending return error of thread `id`.
     pub(crate) fn queue_return_error(&self, id: i32, cmd: u32) {
-        let mut inner = self.lock_with_room(Some(id), 1);
+        let mut inner = self.inner.lock();
         if let Some(ts) = inner.thread_mut(id) {
             ts.return_error = cmd;
         }
-        // Room was made (or the thread is gone): nothing is lost.
-        let _ = inner.push_thread_work(id, Work::ReturnError, true);
+        inner.push_thread_error(id, false);
     }
 
-    /// Queues `w` for thread `id` of this process; it is never lost.
-    pub(crate) fn queue_thread_work(&self, id: i32, w: Work, wake: bool) {
-        // Room was made (or the thread is gone): nothing is lost.
-        let _ = self
-            .lock_with_room(Some(id), 1)
-            .push_thread_work(id, w, wake);
+    /// Queues completion `c` (allocated before the lock) for thread `id`
+    /// of this process.
+    pub(crate) fn queue_complete(&self, id: i32, c: CompleteArc) {
+        self.inner.lock().push_thread_work(id, c, true);
     }
 
     /// Thread `id` sent the reply to `orig` (a call to this process): its
-    /// `BR_TRANSACTION_COMPLETE`, and the call is done.
-    pub(crate) fn reply_sent(&self, id: i32, orig: &Transaction) {
-        let mut inner = self.lock_with_room(Some(id), 1);
-        // Room was made (or the thread is gone): nothing is lost.
-        let _ = inner.push_thread_work(id, Work::TransactionComplete, true);
+    /// completion `c`, and the call is done.
+    pub(crate) fn reply_sent(&self, id: i32, orig: &Transaction, c: CompleteArc) {
+        let mut inner = self.inner.lock();
+        inner.push_thread_work(id, c, true);
         // The call came to this process (`orig.to_proc`).
         self.txn_done_locked(&mut inner, orig);
     }
 
-    /// Takes back the last queued `BR_TRANSACTION_COMPLETE` of thread `id`.
+    /// Takes back the deferred completion of thread `id` (its call could
+    /// not be sent); dropped after unlocking.
     pub(crate) fn dequeue_complete(&self, id: i32) {
-        if let Some(ts) = self.inner.lock().thread_mut(id) {
-            ts.todo
-                .remove_first(|w| matches!(w, Work::TransactionComplete));
+        let mut inner = self.inner.lock();
+        let c = inner.thread_mut(id).and_then(|ts| {
+            let c = ts.todo.remove_item(|w| matches!(w, View::Complete));
             if ts.todo.is_empty() {
                 ts.process_todo = false;
             }
-        }
+            c
+        });
+        drop(inner);
+        drop(c);
     }
 
-    /// Pushes the call `t` on `thread`'s stack, with its deferred completion.
-    pub(crate) fn push_outgoing(&self, thread: &Arc<Thread>, t: &Arc<Transaction>) {
-        let mut inner = self.lock_with_room(Some(thread.id), 1);
+    /// Pushes the call `t` on `thread`'s stack, with its deferred
+    /// completion `c`.
+    pub(crate) fn push_outgoing(
+        &self,
+        thread: &Arc<Thread>,
+        t: &DArc<Transaction>,
+        c: CompleteArc,
+    ) {
+        let mut inner = self.inner.lock();
         if let Some(ts) = inner.thread_mut(thread.id) {
-            // Room was made: this doesn't fail.
-            let _ = ts.todo.push_back(Work::TransactionComplete);
+            ts.todo.push_back(c);
             t.links.lock().from_parent = ts.stack.take();
             ts.stack = Some(t.clone());
         }
     }
 
     /// Pops the call `t` from `thread`'s stack after it could not be sent.
-    pub(crate) fn pop_outgoing(&self, thread: &Arc<Thread>, t: &Arc<Transaction>) {
+    pub(crate) fn pop_outgoing(&self, thread: &Arc<Thread>, t: &DArc<Transaction>) {
         let mut inner = self.inner.lock();
         if let Some(ts) = inner.thread_mut(thread.id) {
             if ts.stack.as_ref().is_some_and(|s| Arc::ptr_eq(s, t)) {
@@ -702,7 +685,7 @@ impl Process {
     }
 
     /// Whether `thread` of this process is waiting for the reply to `t`.
-    pub(crate) fn is_waiting_on(&self, thread: &Arc<Thread>, t: &Arc<Transaction>) -> bool {
+    pub(crate) fn is_waiting_on(&self, thread: &Arc<Thread>, t: &DArc<Transaction>) -> bool {
         let inner = self.inner.lock();
         inner
             .threads
@@ -715,12 +698,14 @@ impl Process {
     /// given, else for a waiting thread or the process.
     pub(crate) fn deliver(
         &self,
-        t: Arc<Transaction>,
+        t: DArc<Transaction>,
         thread: Option<Arc<Thread>>,
     ) -> Result<bool, crate::transaction::TxnError> {
         let err = |cmd| crate::transaction::TxnError::new(cmd, 0);
         let oneway = t.is_oneway();
         let mut outdated = None;
+        // A new transaction is in no queue yet.
+        let item = Wrap::item(&t).ok_or(err(BR_FAILED_REPLY))?;
         let mut inner = self.inner.lock();
         // A one-way waits behind the one its node is handling.
         let pending_async = oneway
@@ -751,18 +736,16 @@ impl Process {
             None if idle => inner.waiting.last().cloned(),
             None => None,
         };
-        // Room in the queue it goes to first: the only step that can fail,
-        // before anything changes.
-        let room = match (&thread, &t.target_node) {
-            (Some(th), _) => inner.thread_room(th.id, 1),
-            (None, _) if !pending_async => inner.todo.reserve(1),
-            (None, Some(n)) => match inner.node_state(n) {
-                Some(ns) => ns.async_todo.reserve(1),
-                None => Err(EINVAL),
-            },
-            (None, None) => Err(EINVAL),
-        };
-        room.map_err(|e| crate::transaction::TxnError::new(BR_FAILED_REPLY, e.to_errno()))?;
+        // A one-way behind another needs its node's queue.
+        if pending_async
+            && thread.is_none()
+            && !t
+                .target_node
+                .as_ref()
+                .is_some_and(|n| inner.node_state(n).is_some())
+        {
+            return Err(err(BR_FAILED_REPLY));
+        }
         if idle && thread.is_some() {
             inner.waiting.pop();
         }
@@ -772,35 +755,27 @@ impl Process {
             }
         }
         let sync = !t.is_oneway();
-        let res = if let Some(th) = thread {
+        if let Some(th) = thread {
             if sync {
-                inner.push_thread_work_sync(th.id, Work::Transaction(t.clone()))
+                inner.push_thread_work_sync(th.id, item);
             } else {
-                inner.push_thread_work(th.id, Work::Transaction(t.clone()), true)
+                inner.push_thread_work(th.id, item, true);
             }
         } else if !pending_async {
             if sync {
-                inner.push_proc_work_sync(Work::Transaction(t.clone()))
+                inner.push_proc_work_sync(item);
             } else {
-                inner.push_proc_work(Work::Transaction(t.clone()))
+                inner.push_proc_work(item);
             }
-        } else {
-            let update = frozen && t.flags & TF_UPDATE_TXN != 0;
-            match t.target_node.clone().and_then(|n| {
-                inner.node_state(&n).map(|ns| {
-                    if update {
-                        outdated = ns.async_todo.remove_first(
-                            |w| matches!(w, Work::Transaction(q) if q.can_be_updated_by(&t)),
-                        );
-                    }
-                    ns.async_todo.push_back(Work::Transaction(t.clone()))
-                })
-            }) {
-                Some(r) => r,
-                None => Err(EINVAL),
+        } else if let Some(ns) = t.target_node.as_ref().and_then(|n| inner.node_state(n)) {
+            // (Checked above: the node is ours.)
+            if frozen && t.flags & TF_UPDATE_TXN != 0 {
+                outdated = ns
+                    .async_todo
+                    .remove_first(|w| matches!(w, View::Transaction(q) if q.can_be_updated_by(&t)));
             }
-        };
-        res.map_err(|e| crate::transaction::TxnError::new(BR_FAILED_REPLY, e.to_errno()))?;
+            ns.async_todo.push_back(item);
+        }
         inner.outstanding_txns = inner.outstanding_txns.wrapping_add(1);
         t.counted.store(true, Ordering::Release);
         if let Some(Work::Transaction(old)) = &outdated {
@@ -824,9 +799,11 @@ impl Process {
     pub(crate) fn deliver_reply(
         &self,
         thread: &Arc<Thread>,
-        orig: &Arc<Transaction>,
-        t: Arc<Transaction>,
+        orig: &DArc<Transaction>,
+        t: DArc<Transaction>,
     ) -> Result<(), crate::transaction::TxnError> {
+        // A new reply is in no queue yet.
+        let item = Wrap::item(&t).ok_or(crate::transaction::TxnError::new(BR_FAILED_REPLY, 0))?;
         let mut inner = self.inner.lock();
         let Some(ts) = inner
             .thread_mut(thread.id)
@@ -840,9 +817,7 @@ impl Process {
         if ts.stack.as_ref().is_some_and(|s| Arc::ptr_eq(s, orig)) {
             ts.stack = orig.links.lock().from_parent.take();
         }
-        inner
-            .push_thread_work_sync(thread.id, Work::Transaction(t.clone()))
-            .map_err(|e| crate::transaction::TxnError::new(BR_FAILED_REPLY, e.to_errno()))?;
+        inner.push_thread_work_sync(thread.id, item);
         inner.outstanding_txns = inner.outstanding_txns.wrapping_add(1);
         t.counted.store(true, Ordering::Release);
         Ok(())
@@ -850,8 +825,13 @@ impl Process {
 
     /// Tells `thread` (of this process), which waits for `t`, that the call
     /// failed with `cmd`.
-    pub(crate) fn fail_waiting_thread(&self, thread: &Arc<Thread>, t: &Arc<Transaction>, cmd: u32) {
-        let mut inner = self.lock_with_room(Some(thread.id), 1);
+    pub(crate) fn fail_waiting_thread(
+        &self,
+        thread: &Arc<Thread>,
+        t: &DArc<Transaction>,
+        cmd: u32,
+    ) {
+        let mut inner = self.inner.lock();
         let Some(ts) = inner
             .thread_mut(thread.id)
             .filter(|ts| Arc::ptr_eq(&ts.thread, thread))
@@ -863,8 +843,7 @@ impl Process {
         }
         if ts.reply_error == BR_OK {
             ts.reply_error = cmd;
-            // Room was made: this doesn't fail.
-            let _ = inner.push_thread_work(thread.id, Work::ReplyError, true);
+            inner.push_thread_error(thread.id, true);
         }
     }
 
@@ -898,24 +877,18 @@ impl Process {
     }
 
     /// Records the references a buffer holds.
-    pub(crate) fn set_buffer_held(
-        &self,
-        off: usize,
-        held: KVVec<Held>,
-        fd_arrays: KVVec<(usize, usize)>,
-    ) {
+    pub(crate) fn set_buffer_held(&self, off: usize, held: KVVec<Held>) {
         // Most buffers hold nothing (the metadata starts empty).
-        if held.is_empty() && fd_arrays.is_empty() {
+        if held.is_empty() {
             return;
         }
         let mut mapping = self.mapping.lock();
-        // The vectors replaced (empty) are dropped after unlocking.
-        let old = mapping.as_mut().and_then(|m| m.meta_mut(off)).map(|m| {
-            (
-                core::mem::replace(&mut m.held, held),
-                core::mem::replace(&mut m.fd_arrays, fd_arrays),
-            )
-        });
+        // The vector replaced (empty), or `held` if the buffer is gone, is
+        // dropped after unlocking.
+        let old = match mapping.as_mut().and_then(|m| m.meta_mut(off)) {
+            Some(m) => core::mem::replace(&mut m.held, held),
+            None => held,
+        };
         drop(mapping);
         drop(old);
     }
@@ -954,20 +927,10 @@ impl Process {
         let meta = match self.mapping.lock().as_mut() {
             Some(m) => {
                 let Some(off) = find(m) else { return };
-                if let Some(meta) = m.meta_mut(off) {
-                    if user && meta.fds_installed {
-                        let arrays = core::mem::replace(&mut meta.fd_arrays, KVVec::new());
-                        for &(at, n) in arrays.iter() {
-                            for k in 0..n {
-                                let mut b = [0u8; 4];
-                                // Checked when translated; `read` refuses anything outside.
-                                let at = off.saturating_add(at).saturating_add(k.saturating_mul(4));
-                                if m.read(at, &mut b).is_ok() {
-                                    let _ = to_close.push(u32::from_ne_bytes(b), GFP_KERNEL);
-                                }
-                            }
-                        }
-                    }
+                // The fds its reader installed from fd arrays are closed
+                // when user space frees it (listed when installed).
+                if let Some(meta) = m.meta_mut(off).filter(|_| user) {
+                    to_close = core::mem::replace(&mut meta.close_on_free, KVVec::new());
                 }
                 m.free(mm, off)
             }
@@ -987,18 +950,17 @@ impl Process {
             .filter(|_| meta.is_async && next_async);
         let own_target = meta.target_node.as_ref().filter(|n| n.is_owned_by(self));
         if async_next.is_some() || own_target.is_some() {
-            let mut inner = self.lock_with_proc_room(2);
+            let mut inner = self.inner.lock();
             if let Some(node) = async_next {
                 let next = inner.node_state(node).and_then(|ns| {
-                    let w = ns.async_todo.pop_front();
+                    let w = ns.async_todo.pop_item();
                     if w.is_none() {
                         ns.has_async = false;
                     }
                     w
                 });
                 if let Some(w) = next {
-                    // Room was made: this doesn't fail.
-                    let _ = inner.push_proc_work(w);
+                    inner.push_proc_work(w);
                 }
             }
             if let Some(node) = own_target {
@@ -1020,7 +982,18 @@ impl Process {
                 Held::Ref { node, strong } => {
                     let handle = self.refs.lock().by_node.get(&node.id).copied();
                     if let Some(handle) = handle {
-                        let _ = self.update_ref(handle, false, *strong);
+                        // As C's buffer release, a count that is already
+                        // gone is only reported.
+                        if let Err(e) = self.update_ref(handle, false, *strong) {
+                            if crate::debug::enabled(crate::debug::USER_ERROR) {
+                                pr_info!(
+                                    "{}: buffer release of ref {} failed {}\n",
+                                    self.pid,
+                                    handle,
+                                    e.to_errno()
+                                );
+                            }
+                        }
                     }
                 }
             }
@@ -1092,7 +1065,7 @@ impl Process {
         ptr: u64,
         cookie: u64,
         flags: u32,
-    ) -> Result<Arc<Node>> {
+    ) -> Result<DArc<Node>> {
         if let Some(ns) = self.inner.lock().nodes.get(&ptr) {
             return Ok(ns.node.clone());
         }
@@ -1110,7 +1083,7 @@ impl Process {
     }
 
     /// The node behind `handle`, if the reference is (`strong`ly) held.
-    pub(crate) fn node_for_handle(&self, handle: u32, strong: bool) -> Option<Arc<Node>> {
+    pub(crate) fn node_for_handle(&self, handle: u32, strong: bool) -> Option<DArc<Node>> {
         let refs = self.refs.lock();
         let r = refs.by_handle.get(&handle)?;
         if strong && r.strong == 0 {
@@ -1124,7 +1097,7 @@ impl Process {
     /// (of this process) that gets the refcount update, if any.
     fn inc_node(
         &self,
-        node: &Arc<Node>,
+        node: &DArc<Node>,
         strong: bool,
         internal: bool,
         thread: Option<&Arc<Thread>>,
@@ -1155,13 +1128,7 @@ impl Process {
             }
             !ns.has_weak && !ns.work_queued
         };
-        let th = match thread {
-            Some(th) if work => {
-                inner.thread_room(th.id, 1)?;
-                Some(th)
-            }
-            _ => None,
-        };
+        let th = thread.filter(|_| work);
         let Some(ns) = inner.node_state(node) else {
             return Ok(());
         };
@@ -1176,29 +1143,30 @@ impl Process {
             if strong {
                 inner.dequeue_node_work(node);
             }
-            // Room was made above: this doesn't fail.
-            inner.push_thread_work(th.id, Work::Node(node.clone()), false)?;
+            // Not queued (or just taken off its queue): a no-op otherwise.
+            if let Some(w) = Wrap::item(node) {
+                inner.push_thread_work(th.id, w, false);
+            }
         }
         Ok(())
     }
 
     /// Increments a local count of our `node` (an object in a buffer).
-    pub(crate) fn inc_node_local(&self, node: &Arc<Node>, strong: bool) -> Result {
+    pub(crate) fn inc_node_local(&self, node: &DArc<Node>, strong: bool) -> Result {
         self.inc_node(node, strong, false, None)
     }
 
     /// Decrements a count of `node` (ours); see `binder_dec_node_nilocked`.
-    pub(crate) fn dec_node(&self, node: &Arc<Node>, strong: bool, internal: bool) {
-        let mut inner = self.lock_with_proc_room(1);
+    pub(crate) fn dec_node(&self, node: &DArc<Node>, strong: bool, internal: bool) {
+        let mut inner = self.inner.lock();
         self.dec_node_locked(&mut inner, node, strong, internal);
     }
 
-    /// [`Process::dec_node`] under the lock, with room for one process work
-    /// item made by the caller.
+    /// [`Process::dec_node`] under the lock.
     fn dec_node_locked(
         &self,
         inner: &mut ProcessInner,
-        node: &Arc<Node>,
+        node: &DArc<Node>,
         strong: bool,
         internal: bool,
     ) {
@@ -1225,8 +1193,9 @@ impl Process {
         if ns.has_strong || ns.has_weak {
             if !ns.work_queued {
                 ns.work_queued = true;
-                // Room was made: this doesn't fail.
-                let _ = inner.push_proc_work(Work::Node(node.clone()));
+                if let Some(w) = Wrap::item(node) {
+                    inner.push_proc_work(w);
+                }
             }
         } else if ns.refs == 0 && ns.local_strong == 0 && ns.local_weak == 0 {
             if ns.work_queued {
@@ -1236,12 +1205,65 @@ impl Process {
         }
     }
 
+    /// Counts a new reference of process `pid` to our `node`; `false` if
+    /// the node is not ours any more. The list of holders grows outside
+    /// the lock (it has an entry per holder), then the count starts over.
+    fn count_ref(&self, node: &DArc<Node>, pid: i32) -> bool {
+        let mut spare: Option<KVVec<i32>> = None;
+        loop {
+            let mut inner = self.inner.lock();
+            let Some(ns) = inner.node_state(node) else {
+                return false;
+            };
+            let mut old = None;
+            if ns.ref_pids.len() == ns.ref_pids.capacity() {
+                match spare.take() {
+                    Some(mut v) if v.capacity() > ns.ref_pids.len() => {
+                        // `v` has room for every pid and one more: these
+                        // pushes don't allocate.
+                        for &p in ns.ref_pids.iter() {
+                            if v.push_within_capacity(p).is_err() {
+                                break;
+                            }
+                        }
+                        if v.len() == ns.ref_pids.len() {
+                            old = Some(core::mem::replace(&mut ns.ref_pids, v));
+                        }
+                    }
+                    _ => {
+                        let want = ns.ref_pids.len().saturating_mul(2).max(4);
+                        drop(inner);
+                        match KVVec::with_capacity(want, GFP_KERNEL) {
+                            Ok(v) => {
+                                spare = Some(v);
+                                continue;
+                            }
+                            // Only binder_logs miss this holder's pid.
+                            Err(_) => inner = self.inner.lock(),
+                        }
+                    }
+                }
+            }
+            let Some(ns) = inner.node_state(node) else {
+                return false;
+            };
+            ns.refs = ns.refs.wrapping_add(1);
+            if ns.ref_pids.push_within_capacity(pid).is_err() {
+                // No memory was found for a longer list: only binder_logs
+                // miss this holder's pid.
+            }
+            drop(inner);
+            drop(old);
+            return true;
+        }
+    }
+
     /// Takes a strong or weak count on this process's reference to `node`,
     /// creating the reference (lowest free handle) if needed; returns the
     /// handle.
     pub(crate) fn inc_ref_for_node(
         &self,
-        node: &Arc<Node>,
+        node: &DArc<Node>,
         strong: bool,
         thread: Option<&Arc<Thread>>,
     ) -> Result<u32> {
@@ -1272,15 +1294,7 @@ impl Process {
                 refs.handles.set(h)?;
                 refs.by_handle.insert(n1);
                 refs.by_node.insert(n2);
-                let counted = node.owner().is_some_and(|o| {
-                    let mut oi = o.inner.lock();
-                    let Some(ns) = oi.node_state(node) else {
-                        return false;
-                    };
-                    ns.refs = ns.refs.wrapping_add(1);
-                    let _ = ns.ref_pids.push(self.pid, GFP_KERNEL);
-                    true
-                });
+                let counted = node.owner().is_some_and(|o| o.count_ref(node, self.pid));
                 if !counted {
                     // Its owner died (and moved it to the dead nodes under
                     // its inner lock, so it is there by now).
@@ -1321,7 +1335,7 @@ impl Process {
 
     /// One reference of ours to `node` went away: its owner's count (or
     /// the dead node's) goes down.
-    fn drop_ref_count(&self, node: &Arc<Node>) {
+    fn drop_ref_count(&self, node: &DArc<Node>) {
         if let Some(owner) = node.owner() {
             let mut inner = owner.inner.lock();
             if let Some(ns) = inner.node_state(node) {
@@ -1427,7 +1441,7 @@ impl Process {
         handle: u32,
         cookie: u64,
     ) -> Result {
-        let death = Arc::new(Death::new(self.clone(), cookie), GFP_KERNEL)?;
+        let death = Wrap::new(Death::new(self.clone(), cookie))?;
         let mut refs = self.refs.lock();
         let Some(r) = refs.by_handle.get_mut(&handle) else {
             return Ok(());
@@ -1456,8 +1470,11 @@ impl Process {
             // instead of losing its notification (our refs lock keeps
             // anyone from acting on it meanwhile).
             let mut inner = self.inner.lock();
-            inner.push_proc_work(Work::DeadBinder(death.clone()))?;
-            death.queued.store(true, Ordering::Relaxed);
+            // New: in no queue yet.
+            if let Some(w) = Wrap::item(&death) {
+                death.queued.store(true, Ordering::Relaxed);
+                inner.push_proc_work(w);
+            }
         }
         // Only once the node knows it (a failed push leaves no trace).
         r.death = Some(death);
@@ -1466,47 +1483,52 @@ impl Process {
 
     /// Removes `death` from `node`'s list, and a queued notification of it
     /// from our queue.
-    fn forget_death(&self, node: &Arc<Node>, death: &Arc<Death>) {
+    fn forget_death(&self, node: &DArc<Node>, death: &DArc<Death>) {
         if let Some(o) = node.owner() {
             if let Some(ns) = o.inner.lock().node_state(node) {
                 ns.deaths.retain(|d| !Arc::ptr_eq(d, death));
             }
         }
         let mut inner = self.inner.lock();
-        inner
+        let w = inner
             .todo
-            .remove_first(|w| matches!(w, Work::DeadBinder(d) if Arc::ptr_eq(d, death)));
+            .remove_item(|w| matches!(w, View::Death(d) if same(d, death)));
+        drop(inner);
+        drop(w);
     }
 
     /// Removes freeze notification `f` from `node`'s list, and any
     /// queued or unacknowledged delivery of it.
-    fn forget_freeze(&self, node: &Arc<Node>, f: &Arc<Freeze>) {
+    fn forget_freeze(&self, node: &DArc<Node>, f: &DArc<Freeze>) {
         if let Some(o) = node.owner() {
             if let Some(ns) = o.inner.lock().node_state(node) {
                 ns.freezes.retain(|x| !Arc::ptr_eq(x, f));
             }
         }
         let mut inner = self.inner.lock();
-        inner
-            .todo
-            .remove_first(|w| matches!(w, Work::Freeze(x) if Arc::ptr_eq(x, f)));
-        inner.delivered_freeze.retain(|x| !Arc::ptr_eq(x, f));
+        let is = |w: View<'_>| matches!(w, View::Freeze(x) if same(x, f));
+        let queued = inner.todo.remove_item(is);
+        let delivered = inner.delivered_freeze.remove_item(is);
+        drop(inner);
+        drop((queued, delivered));
     }
 
-    fn queue_clear_done(&self, inner: &mut ProcessInner, thread: &Arc<Thread>, death: Arc<Death>) {
-        death.queued.store(true, Ordering::Relaxed);
+    /// Queues `BR_CLEAR_DEATH_NOTIFICATION_DONE` of the death notification
+    /// whose queue reference is `w` (it is in no queue).
+    fn queue_clear_done(&self, inner: &mut ProcessInner, thread: &Arc<Thread>, w: WorkArc) {
+        if let View::Death(death) = w.view() {
+            death.queued.store(true, Ordering::Relaxed);
+            death.clear_done.store(true, Ordering::Relaxed);
+        }
         let looping = inner
             .threads
             .get(&thread.id)
             .is_some_and(|ts| ts.looper & (LOOPER_REGISTERED | LOOPER_ENTERED) != 0);
-        // Callers made room in the process queue, and a looper thread
-        // writing a command has room in its own (`THREAD_ROOM`): neither
-        // push fails.
-        let _ = if looping {
-            inner.push_thread_work(thread.id, Work::ClearDeathDone(death), true)
+        if looping {
+            inner.push_thread_work(thread.id, w, true);
         } else {
-            inner.push_proc_work(Work::ClearDeathDone(death))
-        };
+            inner.push_proc_work(w);
+        }
     }
 
     pub(crate) fn clear_death(&self, thread: &Arc<Thread>, handle: u32, cookie: u64) {
@@ -1526,35 +1548,43 @@ impl Process {
             }
         }
         drop(refs);
-        let mut inner = self.lock_with_proc_room(1);
+        let mut inner = self.inner.lock();
         if death.queued.load(Ordering::Relaxed) {
             death.and_clear.store(true, Ordering::Relaxed);
-        } else {
-            self.queue_clear_done(&mut inner, thread, death);
+        } else if let Some(w) = Wrap::item(&death) {
+            // Not queued nor delivered: in no queue.
+            self.queue_clear_done(&mut inner, thread, w);
         }
+        drop(inner);
     }
 
     pub(crate) fn dead_binder_done(&self, thread: &Arc<Thread>, cookie: u64) {
-        let mut inner = self.lock_with_proc_room(1);
-        let Some(pos) = inner
+        let mut inner = self.inner.lock();
+        let Some(w) = inner
             .delivered_death
-            .iter()
-            .position(|d| d.cookie == cookie)
+            .remove_item(|w| matches!(w, View::Death(d) if d.cookie == cookie))
         else {
             return;
         };
-        let death = inner.delivered_death[pos].clone();
-        inner.delivered_death.retain(|d| !Arc::ptr_eq(d, &death));
-        death.queued.store(false, Ordering::Relaxed);
-        if death.and_clear.load(Ordering::Relaxed) {
-            self.queue_clear_done(&mut inner, thread, death);
+        let and_clear = match w.view() {
+            View::Death(d) => {
+                d.queued.store(false, Ordering::Relaxed);
+                d.and_clear.load(Ordering::Relaxed)
+            }
+            _ => false,
+        };
+        if and_clear {
+            self.queue_clear_done(&mut inner, thread, w);
+        } else {
+            drop(inner);
+            drop(w);
         }
     }
 
     // ---- freeze notifications ----
 
     pub(crate) fn request_freeze(self: &Arc<Self>, handle: u32, cookie: u64) -> Result {
-        let f = Arc::new(Freeze::new(self.clone(), cookie), GFP_KERNEL)?;
+        let f = Wrap::new(Freeze::new(self.clone(), cookie))?;
         let mut refs = self.refs.lock();
         let r = refs.by_handle.get_mut(&handle).ok_or(EINVAL)?;
         if r.freeze.is_some() {
@@ -1582,18 +1612,11 @@ impl Process {
             // freeze or thaw queued it already.
             let mut inner = self.inner.lock();
             if !f.queued.load(Ordering::Relaxed) {
-                if let Err(e) = inner.push_proc_work(Work::Freeze(f.clone())) {
-                    drop(inner);
-                    // Refused: the node forgets it, so that it can be retried.
-                    if let Some(o) = node.owner() {
-                        if let Some(ns) = o.inner.lock().node_state(&node) {
-                            ns.freezes.retain(|x| !Arc::ptr_eq(x, &f));
-                        }
-                    }
-                    return Err(e);
+                if let Some(w) = Wrap::item(&f) {
+                    f.is_frozen.store(frozen, Ordering::Relaxed);
+                    f.queued.store(true, Ordering::Relaxed);
+                    inner.push_proc_work(w);
                 }
-                f.is_frozen.store(frozen, Ordering::Relaxed);
-                f.queued.store(true, Ordering::Relaxed);
             }
         }
         // Only once the node knows it: a failed request leaves no trace and
@@ -1617,31 +1640,41 @@ impl Process {
             }
         }
         drop(refs);
-        let mut inner = self.lock_with_proc_room(1);
+        let mut inner = self.inner.lock();
         f.clear.store(true, Ordering::Relaxed);
         if !f.queued.load(Ordering::Relaxed) {
-            f.queued.store(true, Ordering::Relaxed);
-            // Room was made: this doesn't fail.
-            inner.push_proc_work(Work::Freeze(f))?;
+            // Not queued nor delivered: in no queue.
+            if let Some(w) = Wrap::item(&f) {
+                f.queued.store(true, Ordering::Relaxed);
+                inner.push_proc_work(w);
+            }
         } else if f.sent.load(Ordering::Relaxed) {
             f.resend.store(true, Ordering::Relaxed);
         }
+        drop(inner);
         Ok(())
     }
 
     pub(crate) fn freeze_done(&self, cookie: u64) -> Result {
-        let mut inner = self.lock_with_proc_room(1);
-        let pos = inner
+        let mut inner = self.inner.lock();
+        let w = inner
             .delivered_freeze
-            .iter()
-            .position(|f| f.cookie == cookie)
+            .remove_item(|w| matches!(w, View::Freeze(f) if f.cookie == cookie))
             .ok_or(EINVAL)?;
-        let f = inner.delivered_freeze.remove_at(pos).ok_or(EINVAL)?;
-        f.queued.store(false, Ordering::Relaxed);
-        f.sent.store(false, Ordering::Relaxed);
-        if f.resend.swap(false, Ordering::Relaxed) {
-            f.queued.store(true, Ordering::Relaxed);
-            inner.push_proc_work(Work::Freeze(f))?;
+        let resend = match w.view() {
+            View::Freeze(f) => {
+                f.sent.store(false, Ordering::Relaxed);
+                let resend = f.resend.swap(false, Ordering::Relaxed);
+                f.queued.store(resend, Ordering::Relaxed);
+                resend
+            }
+            _ => false,
+        };
+        if resend {
+            inner.push_proc_work(w);
+        } else {
+            drop(inner);
+            drop(w);
         }
         Ok(())
     }
@@ -1685,7 +1718,7 @@ impl Process {
             break all;
         };
         for f in all.iter() {
-            let mut hi = f.proc.lock_with_proc_room(1);
+            let mut hi = f.proc.inner.lock();
             // A holder that is being released has drained its queues for
             // good: work pushed there now would hold it (Freeze -> holder)
             // forever.
@@ -1693,10 +1726,12 @@ impl Process {
                 continue;
             }
             if !f.queued.load(Ordering::Relaxed) {
-                f.is_frozen.store(frozen, Ordering::Relaxed);
-                f.queued.store(true, Ordering::Relaxed);
-                // Room was made: this doesn't fail.
-                let _ = hi.push_proc_work(Work::Freeze(f.clone()));
+                // Not queued nor delivered: in no queue.
+                if let Some(w) = Wrap::item(f) {
+                    f.is_frozen.store(frozen, Ordering::Relaxed);
+                    f.queued.store(true, Ordering::Relaxed);
+                    hi.push_proc_work(w);
+                }
             } else {
                 if f.sent.load(Ordering::Relaxed) && f.is_frozen.load(Ordering::Relaxed) != frozen {
                     f.resend.store(true, Ordering::Relaxed);
@@ -1847,7 +1882,7 @@ impl Process {
         writeln!(m, "  nodes: {}", inner.nodes.iter().count())?;
         let mut pending: usize = 0;
         inner.todo.for_each(|w| {
-            if matches!(w, Work::Transaction(_)) {
+            if matches!(w, View::Transaction(_)) {
                 pending += 1;
             }
             Ok(())
@@ -1933,15 +1968,18 @@ impl Process {
             drop(owner);
             release_work(async_todo);
             for d in deaths.iter() {
-                let mut hi = d.proc.lock_with_proc_room(1);
+                let mut hi = d.proc.inner.lock();
                 // Not into a holder being released: it drained its queues
                 // for good, and the work would pin it (Death -> holder).
                 if hi.is_dead {
                     continue;
                 }
-                d.queued.store(true, Ordering::Relaxed);
-                // Room was made: this doesn't fail.
-                let _ = hi.push_proc_work(Work::DeadBinder(d.clone()));
+                // Registered on a live node: in no queue.
+                if let Some(w) = Wrap::item(d) {
+                    d.queued.store(true, Ordering::Relaxed);
+                    d.clear_done.store(false, Ordering::Relaxed);
+                    hi.push_proc_work(w);
+                }
             }
         }
         // Our references go.
@@ -1980,8 +2018,8 @@ impl Process {
             let mut inner = self.inner.lock();
             (
                 inner.todo.take_all(),
-                core::mem::replace(&mut inner.delivered_death, KVVec::new()),
-                core::mem::replace(&mut inner.delivered_freeze, KVVec::new()),
+                inner.delivered_death.take_all(),
+                inner.delivered_freeze.take_all(),
             )
         };
         release_work(todo);
@@ -2103,18 +2141,18 @@ fn print_todo(
         "  "
     };
     q.for_each(|w| match w {
-        Work::Transaction(t) => print_txn(m, txn_prefix, t, proc_pid),
-        Work::ReturnError | Work::ReplyError => writeln!(m, "{}transaction error", indent),
-        Work::TransactionComplete | Work::SpamSuspect | Work::PendingFrozen => {
-            writeln!(m, "{}transaction complete", indent)
-        }
-        Work::Node(n) => writeln!(
+        View::Transaction(t) => print_txn(m, txn_prefix, t, proc_pid),
+        View::Error => writeln!(m, "{}transaction error", indent),
+        View::Complete => writeln!(m, "{}transaction complete", indent),
+        View::Node(n) => writeln!(
             m,
             "{}node work {}: u{:016x} c{:016x}",
             indent, n.id, n.ptr, n.cookie
         ),
-        Work::DeadBinder(_) => writeln!(m, "{}has dead binder", indent),
-        Work::ClearDeathDone(_) => writeln!(m, "{}has cleared death notification", indent),
-        Work::Freeze(_) => writeln!(m, "{}has frozen binder", indent),
+        View::Death(d) if d.clear_done.load(Ordering::Relaxed) => {
+            writeln!(m, "{}has cleared death notification", indent)
+        }
+        View::Death(_) => writeln!(m, "{}has dead binder", indent),
+        View::Freeze(_) => writeln!(m, "{}has frozen binder", indent),
     })
 }

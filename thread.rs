@@ -19,12 +19,11 @@ use crate::transaction::{
     gfp_user_sized, send_failed_reply, FdFixup, Transaction, TxnData, TXN_DATA_SIZE,
 };
 use crate::uapi::*;
-use crate::work::{Queue, Work};
-use core::sync::atomic::{AtomicBool, Ordering};
-use kernel::alloc::{
-    flags::{GFP_KERNEL, GFP_NOWAIT},
-    KVVec,
+use crate::work::{
+    self, CompleteKind, DArc, ErrorKind, ErrorWork, Queue, View, Work, WorkArc, Wrap,
 };
+use core::sync::atomic::{AtomicBool, Ordering};
+use kernel::alloc::{flags::GFP_KERNEL, KVVec};
 use kernel::error::{code::*, Result};
 use kernel::prelude::*;
 use kernel::rbtree::RBTreeNode;
@@ -38,9 +37,6 @@ pub(crate) const LOOPER_EXITED: u32 = 0x04;
 pub(crate) const LOOPER_INVALID: u32 = 0x08;
 pub(crate) const LOOPER_WAITING: u32 = 0x10;
 pub(crate) const LOOPER_POLL: u32 = 0x20;
-
-/// Free slots a thread's queue has before each command it writes.
-const THREAD_ROOM: usize = 8;
 
 /// Room a read needs for one more item: a command and the largest payload.
 const READ_ITEM_ROOM: usize = 4 + TXN_DATA_SIZE + 8;
@@ -60,6 +56,10 @@ pub(crate) struct Thread {
     /// The next read must return even without work (new thread, flush);
     /// cleared when an ioctl of the thread ends (as C, without a lock).
     pub(crate) need_return: AtomicBool,
+    /// Its pending return error and reply error as work items: each is
+    /// queued at most once, so they are made with the thread.
+    pub(crate) return_work: DArc<ErrorWork>,
+    pub(crate) reply_work: DArc<ErrorWork>,
     _count: ObjCount,
 }
 
@@ -152,7 +152,7 @@ pub(crate) struct ThreadState {
     /// such as the completion of a call, doesn't).
     pub(crate) process_todo: bool,
     /// Top of the thread's transaction stack.
-    pub(crate) stack: Option<Arc<Transaction>>,
+    pub(crate) stack: Option<DArc<Transaction>>,
     pub(crate) return_error: u32,
     pub(crate) reply_error: u32,
     pub(crate) ee: ExtendedError,
@@ -179,11 +179,11 @@ enum Step {
     End,
     /// The read ends with this transaction, to be finished under the lock
     /// that ends the read ([`Process::finish_delivery`]).
-    Delivered(Arc<Transaction>),
+    Delivered(DArc<Transaction>),
     /// A transaction's files could not be installed.
-    FdsFailed(Arc<Transaction>),
+    FdsFailed(DArc<Transaction>),
     /// A transaction could not be written to the read buffer.
-    CopyFailed(Arc<Transaction>, Error),
+    CopyFailed(DArc<Transaction>, Error),
 }
 
 /// What a work item taken under the process lock still has to do.
@@ -191,7 +191,7 @@ enum Prepared {
     /// Write these return commands.
     Write(Items),
     /// Deliver this transaction.
-    Transaction(Arc<Transaction>),
+    Transaction(DArc<Transaction>),
 }
 
 /// Up to four return commands of up to 20 bytes (a node's refcount update
@@ -255,9 +255,9 @@ impl Items {
 /// How delivering a transaction went.
 enum Delivery {
     /// Written; to be finished under the lock that ends the read.
-    Done(Arc<Transaction>),
-    FdsFailed(Arc<Transaction>),
-    CopyFailed(Arc<Transaction>, Error),
+    Done(DArc<Transaction>),
+    FdsFailed(DArc<Transaction>),
+    CopyFailed(DArc<Transaction>, Error),
 }
 
 /// A user read buffer being filled; every item starts with its return
@@ -326,22 +326,27 @@ impl Process {
     }
 
     /// The current thread, created on first use, and whether it is ready
-    /// for a first command: no pending return error, and room in its
-    /// queue for what a command queues (`THREAD_ROOM`), checked under the
+    /// for a first command (no pending return error), checked under the
     /// same lock so that a write of one command takes it once less.
     pub(crate) fn get_thread_ready(self: &Arc<Self>) -> Result<(Arc<Thread>, bool)> {
         let id = task::current_pid();
         if let Some(ts) = self.inner.lock().threads.get(&id) {
-            let ready =
-                ts.return_error == BR_OK && matches!(ts.todo.grow_for(THREAD_ROOM), Ok(None));
-            return Ok((ts.thread.clone(), ready));
+            return Ok((ts.thread.clone(), ts.return_error == BR_OK));
         }
+        let return_work = Wrap::new(ErrorWork {
+            kind: ErrorKind::Return,
+        })?;
+        let reply_work = Wrap::new(ErrorWork {
+            kind: ErrorKind::Reply,
+        })?;
         let thread = Arc::pin_init(
             pin_init!(Thread {
                 id,
                 process: self.clone(),
                 cond <- kernel::new_condvar!("Thread::cond"),
                 need_return: AtomicBool::new(true),
+                return_work,
+                reply_work,
                 _count: ObjCount::new(Obj::Thread),
                 poll_wq <- PollWaitQueue::new(kernel::c_str!("Thread::poll_wq"), kernel::static_lock_class!()),
             }),
@@ -425,26 +430,18 @@ impl Process {
         let end = buf.wrapping_add(size);
         let mut ptr = buf.wrapping_add(*consumed);
         while ptr < end {
-            // Room for what a command queues for this thread (completions,
-            // its return error, refcount updates of its nodes), allocated
-            // outside the lock: those pushes then can't fail. The first
-            // command's was checked when the ioctl found the thread.
-            let grow = if core::mem::take(&mut ready) {
-                None
-            } else {
+            // As C, commands run while the thread has no pending return
+            // error (the first command's was checked when the ioctl found
+            // the thread).
+            if !core::mem::take(&mut ready) {
                 let inner = self.inner.lock();
-                match inner.threads.get(&thread.id) {
-                    Some(ts) if ts.return_error == BR_OK => ts.todo.grow_for(THREAD_ROOM)?,
-                    _ => break,
+                if !inner
+                    .threads
+                    .get(&thread.id)
+                    .is_some_and(|ts| ts.return_error == BR_OK)
+                {
+                    break;
                 }
-            };
-            if let Some(cap) = grow {
-                let ring = Queue::alloc_ring(cap)?;
-                let old = match self.inner.lock().thread_mut(thread.id) {
-                    Some(ts) => ts.todo.install(ring),
-                    None => ring,
-                };
-                drop(old);
             }
             // `ptr < end`, so `end - ptr` doesn't wrap.
             let mut r = UserSlice::new(ptr, end - ptr).reader();
@@ -483,8 +480,19 @@ impl Process {
                     }
                 }
                 if !done {
-                    // Invalid references are user errors the C driver only logs.
-                    let _ = self.update_ref(handle, increment, strong);
+                    // Invalid references are user errors the C driver only
+                    // logs (`binder_user_error`); the write goes on.
+                    if let Err(e) = self.update_ref(handle, increment, strong) {
+                        if crate::debug::enabled(crate::debug::USER_ERROR) {
+                            pr_info!(
+                                "{}:{} refcount change on invalid ref {} ret {}\n",
+                                self.pid,
+                                thread.id,
+                                handle,
+                                e.to_errno()
+                            );
+                        }
+                    }
                 }
             }
             BC_INCREFS_DONE | BC_ACQUIRE_DONE => {
@@ -630,7 +638,8 @@ impl Process {
                             continue 'retry;
                         }
                         // Room was made: this push doesn't allocate.
-                        if proc_work && inner.waiting.push(thread.clone(), GFP_NOWAIT).is_err() {
+                        if proc_work && inner.waiting.push_within_capacity(thread.clone()).is_err()
+                        {
                             ret = Err(ENOMEM);
                             break;
                         }
@@ -663,36 +672,15 @@ impl Process {
                     if out.room() < READ_ITEM_ROOM {
                         break 'retry Ok(());
                     }
-                    // A notification is recorded as delivered when it is taken:
-                    // make room for that first, so that a failure leaves it
-                    // queued instead of losing it.
-                    let front = match inner.threads.get(&id) {
-                        Some(ts) if from_thread => ts.todo.front(),
-                        _ => inner.todo.front(),
-                    };
-                    let (death, freeze) = (
-                        matches!(front, Some(Work::DeadBinder(_))),
-                        matches!(front, Some(Work::Freeze(f)) if !f.clear.load(Ordering::Relaxed)),
-                    );
-                    let room = if death {
-                        inner.delivered_death.reserve(1, GFP_KERNEL)
-                    } else if freeze {
-                        inner.delivered_freeze.reserve(1, GFP_KERNEL)
-                    } else {
-                        Ok(())
-                    };
-                    if let Err(e) = room {
-                        break 'retry Err(e.into());
-                    }
                     let w = match inner.threads.get_mut(&id) {
                         Some(ts) if from_thread => {
-                            let w = ts.todo.pop_front();
+                            let w = ts.todo.pop_item();
                             if ts.todo.is_empty() {
                                 ts.process_todo = false;
                             }
                             w
                         }
-                        _ => inner.todo.pop_front(),
+                        _ => inner.todo.pop_item(),
                     };
                     let Some(w) = w else { break 'retry Ok(()) };
                     // The state changes under the lock; the copy to user memory
@@ -783,7 +771,7 @@ impl Process {
         }
         for t in inner.waiting.iter() {
             // `v` has more room than the list has threads: no allocation.
-            if v.push(t.clone(), GFP_NOWAIT).is_err() {
+            if v.push_within_capacity(t.clone()).is_err() {
                 drop(inner);
                 return;
             }
@@ -801,17 +789,43 @@ impl Process {
         self: &Arc<Self>,
         inner: &mut ProcessInner,
         thread: &Arc<Thread>,
-        w: Work,
+        item: WorkArc,
     ) -> Result<Prepared> {
         let mut items = Items::new();
+        // A notification waits for its acknowledgement in the list of
+        // delivered ones (its links move there, as C's `work.entry`).
+        match item.view() {
+            View::Death(death) if !death.clear_done.load(Ordering::Relaxed) => {
+                items.cmd_u64(BR_DEAD_BINDER, death.cookie);
+                items.end = true;
+                inner.delivered_death.push_back(item);
+                return Ok(Prepared::Write(items));
+            }
+            View::Freeze(f) if !f.clear.load(Ordering::Relaxed) => {
+                f.sent.store(true, Ordering::Relaxed);
+                let mut b = [0u8; 20];
+                b[..4].copy_from_slice(&BR_FROZEN_BINDER.to_ne_bytes());
+                b[4..12].copy_from_slice(&f.cookie.to_ne_bytes());
+                b[12..16]
+                    .copy_from_slice(&(f.is_frozen.load(Ordering::Relaxed) as u32).to_ne_bytes());
+                items.push(&b);
+                items.end = true;
+                inner.delivered_freeze.push_back(item);
+                return Ok(Prepared::Write(items));
+            }
+            _ => {}
+        }
+        let w = work::take(item);
         match w {
-            Work::TransactionComplete => items.cmd(BR_TRANSACTION_COMPLETE),
-            Work::PendingFrozen => items.cmd(BR_TRANSACTION_PENDING_FROZEN),
-            Work::SpamSuspect => items.cmd(if self.spam_detection.load(Ordering::Relaxed) {
-                BR_ONEWAY_SPAM_SUSPECT
-            } else {
-                BR_TRANSACTION_COMPLETE
-            }),
+            Work::Complete(CompleteKind::Done) => items.cmd(BR_TRANSACTION_COMPLETE),
+            Work::Complete(CompleteKind::PendingFrozen) => items.cmd(BR_TRANSACTION_PENDING_FROZEN),
+            Work::Complete(CompleteKind::SpamSuspect) => {
+                items.cmd(if self.spam_detection.load(Ordering::Relaxed) {
+                    BR_ONEWAY_SPAM_SUSPECT
+                } else {
+                    BR_TRANSACTION_COMPLETE
+                })
+            }
             Work::ReturnError | Work::ReplyError => {
                 let Some(ts) = inner.thread_mut(thread.id) else {
                     return Ok(Prepared::Write(items));
@@ -863,29 +877,13 @@ impl Process {
                     items.node_cmd(BR_DECREFS, node.ptr, node.cookie);
                 }
             }
-            Work::DeadBinder(death) => {
-                inner.delivered_death.push(death.clone(), GFP_KERNEL)?;
-                items.cmd_u64(BR_DEAD_BINDER, death.cookie);
-                items.end = true;
-            }
             Work::Freeze(f) => {
-                if f.clear.load(Ordering::Relaxed) {
-                    f.queued.store(false, Ordering::Relaxed);
-                    items.cmd_u64(BR_CLEAR_FREEZE_NOTIFICATION_DONE, f.cookie);
-                } else {
-                    f.sent.store(true, Ordering::Relaxed);
-                    inner.delivered_freeze.push(f.clone(), GFP_KERNEL)?;
-                    let mut b = [0u8; 20];
-                    b[..4].copy_from_slice(&BR_FROZEN_BINDER.to_ne_bytes());
-                    b[4..12].copy_from_slice(&f.cookie.to_ne_bytes());
-                    b[12..16].copy_from_slice(
-                        &(f.is_frozen.load(Ordering::Relaxed) as u32).to_ne_bytes(),
-                    );
-                    items.push(&b);
-                    items.end = true;
-                }
+                // Cleared (the delivery of a report is above).
+                f.queued.store(false, Ordering::Relaxed);
+                items.cmd_u64(BR_CLEAR_FREEZE_NOTIFICATION_DONE, f.cookie);
             }
-            Work::ClearDeathDone(death) => {
+            Work::Death(death) => {
+                // Cleared (the delivery of a death is above).
                 death.queued.store(false, Ordering::Relaxed);
                 items.cmd_u64(BR_CLEAR_DEATH_NOTIFICATION_DONE, death.cookie);
             }
@@ -899,7 +897,7 @@ impl Process {
     /// ends the read ([`Process::finish_delivery`]).
     fn deliver_transaction(
         self: &Arc<Self>,
-        t: Arc<Transaction>,
+        t: DArc<Transaction>,
         out: &mut ReadBuf<'_>,
     ) -> Result<Delivery> {
         let mut tr = TxnData::default();
@@ -983,8 +981,8 @@ impl Process {
         &self,
         inner: &mut ProcessInner,
         thread: &Arc<Thread>,
-        t: Arc<Transaction>,
-    ) -> Option<Arc<Transaction>> {
+        t: DArc<Transaction>,
+    ) -> Option<DArc<Transaction>> {
         if t.target_node.is_none() || t.is_oneway() {
             self.txn_done_locked(inner, &t);
             return None;
@@ -1008,7 +1006,7 @@ impl Process {
     /// call or a reply is just done. Either way `outstanding_txns` drops and
     /// the buffer is freed: its references released, files it installed
     /// closed in the reading task, the node's next one-way started.
-    fn fail_popped(&self, t: Arc<Transaction>) {
+    fn fail_popped(&self, t: DArc<Transaction>) {
         let buffer = t.links.lock().buffer.take();
         if t.target_node.is_some() && !t.is_oneway() {
             // Also marks it done here.
@@ -1030,17 +1028,26 @@ impl Process {
             reserved.push(ReservedFd::new().map_err(|_| ENOMEM)?, gfp_user_sized())?;
             task::cond_resched();
         }
-        {
+        // The fds a free of the buffer closes, listed now (room made
+        // before the lock): the free needs no memory.
+        let in_arrays = fds.iter().filter(|f| f.in_array).count();
+        let mut closable = KVVec::with_capacity(in_arrays, gfp_user_sized())?;
+        for (f, r) in fds.iter().zip(reserved.iter()) {
+            if f.in_array && closable.push_within_capacity(r.fd()).is_err() {
+                return Err(ENOMEM);
+            }
+        }
+        let old = {
             let mut mapping = self.mapping.lock();
             let m = mapping.as_mut().ok_or(EINVAL)?;
             for (f, r) in fds.iter().zip(reserved.iter()) {
                 m.write(off.saturating_add(f.offset), &r.fd().to_ne_bytes())
                     .map_err(|_| EINVAL)?;
             }
-            if let Some(meta) = m.meta_mut(off) {
-                meta.fds_installed = true;
-            }
-        }
+            m.meta_mut(off)
+                .map(|meta| core::mem::replace(&mut meta.close_on_free, closable))
+        };
+        drop(old);
         for (f, r) in fds.into_iter().zip(reserved.into_iter()) {
             r.install(f.file);
         }

@@ -19,7 +19,7 @@ use crate::node::{next_debug_id, Node};
 use crate::process::Process;
 use crate::thread::Thread;
 use crate::uapi::*;
-use crate::work::Work;
+use crate::work::{Complete, CompleteKind, DArc, View, Wrap};
 use core::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use kernel::alloc::{
     flags::{__GFP_NOWARN, GFP_KERNEL},
@@ -97,11 +97,11 @@ pub(crate) struct Links {
     /// The thread waiting for the reply; cleared if it dies.
     pub(crate) from: Option<Arc<Thread>>,
     /// The sender's previous transaction.
-    pub(crate) from_parent: Option<Arc<Transaction>>,
+    pub(crate) from_parent: Option<DArc<Transaction>>,
     /// The thread handling the transaction; cleared if it dies.
     pub(crate) to_thread: Option<Arc<Thread>>,
     /// The handler's previous transaction.
-    pub(crate) to_parent: Option<Arc<Transaction>>,
+    pub(crate) to_parent: Option<DArc<Transaction>>,
     /// The buffer, while it is not freed.
     pub(crate) buffer: Option<usize>,
     /// Files to install in the receiver when it reads the transaction (an
@@ -114,6 +114,9 @@ pub(crate) struct Links {
 pub(crate) struct FdFixup {
     pub(crate) file: FileRef,
     pub(crate) offset: usize,
+    /// In an fd array (`BINDER_TYPE_FDA`): closed when the receiver frees
+    /// the buffer.
+    pub(crate) in_array: bool,
 }
 
 /// What a transaction's payload is copied from and to.
@@ -140,7 +143,7 @@ pub(crate) struct Transaction {
     pub(crate) sender_euid: Kuid,
     pub(crate) to_proc: Arc<Process>,
     /// The node a (non-reply) transaction goes to.
-    pub(crate) target_node: Option<Arc<Node>>,
+    pub(crate) target_node: Option<DArc<Node>>,
     pub(crate) data_size: usize,
     pub(crate) offsets_size: usize,
     /// User address of the buffer in the target.
@@ -428,7 +431,7 @@ impl Process {
     }
 
     /// The transaction a reply answers, with the replier's stack popped.
-    fn reply_target(&self, thread: &Arc<Thread>) -> Result<Arc<Transaction>, TxnError> {
+    fn reply_target(&self, thread: &Arc<Thread>) -> Result<DArc<Transaction>, TxnError> {
         let proto = || TxnError::failed(eproto());
         let mut inner = self.inner.lock();
         let ts = inner.thread_mut(thread.id).ok_or_else(proto)?;
@@ -454,7 +457,7 @@ impl Process {
         self: &Arc<Self>,
         thread: &Arc<Thread>,
         tr: &TxnData,
-    ) -> Result<(Arc<Node>, Option<Arc<Thread>>), TxnError> {
+    ) -> Result<(DArc<Node>, Option<Arc<Thread>>), TxnError> {
         // `tr->target.handle`: the low 32 bits of the union, as in C.
         let handle = tr.target as u32;
         let node = if handle != 0 {
@@ -487,7 +490,7 @@ impl Process {
                 .threads
                 .get(&thread.id)
                 .ok_or(TxnError::failed(eproto()))?;
-            if matches!(ts.todo.front(), Some(Work::Transaction(_))) {
+            if ts.todo.front_is(|w| matches!(w, View::Transaction(_))) {
                 return Err(TxnError::failed(eproto()));
             }
             if let Some(top) = ts.stack.clone() {
@@ -523,12 +526,15 @@ impl Process {
         tr: &TxnData,
         sg_size: u64,
         id: usize,
-        node: Option<Arc<Node>>,
+        node: Option<DArc<Node>>,
         target_thread: Option<Arc<Thread>>,
-        in_reply_to: Option<Arc<Transaction>>,
+        in_reply_to: Option<DArc<Transaction>>,
     ) -> Result<(), TxnError> {
         let reply = in_reply_to.is_some();
         let oneway = !reply && tr.flags & TF_ONE_WAY != 0;
+        // The sender's completion, allocated first (C's `tcomplete`): once
+        // the transaction is queued, nothing else can fail.
+        let complete = Complete::new().map_err(|_| TxnError::failed(ENOMEM))?;
         let target_proc = match (&node, &target_thread) {
             (Some(n), _) => n.owner().ok_or(TxnError::dead())?,
             (None, Some(t)) => t.process.clone(),
@@ -578,8 +584,7 @@ impl Process {
             allow_user_free: false,
             active: true,
             held: KVVec::new(),
-            fd_arrays: KVVec::new(),
-            fds_installed: false,
+            close_on_free: KVVec::new(),
         };
         // A call pins its target node strongly until its buffer is freed
         // (`BufferMeta::target_node`).
@@ -606,7 +611,6 @@ impl Process {
             }
         };
         let mut fds = KVVec::new();
-        let mut fd_arrays = KVVec::new();
         let off = pages.off();
         let mut res = self.fill_buffer(
             &Payload {
@@ -622,7 +626,6 @@ impl Process {
             thread,
             &mut held,
             &mut fds,
-            &mut fd_arrays,
         );
         if let (Ok(()), Some(c)) = (&res, &secctx) {
             res = pages
@@ -632,45 +635,42 @@ impl Process {
         drop(pages);
         // Record what the buffer holds, even on failure, so that freeing it
         // gives everything back.
-        target_proc.set_buffer_held(off, held, fd_arrays);
+        target_proc.set_buffer_held(off, held);
         if let Err(e) = res {
             target_proc.free_buffer(off);
             return Err(e);
         }
 
         let to_proc = target_proc.clone();
-        let t = Arc::pin_init(
-            pin_init!(Transaction {
-                id,
-                code: tr.code,
-                flags: tr.flags,
-                is_reply: reply,
-                sender_euid: Kuid::current_euid(),
-                to_proc,
-                target_node: node.clone(),
-                data_size,
-                offsets_size,
-                buffer_addr: start + off,
-                secctx_addr: secctx.as_ref().map(|_| start + off + ctx_off),
-                counted: AtomicBool::new(false),
-                buffer_inactive: AtomicBool::new(false),
-                from_tgid: self.pid,
-                priority: crate::ffi::task::current_nice(),
-                from_tid: thread.id,
-                start_ns: kernel::time::Ktime::ktime_get().to_ns(),
-                _count: crate::stats::ObjCount::new(crate::stats::Obj::Transaction),
-                saved_priority: AtomicI32::new(0),
-                links <- kernel::new_spinlock!(Links {
-                    from: if reply || oneway { None } else { Some(thread.clone()) },
-                    from_parent: None,
-                    to_thread: None,
-                    to_parent: None,
-                    buffer: Some(off),
-                    fds,
-                }, "Transaction::links"),
-            }),
-            GFP_KERNEL,
-        );
+        let t = Wrap::pin_new(pin_init!(Transaction {
+            id,
+            code: tr.code,
+            flags: tr.flags,
+            is_reply: reply,
+            sender_euid: Kuid::current_euid(),
+            to_proc,
+            target_node: node.clone(),
+            data_size,
+            offsets_size,
+            buffer_addr: start + off,
+            secctx_addr: secctx.as_ref().map(|_| start + off + ctx_off),
+            counted: AtomicBool::new(false),
+            buffer_inactive: AtomicBool::new(false),
+            from_tgid: self.pid,
+            priority: crate::ffi::task::current_nice(),
+            from_tid: thread.id,
+            start_ns: kernel::time::Ktime::ktime_get().to_ns(),
+            _count: crate::stats::ObjCount::new(crate::stats::Obj::Transaction),
+            saved_priority: AtomicI32::new(0),
+            links <- kernel::new_spinlock!(Links {
+                from: if reply || oneway { None } else { Some(thread.clone()) },
+                from_parent: None,
+                to_thread: None,
+                to_parent: None,
+                buffer: Some(off),
+                fds,
+            }, "Transaction::links"),
+        }));
         let t = match t {
             Ok(t) => t,
             Err(_) => {
@@ -691,16 +691,16 @@ impl Process {
             };
             if delivered.is_ok() {
                 if Arc::ptr_eq(&orig.to_proc, self) {
-                    self.reply_sent(thread.id, &orig);
+                    self.reply_sent(thread.id, &orig, complete);
                 } else {
-                    self.queue_thread_work(thread.id, Work::TransactionComplete, true);
+                    self.queue_complete(thread.id, complete);
                     orig.to_proc.txn_done(&orig);
                 }
             }
             delivered
         } else if !oneway {
             // Calls: complete is deferred until the reply comes.
-            self.push_outgoing(thread, &t);
+            self.push_outgoing(thread, &t, complete);
             match target_proc.deliver(t.clone(), target_thread) {
                 Ok(_) => Ok(()),
                 Err(e) => {
@@ -712,14 +712,12 @@ impl Process {
         } else {
             match target_proc.deliver(t.clone(), None) {
                 Ok(pending_frozen) => {
-                    let complete = if pending_frozen {
-                        Work::PendingFrozen
+                    if pending_frozen {
+                        complete.set(CompleteKind::PendingFrozen);
                     } else if spam_suspect {
-                        Work::SpamSuspect
-                    } else {
-                        Work::TransactionComplete
-                    };
-                    self.queue_thread_work(thread.id, complete, true);
+                        complete.set(CompleteKind::SpamSuspect);
+                    }
+                    self.queue_complete(thread.id, complete);
                     Ok(())
                 }
                 Err(e) => Err(e),
@@ -735,8 +733,7 @@ impl Process {
     /// Copies the payload from the sender's memory straight into the target
     /// buffer and translates its objects in place, as `binder_transaction`
     /// does: what the objects hold goes into `held`, files to install into
-    /// `fds`, fd arrays (offset, count) into `fd_arrays`. Nothing is staged:
-    /// no allocation is sized by the payload.
+    /// `fds`. Nothing is staged: no allocation is sized by the payload.
     fn fill_buffer(
         self: &Arc<Self>,
         p: &Payload<'_>,
@@ -744,7 +741,6 @@ impl Process {
         thread: &Arc<Thread>,
         held: &mut KVVec<Held>,
         fds: &mut KVVec<FdFixup>,
-        fd_arrays: &mut KVVec<(usize, usize)>,
     ) -> Result<(), TxnError> {
         let fail = TxnError::failed;
         let (data_size, offsets_size, sg_size) = (p.data_size, p.offsets_size, p.sg_size);
@@ -813,6 +809,7 @@ impl Process {
                         FdFixup {
                             file,
                             offset: obj_off + 8,
+                            in_array: false,
                         },
                         gfp_user_sized(),
                     )
@@ -891,14 +888,12 @@ impl Process {
                                 FdFixup {
                                     file,
                                     offset: fda_off + k * 4,
+                                    in_array: true,
                                 },
                                 gfp_user_sized(),
                             )
                             .map_err(|_| fail(ENOMEM))?;
                         }
-                        fd_arrays
-                            .push((fda_off, num), gfp_user_sized())
-                            .map_err(|_| fail(ENOMEM))?;
                     }
                     buf.write(obj_off, &obj[..size])
                         .map_err(|e| buf_err(e, EFAULT))?;
@@ -1137,7 +1132,7 @@ fn validate_fixup(
 
 /// Tells the caller waiting for `t` (or, if that caller is gone, the one
 /// waiting further down its chain) that its call failed with `cmd`.
-pub(crate) fn send_failed_reply(mut t: Arc<Transaction>, cmd: u32) {
+pub(crate) fn send_failed_reply(mut t: DArc<Transaction>, cmd: u32) {
     loop {
         let (from, parent) = {
             let links = t.links.lock();

@@ -1,187 +1,342 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Work items, what a thread reads from the driver, and the queues that
-//! hold them (a process's, a thread's, a node's one-way queue).
+//! hold them (a process's, a thread's, a node's one-way queue, and the
+//! notifications delivered and not yet acknowledged).
+//!
+//! The queues are intrusive lists (`kernel::list`), as C's `list_head`s:
+//! every item carries its own links, so queueing never allocates and never
+//! fails. An object that can be queued (a transaction, a node's refcount
+//! update, a death or freeze notification, a thread's pending error) is
+//! allocated inside a [`Wrap`], which holds the links; it is in at most one
+//! queue at a time (the list owns its only [`ListArc`]). A completion
+//! (`BR_TRANSACTION_COMPLETE` and the like) is its own small item,
+//! allocated before any lock is taken, as C's `tcomplete`.
 
 use crate::node::{Death, Freeze, Node};
+use crate::stats::{Obj, ObjCount};
 use crate::transaction::Transaction;
-use kernel::alloc::{
-    flags::{__GFP_NOWARN, GFP_KERNEL},
-    KVVec,
+use core::ops::Deref;
+use core::sync::atomic::{AtomicU8, Ordering};
+use kernel::alloc::flags::GFP_KERNEL;
+use kernel::list::{
+    impl_has_list_links_self_ptr, impl_list_arc_safe, impl_list_item, AtomicTracker, HasListLinks,
+    List, ListArc, ListLinksSelfPtr, TryNewListArc,
 };
-use kernel::error::{code::ENOMEM, Result};
+use kernel::prelude::*;
 use kernel::sync::Arc;
 
-/// Something to deliver to user space.
+/// An object that can be queued: the links of the queue it is in, and
+/// whether it is in one, before the object itself.
+#[pin_data]
+pub(crate) struct Wrap<T: ?Sized> {
+    #[pin]
+    links: ListLinksSelfPtr<Wrap<dyn WorkItem>>,
+    #[pin]
+    tracker: AtomicTracker,
+    #[pin]
+    inner: T,
+}
+
+/// A queueable object, shared.
+pub(crate) type DArc<T> = Arc<Wrap<T>>;
+
+/// The one reference through which a queue holds an item.
+pub(crate) type WorkArc = ListArc<Wrap<dyn WorkItem>>;
+
+impl_has_list_links_self_ptr! {
+    impl{T: ?Sized} HasSelfPtr<Wrap<dyn WorkItem>> for Wrap<T> { self.links }
+}
+
+impl_list_arc_safe! {
+    impl{T: ?Sized} ListArcSafe<0> for Wrap<T> { tracked_by tracker: AtomicTracker; }
+}
+
+impl_list_item! {
+    impl ListItem<0> for Wrap<dyn WorkItem> { using ListLinksSelfPtr; }
+}
+
+impl<T: ?Sized> Deref for Wrap<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.inner
+    }
+}
+
+impl<T> Wrap<T> {
+    /// A new queueable `value`.
+    pub(crate) fn new(value: T) -> Result<DArc<T>> {
+        Arc::pin_init(
+            pin_init!(Self {
+                links <- ListLinksSelfPtr::new(),
+                tracker <- AtomicTracker::new(),
+                inner: value,
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    /// A new queueable value initialised in place.
+    pub(crate) fn pin_new(init: impl PinInit<T>) -> Result<DArc<T>> {
+        Arc::pin_init(
+            pin_init!(Self {
+                links <- ListLinksSelfPtr::new(),
+                tracker <- AtomicTracker::new(),
+                inner <- init,
+            }),
+            GFP_KERNEL,
+        )
+    }
+}
+
+impl<T: WorkItem + 'static> Wrap<T> {
+    /// The queue reference of `this`, unless it is queued already (an
+    /// object is in one queue at most, as a `list_head`).
+    pub(crate) fn item(this: &DArc<T>) -> Option<WorkArc> {
+        ListArc::try_from_arc(this.clone())
+            .ok()
+            .map(|l| l as WorkArc)
+    }
+}
+
+/// What a queued object is, seen in place (to pick, print or check items
+/// without taking them).
+pub(crate) enum View<'a> {
+    Transaction(&'a Transaction),
+    Complete,
+    Error,
+    Node(&'a Node),
+    Death(&'a Death),
+    Freeze(&'a Freeze),
+}
+
+/// A queueable object.
+pub(crate) trait WorkItem: Send + Sync {
+    /// What the reader delivers, once the item is taken off its queue.
+    fn take(self: DArc<Self>) -> Work;
+    /// The item seen in place.
+    fn view(&self) -> View<'_>;
+}
+
+/// A work item taken off its queue, to deliver to user space.
 pub(crate) enum Work {
     /// `BR_TRANSACTION` (or `BR_REPLY` for a reply).
-    Transaction(Arc<Transaction>),
-    /// `BR_TRANSACTION_COMPLETE`.
-    TransactionComplete,
-    /// `BR_TRANSACTION_PENDING_FROZEN`: a one-way call waits in a frozen
-    /// process.
-    PendingFrozen,
-    /// `BR_ONEWAY_SPAM_SUSPECT` if the process asked for spam detection,
-    /// else `BR_TRANSACTION_COMPLETE`.
-    SpamSuspect,
+    Transaction(DArc<Transaction>),
+    /// `BR_TRANSACTION_COMPLETE` or what stands in for it.
+    Complete(CompleteKind),
     /// The thread's pending return error (`BR_FAILED_REPLY`, ...).
     ReturnError,
     /// The thread's pending reply error (`BR_DEAD_REPLY`, ...).
     ReplyError,
     /// A refcount update for one of the process's own nodes.
-    Node(Arc<Node>),
-    /// `BR_DEAD_BINDER`.
-    DeadBinder(Arc<Death>),
-    /// `BR_CLEAR_DEATH_NOTIFICATION_DONE`.
-    ClearDeathDone(Arc<Death>),
+    Node(DArc<Node>),
+    /// `BR_DEAD_BINDER`, or `BR_CLEAR_DEATH_NOTIFICATION_DONE` once
+    /// cleared.
+    Death(DArc<Death>),
     /// `BR_FROZEN_BINDER`, or `BR_CLEAR_FREEZE_NOTIFICATION_DONE` once
     /// cleared.
-    Freeze(Arc<Freeze>),
+    Freeze(DArc<Freeze>),
 }
 
-impl Work {
-    /// A `BR_TRANSACTION_COMPLETE` (or what stands in for it).
-    pub(crate) fn is_complete(&self) -> bool {
-        matches!(
-            self,
-            Work::TransactionComplete | Work::SpamSuspect | Work::PendingFrozen
+/// Which completion a [`Complete`] item reports.
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum CompleteKind {
+    /// `BR_TRANSACTION_COMPLETE`.
+    Done = 0,
+    /// `BR_TRANSACTION_PENDING_FROZEN`: a one-way call waits in a frozen
+    /// process.
+    PendingFrozen = 1,
+    /// `BR_ONEWAY_SPAM_SUSPECT` if the process asked for spam detection,
+    /// else `BR_TRANSACTION_COMPLETE`.
+    SpamSuspect = 2,
+}
+
+/// A completion not yet queued (its kind can still change).
+pub(crate) type CompleteArc = ListArc<Wrap<Complete>>;
+
+/// A completion, allocated by the sender before it takes any lock (C's
+/// `tcomplete`).
+pub(crate) struct Complete {
+    kind: AtomicU8,
+    _count: ObjCount,
+}
+
+impl Complete {
+    /// A new `BR_TRANSACTION_COMPLETE`, not yet queued.
+    pub(crate) fn new() -> Result<CompleteArc> {
+        let c = Self {
+            kind: AtomicU8::new(CompleteKind::Done as u8),
+            _count: ObjCount::new(Obj::TransactionComplete),
+        };
+        ListArc::pin_init(
+            try_pin_init!(Wrap {
+                links <- ListLinksSelfPtr::new(),
+                tracker <- AtomicTracker::new(),
+                inner: c,
+            }? Error),
+            GFP_KERNEL,
         )
+    }
+
+    /// Makes it report `kind` instead.
+    pub(crate) fn set(&self, kind: CompleteKind) {
+        self.kind.store(kind as u8, Ordering::Relaxed);
+    }
+
+    fn kind(&self) -> CompleteKind {
+        match self.kind.load(Ordering::Relaxed) {
+            1 => CompleteKind::PendingFrozen,
+            2 => CompleteKind::SpamSuspect,
+            _ => CompleteKind::Done,
+        }
     }
 }
 
-/// A FIFO of work items, as a ring over a growable vector.
-///
-/// Its length is user-driven (e.g. a write of 262k death-notification
-/// requests and clears queues as many items), so the ring is a `KVVec`:
-/// large rings fall back to vmalloc instead of a high-order allocation.
+impl WorkItem for Complete {
+    fn take(self: DArc<Self>) -> Work {
+        Work::Complete(self.kind())
+    }
+
+    fn view(&self) -> View<'_> {
+        View::Complete
+    }
+}
+
+/// Which pending error of a thread an [`ErrorWork`] item reports.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ErrorKind {
+    Return,
+    Reply,
+}
+
+/// A thread's pending return or reply error: one item each, allocated with
+/// the thread and queued at most once (C's `thread->return_error.work`).
+pub(crate) struct ErrorWork {
+    pub(crate) kind: ErrorKind,
+}
+
+impl WorkItem for ErrorWork {
+    fn take(self: DArc<Self>) -> Work {
+        match self.kind {
+            ErrorKind::Return => Work::ReturnError,
+            ErrorKind::Reply => Work::ReplyError,
+        }
+    }
+
+    fn view(&self) -> View<'_> {
+        View::Error
+    }
+}
+
+impl WorkItem for Transaction {
+    fn take(self: DArc<Self>) -> Work {
+        Work::Transaction(self)
+    }
+
+    fn view(&self) -> View<'_> {
+        View::Transaction(self)
+    }
+}
+
+impl WorkItem for Node {
+    fn take(self: DArc<Self>) -> Work {
+        Work::Node(self)
+    }
+
+    fn view(&self) -> View<'_> {
+        View::Node(self)
+    }
+}
+
+impl WorkItem for Death {
+    fn take(self: DArc<Self>) -> Work {
+        Work::Death(self)
+    }
+
+    fn view(&self) -> View<'_> {
+        View::Death(self)
+    }
+}
+
+impl WorkItem for Freeze {
+    fn take(self: DArc<Self>) -> Work {
+        Work::Freeze(self)
+    }
+
+    fn view(&self) -> View<'_> {
+        View::Freeze(self)
+    }
+}
+
+/// Takes `item`, just removed from its queue, as what to deliver.
+pub(crate) fn take(item: WorkArc) -> Work {
+    ListArc::into_arc(item).take()
+}
+
+/// A FIFO of work items: an intrusive list, so that pushing never
+/// allocates and never fails.
 pub(crate) struct Queue {
-    buf: KVVec<Option<Work>>,
-    head: usize,
-    len: usize,
+    list: List<Wrap<dyn WorkItem>>,
 }
 
 impl Queue {
     pub(crate) const fn new() -> Self {
-        Self {
-            buf: KVVec::new(),
-            head: 0,
-            len: 0,
-        }
+        Self { list: List::new() }
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.len == 0
+        self.list.is_empty()
     }
 
-    /// Makes room for `n` more items (may sleep), so that the next `n`
-    /// pushes don't fail.
-    pub(crate) fn reserve(&mut self, n: usize) -> Result {
-        if let Some(cap) = self.grow_for(n)? {
-            self.install(Self::alloc_ring(cap)?);
-        }
-        Ok(())
+    /// Appends `item`.
+    pub(crate) fn push_back(&mut self, item: WorkArc) {
+        self.list.push_back(item);
     }
 
-    /// The capacity to grow to for `n` more items, if the queue must grow.
-    pub(crate) fn grow_for(&self, n: usize) -> Result<Option<usize>> {
-        let want = self.len.checked_add(n).ok_or(ENOMEM)?;
-        if want <= self.buf.len() {
-            return Ok(None);
-        }
-        Ok(Some(self.buf.len().saturating_mul(2).max(want).max(4)))
+    /// Whether there is a next item to pop, and `f` holds for it.
+    pub(crate) fn front_is(&self, f: impl FnOnce(View<'_>) -> bool) -> bool {
+        self.list.iter().next().is_some_and(|w| f(w.view()))
     }
 
-    /// An empty ring of `cap` slots, for [`Queue::install`] (allocated
-    /// before taking the lock of the queue).
-    pub(crate) fn alloc_ring(cap: usize) -> Result<KVVec<Option<Work>>> {
-        let mut ring = KVVec::with_capacity(cap, GFP_KERNEL | __GFP_NOWARN)?;
-        while ring.len() < cap {
-            ring.push(None, GFP_KERNEL)?;
-        }
-        Ok(ring)
+    /// Takes the first item off the queue, to deliver or to move.
+    pub(crate) fn pop_item(&mut self) -> Option<WorkArc> {
+        self.list.pop_front()
     }
 
-    /// Moves the items into `ring` (from [`Queue::alloc_ring`]) if it is
-    /// larger; returns the ring that is not used any more, to be dropped
-    /// after unlocking.
-    pub(crate) fn install(&mut self, mut ring: KVVec<Option<Work>>) -> KVVec<Option<Work>> {
-        if ring.len() <= self.buf.len() {
-            return ring;
-        }
-        for i in 0..self.len {
-            let idx = (self.head + i) % self.buf.len();
-            ring[i] = self.buf[idx].take();
-        }
-        self.head = 0;
-        core::mem::replace(&mut self.buf, ring)
-    }
-
-    /// Appends `w`; fails (keeping the queue as it was) only if it must
-    /// grow and can't: see [`Queue::reserve`].
-    pub(crate) fn push_back(&mut self, w: Work) -> Result {
-        let tc = w.is_complete();
-        self.reserve(1)?;
-        let idx = (self.head + self.len) % self.buf.len();
-        self.buf[idx] = Some(w);
-        self.len += 1;
-        if tc {
-            crate::stats::created(crate::stats::Obj::TransactionComplete);
-        }
-        Ok(())
-    }
-
-    /// The item that would be popped next.
-    pub(crate) fn front(&self) -> Option<&Work> {
-        if self.len == 0 {
-            return None;
-        }
-        self.buf[self.head].as_ref()
-    }
-
+    /// Takes the first item off the queue, to deliver.
     pub(crate) fn pop_front(&mut self) -> Option<Work> {
-        if self.len == 0 {
-            return None;
-        }
-        let w = self.buf[self.head].take();
-        self.head = (self.head + 1) % self.buf.len();
-        self.len -= 1;
-        if w.as_ref().is_some_and(Work::is_complete) {
-            crate::stats::deleted(crate::stats::Obj::TransactionComplete);
-        }
-        w
+        self.list.pop_front().map(take)
     }
 
     /// Removes the first item for which `pred` holds.
-    pub(crate) fn remove_first(&mut self, mut pred: impl FnMut(&Work) -> bool) -> Option<Work> {
-        let n = self.buf.len();
-        let pos = (0..self.len).find(|&i| {
-            self.buf[(self.head + i) % n]
-                .as_ref()
-                .is_some_and(&mut pred)
-        })?;
-        let w = self.buf[(self.head + pos) % n].take();
-        // Close the gap by shifting the later items down.
-        for i in pos..self.len - 1 {
-            let (a, b) = ((self.head + i) % n, (self.head + i + 1) % n);
-            self.buf[a] = self.buf[b].take();
+    pub(crate) fn remove_item(
+        &mut self,
+        mut pred: impl FnMut(View<'_>) -> bool,
+    ) -> Option<WorkArc> {
+        let mut cursor = self.list.cursor_front();
+        while let Some(c) = cursor {
+            if pred(c.current().view()) {
+                return Some(c.remove());
+            }
+            cursor = c.next();
         }
-        self.len -= 1;
-        if w.as_ref().is_some_and(Work::is_complete) {
-            crate::stats::deleted(crate::stats::Obj::TransactionComplete);
-        }
-        w
+        None
+    }
+
+    /// Removes the first item for which `pred` holds, to deliver or drop.
+    pub(crate) fn remove_first(&mut self, pred: impl FnMut(View<'_>) -> bool) -> Option<Work> {
+        self.remove_item(pred).map(take)
     }
 
     /// Calls `f` on every item, oldest first, until it fails.
     pub(crate) fn for_each(
         &self,
-        mut f: impl FnMut(&Work) -> core::fmt::Result,
+        mut f: impl FnMut(View<'_>) -> core::fmt::Result,
     ) -> core::fmt::Result {
-        let n = self.buf.len();
-        for i in 0..self.len {
-            if let Some(w) = &self.buf[(self.head + i) % n] {
-                f(w)?;
-            }
+        for w in self.list.iter() {
+            f(w.view())?;
         }
         Ok(())
     }
@@ -190,4 +345,9 @@ impl Queue {
     pub(crate) fn take_all(&mut self) -> Self {
         core::mem::replace(self, Self::new())
     }
+}
+
+/// Whether `v` (seen in a queue) is the object `x`.
+pub(crate) fn same<T>(v: &T, x: &DArc<T>) -> bool {
+    core::ptr::eq(v, &***x)
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Vector operations that the 6.12 `KVec` lacks and newer kernels have
-//! (`pop`, `remove`, `retain`), as an extension trait.
+//! (`pop`, `remove`, `retain`, `push_within_capacity`), as an extension
+//! trait.
 
 use core::ptr;
 use kernel::alloc::{Allocator, Vec};
@@ -15,6 +16,9 @@ pub(crate) trait VecExt<T> {
     fn remove_at(&mut self, i: usize) -> Option<T>;
     /// Keeps only the elements for which `f` holds, in order.
     fn retain(&mut self, f: impl FnMut(&T) -> bool);
+    /// Appends `v` if there is room for it without allocating; gives it
+    /// back otherwise (for pushes under a lock, into room made before).
+    fn push_within_capacity(&mut self, v: T) -> Result<(), T>;
 }
 
 impl<T, A: Allocator> VecExt<T> for Vec<T, A> {
@@ -38,6 +42,20 @@ impl<T, A: Allocator> VecExt<T> for Vec<T, A> {
             self.set_len(len - 1);
             Some(v)
         }
+    }
+
+    fn push_within_capacity(&mut self, v: T) -> Result<(), T> {
+        let len = self.len();
+        if len >= self.capacity() {
+            return Err(v);
+        }
+        // SAFETY: `len < capacity`, so slot `len` is allocated and unused;
+        // it is written once, then counted in the length.
+        unsafe {
+            ptr::write(self.as_mut_ptr().add(len), v);
+            self.set_len(len + 1);
+        }
+        Ok(())
     }
 
     fn retain(&mut self, mut f: impl FnMut(&T) -> bool) {
