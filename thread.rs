@@ -252,14 +252,6 @@ impl Items {
     }
 }
 
-/// How delivering a transaction went.
-enum Delivery {
-    /// Written; to be finished under the lock that ends the read.
-    Done(DArc<Transaction>),
-    FdsFailed(DArc<Transaction>),
-    CopyFailed(DArc<Transaction>, Error),
-}
-
 /// A user read buffer being filled; every item starts with its return
 /// command, which is counted.
 ///
@@ -690,13 +682,7 @@ impl Process {
                     drop(inner);
                     let step = match prepared {
                         Ok(Prepared::Write(items)) => items.write(&mut out),
-                        Ok(Prepared::Transaction(t)) => {
-                            self.deliver_transaction(t, &mut out).map(|d| match d {
-                                Delivery::Done(t) => Step::Delivered(t),
-                                Delivery::FdsFailed(t) => Step::FdsFailed(t),
-                                Delivery::CopyFailed(t, e) => Step::CopyFailed(t, e),
-                            })
-                        }
+                        Ok(Prepared::Transaction(t)) => self.deliver_transaction(t, &mut out),
                         Err(e) => Err(e),
                     };
                     match step {
@@ -899,7 +885,7 @@ impl Process {
         self: &Arc<Self>,
         t: DArc<Transaction>,
         out: &mut ReadBuf<'_>,
-    ) -> Result<Delivery> {
+    ) -> Result<Step> {
         let mut tr = TxnData::default();
         let cmd = match &t.target_node {
             Some(n) => {
@@ -940,7 +926,7 @@ impl Process {
         if !fds.is_empty() {
             let installed = buffer.is_some_and(|off| self.install_fds(off, fds).is_ok());
             if !installed {
-                return Ok(Delivery::FdsFailed(t));
+                return Ok(Step::FdsFailed(t));
             }
         }
         if let Some(off) = buffer {
@@ -967,9 +953,9 @@ impl Process {
         if let Err(e) = out.put(&b[..len]) {
             // A bad or faulting read buffer: the transaction is failed back
             // (C: binder_cleanup_transaction), not lost.
-            return Ok(Delivery::CopyFailed(t, e));
+            return Ok(Step::CopyFailed(t, e));
         }
-        Ok(Delivery::Done(t))
+        Ok(Step::Delivered(t))
     }
 
     /// The last step of delivering `t` to `thread`, under the lock that

@@ -1528,8 +1528,11 @@ static int iterate(const struct op *o, int n, struct lo_stats *base, bool *injec
 	if (ret == -ETIMEDOUT) {
 		printf("# %s n=%d: the child did not exit (killed; hang)\n", o->name, n);
 		fail = 1;
-	} else if (ret != 0 && !fail) {
-		printf("# %s n=%d: the child exited with %d\n", o->name, n, ret);
+	} else if (ret != 0) {
+		/* 128 + N: killed by signal N (a fault injected into its own page
+		 * fault shows up as SIGBUS/SIGSEGV here, not as a driver problem). */
+		printf("# %s n=%d: the child exited with %d%s\n", o->name, n, ret,
+		       ret > 128 ? " (killed by a signal)" : "");
 		fail = 1;
 	}
 	if (got == sizeof(res)) {
