@@ -32,8 +32,10 @@
 #   android   tests/android (rsbinder service manager, AIDL service, client);
 #             for rust with --kmemleak and the rmmod check
 #   flows     tests/flows: README's "Use it with ..." recipes (loading like
-#             binder_linux, Waydroid, rsbinder, redroid, kselftest-install),
-#             the driver loaded by modprobe/mount from /lib/modules
+#             binder_linux, Waydroid, rsbinder, redroid), the driver loaded
+#             by modprobe/mount from /lib/modules
+#   kselftest tests/flows/kselftest.sh: the tree of make kselftest-install
+#             run by its run_kselftest.sh (modprobe'd, default parameters)
 #   dkms      (rust only, with --host) modprobe of the module DKMS installed
 #             in tests/dkms's private install tree, and a binderfs test
 # It prints every TAP result line prefixed with the driver ("[c] ok 3 ..."),
@@ -210,8 +212,12 @@ for drv in "${DRIVERS[@]}"; do
     run_boot "$drv" android "${modarg[@]}" "${leak[@]}"
     # README's "Use it with ..." flows (tests/flows), the driver installed
     # in /lib/modules and loaded by the flows (modprobe, mount).
-    RUNNER=("$ROOT/tests/flows/run-in-vm.sh" "$drv")
+    RUNNER=(env RB_FLOWS="autoload load waydroid rsbinder redroid" "$ROOT/tests/flows/run-in-vm.sh" "$drv")
     run_boot "$drv" flows "${modarg[@]}" --timeout 900
+    # make kselftest-install's tree, run in a boot of its own (the driver
+    # loaded with its default parameters).
+    RUNNER=(env RB_FLOWS=kselftest "$ROOT/tests/flows/run-in-vm.sh" "$drv")
+    run_boot "$drv" kselftest "${modarg[@]}" --timeout 900
     RUNNER=("$ROOT/scripts/run-vm.sh")
     # The module DKMS installed (tests/dkms, host): modprobe finds it in
     # the install tree; then a binderfs test on it.

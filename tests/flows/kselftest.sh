@@ -1,12 +1,20 @@
 #!/bin/sh
-# rust_binder flow test (VM): the tree of `make kselftest-install
-# INSTALL_PATH=/tmp/rb-kselftest` (made on the host, in /tests/rb-kselftest)
-# run with README recipe "kselftest-run" (its run_kselftest.sh line), the
-# driver loaded; then one test of the binder collection by name (-t).
+# rust_binder flow test (VM, a boot of its own: the driver must not be loaded
+# yet, or loaded with default parameters): the tree of `make
+# kselftest-install INSTALL_PATH=/tmp/rb-kselftest` (made on the host, in
+# /tests/rb-kselftest) run with README recipe "kselftest-run" (its modprobe
+# and run_kselftest.sh lines); then one test of the binder collection by
+# name (-t).
 # busybox's timeout has no --foreground (the kernel's runner.sh uses it):
 # /usr/bin/timeout becomes a wrapper that drops it.
+
 FLOW=kselftest
 . /tests/lib.sh
+# A distribution's /dev has the /dev/std* links (udev); devtmpfs does not, and
+# runner.sh writes its log to /dev/stdout.
+for i in 0:stdin 1:stdout 2:stderr; do
+    [ -L "/dev/${i#*:}" ] || { rm -f "/dev/${i#*:}"; ln -s "/proc/self/fd/${i%%:*}" "/dev/${i#*:}"; }
+done
 rm -f /usr/bin/timeout
 printf '#!/bin/sh\n[ "$1" = --foreground ] && shift\nexec busybox timeout "$@"\n' > /usr/bin/timeout
 chmod 755 /usr/bin/timeout

@@ -12,9 +12,13 @@
 #   redroid.sh    recipes "redroid-host", "redroid-container" in a user and
 #                 mount namespace of uid 1000, stats=global refused, the suite
 #   kselftest.sh  the tree of make kselftest-install, run by recipe
-#                 "kselftest"'s run_kselftest.sh line
+#                 "kselftest"'s modprobe and run_kselftest.sh lines; it needs
+#                 the driver loaded without devices=, so scripts/check-tests.sh
+#                 gives it a boot of its own (RB_FLOWS=kselftest)
 #
 # Usage: tests/flows/run-in-vm.sh c|rust [run-vm.sh options...]
+# Environment: RB_FLOWS="load kselftest" runs only these flows (in the order
+# above; autoload is skipped for c).
 # Output and exit status: run-vm.sh's.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -50,9 +54,16 @@ for f in "${BINS[@]}" "$ROOT/tests/android/run.sh" "$HERE/lib.sh" "$HERE/sudo" "
     "$WORK"/recipe-*.sh; do
     FILES+=(--file "$f")
 done
+# RB_FLOWS="load kselftest": only these flows (when working on one).
+FLOWS=${RB_FLOWS:-autoload load waydroid rsbinder redroid kselftest}
 TESTS=()
-[ "$DRIVER" = rust ] && TESTS+=("$HERE/autoload.sh")
-TESTS+=("$HERE/load.sh" "$HERE/waydroid.sh" "$HERE/rsbinder.sh" "$HERE/redroid.sh" "$HERE/kselftest.sh")
+for f in $FLOWS; do
+    case "$f" in
+        autoload) [ "$DRIVER" = rust ] && TESTS+=("$HERE/autoload.sh") ;;
+        load | waydroid | rsbinder | redroid | kselftest) TESTS+=("$HERE/$f.sh") ;;
+        *) echo "flows: unknown flow $f in RB_FLOWS" >&2; exit 2 ;;
+    esac
+done
 
 set +e
 "$ROOT/scripts/run-vm.sh" --driver "$DRIVER" --modprobe "${FILES[@]}" \
