@@ -40,10 +40,11 @@ check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/rb-dkms.XXXXXX")
 trap 'rm -rf "$W"' EXIT
-# The checkout's sources, as a user's clone has them (no build products).
+# The checkout's files, as a fresh clone has them (no build products; no
+# .git, which `dkms add` does not copy anyway).
 SRC=$W/rust_binder
 mkdir -p "$SRC"
-rsync -a --exclude /build/ --exclude /.git/ --exclude /tests/ \
+rsync -a --exclude /build/ --exclude /.git/ \
     --exclude '*.o' --exclude '*.ko' --exclude '*.mod' --exclude '*.mod.c' \
     --exclude '.*.cmd' --exclude '*_generated.rs' --exclude '*.s' \
     --exclude Module.symvers --exclude modules.order "$ROOT/" "$SRC/"
