@@ -4,6 +4,14 @@
 #
 #   make [KDIR=/path/to/kernel/build]   build rust_binder.ko
 #   make modules_install                install it into KDIR's module dir
+#   make install                        modules_install + depmod (DKMS-style;
+#                                       INSTALL_MOD_PATH=DIR for a staging root)
+#   make toolchain-check                stop unless rustc, bindgen and clang are
+#                                       the ones that built KDIR (every build
+#                                       runs it first)
+#   make kselftest-install INSTALL_PATH=DIR
+#                                       the tests laid out as the kernel's
+#                                       kselftest install (tests/kselftest/install.sh)
 #   make clean                          remove build products
 #   make check                          set up, build, run every test in QEMU
 #   make demo                           boot QEMU and show rust_binder at work
@@ -30,15 +38,40 @@ KMAKE = $(MAKE) -C $(KDIR) M=$(ROOT) LLVM=$(LLVM) RUSTC=$(RUSTC) RUSTDOC=$(RUSTD
 	BINDGEN=$(BINDGEN) RUST_LIB_SRC=$(RUST_LIB_SRC)
 export PATH := /usr/lib/llvm-19/bin:$(PATH)
 
-.PHONY: all modules modules_install clean setup kernel check demo bench stress rustfmt
+.PHONY: all modules modules_install install toolchain-check kselftest-install clean setup \
+	kernel check demo bench stress rustfmt
 
 all: modules
 
-modules:
+# The kernel's own clang when kbuild would pick one: an explicit CC= wins (DKMS
+# passes CC=clang), else scripts/check-toolchain.sh derives it from LLVM.
+RB_CC = $(if $(filter command line environment environment override,$(origin CC)),$(CC))
+
+toolchain-check:
+	@RUSTC='$(RUSTC)' BINDGEN='$(BINDGEN)' LLVM='$(LLVM)' CC='$(RB_CC)' \
+	  bash $(ROOT)/scripts/check-toolchain.sh '$(KDIR)'
+
+# Kbuild repeats the check for builds that don't come through this Makefile.
+export RB_TOOLCHAIN_OK := 1
+
+modules: toolchain-check
 	+$(KMAKE) modules
 
-modules_install:
+modules_install: toolchain-check
 	+$(KMAKE) modules_install
+
+# modules_install, then depmod for KDIR's release (into INSTALL_MOD_PATH if
+# given), so that `modprobe rust_binder` / `modprobe binder_linux` find it.
+DEPMOD ?= depmod
+install: modules
+	+$(KMAKE) modules_install
+	$(DEPMOD) -a $(if $(INSTALL_MOD_PATH),-b '$(INSTALL_MOD_PATH)') \
+	  "$$(cat '$(KDIR)/include/config/kernel.release')"
+
+# tests/kselftest laid out as `make -C tools/testing/selftests install` does.
+kselftest-install:
+	@test -n '$(INSTALL_PATH)' || { echo 'usage: make kselftest-install INSTALL_PATH=DIR' >&2; exit 2; }
+	KDIR='$(KDIR)' bash $(ROOT)/tests/kselftest/install.sh '$(INSTALL_PATH)'
 
 clean:
 	+$(KMAKE) clean

@@ -31,6 +31,10 @@ module! {
     author: "rust_binder developers",
     description: "Android Binder IPC driver and binderfs, in Rust",
     license: "GPL",
+    // A drop-in for the C driver's module (drivers/android, binder_linux.ko):
+    // `modprobe binder_linux devices=...` loads this module when no
+    // binder_linux.ko is installed, and `mount -t binder` loads it on demand.
+    alias: ["binder_linux", "fs-binder"],
 }
 
 module_str_param!(

@@ -8,7 +8,9 @@
 #   --timeout    per-boot limit in seconds (default 600)
 #   --no-build   don't run make for the tests first
 #   --host       also run the host-side tests first (tests/fresh: the
-#                fresh-machine path of make check / make demo)
+#                fresh-machine path of make check / make demo; tests/dkms:
+#                DKMS and make install into private trees, the toolchain
+#                check; tests/packaging: kmod's modprobe with packaging/)
 #   --perf-smoke also boot the production-like kernel (KDIR_PERF, default
 #                rb_kdir perf) with each driver and run a smoke slice (rust:
 #                the module PERF_MODULE built against that kernel)
@@ -29,6 +31,13 @@
 #   kmemleak  (rust only) binderfs_smoke_test with --kmemleak, then rmmod
 #   android   tests/android (rsbinder service manager, AIDL service, client);
 #             for rust with --kmemleak and the rmmod check
+#   flows     tests/flows: README's "Use it with ..." recipes (loading like
+#             binder_linux, Waydroid, rsbinder, redroid), the driver loaded
+#             by modprobe/mount from /lib/modules
+#   kselftest tests/flows/kselftest.sh: the tree of make kselftest-install
+#             run by its run_kselftest.sh (modprobe'd, default parameters)
+#   dkms      (rust only, with --host) modprobe of the module DKMS installed
+#             in tests/dkms's private install tree, and a binderfs test
 # It prints every TAP result line prefixed with the driver ("[c] ok 3 ..."),
 # per-driver counts, the log files, and as its very last line
 # "N passed, N failed, N skipped" over all drivers. A problem the VM run finds
@@ -103,18 +112,30 @@ DEVICES=binder,hwbinder,vndbinder
 total_pass=0 total_fail=0 total_skip=0
 
 # Host-side tests (TAP on stdout), counted like a boot's.
-if [ "$HOST" = 1 ]; then
-    out=$LOGDIR/$STAMP-host-fresh.out
-    echo "[host] tests/fresh/fresh_path_test.sh"
-    rc=0
-    bash "$ROOT/tests/fresh/fresh_path_test.sh" > "$out" 2>&1 || rc=$?
-    grep -E '^(ok|not ok)( |$)|^#' "$out" | sed 's/^/[host] /' || true
+# run_host NAME SCRIPT ARGS...
+run_host() {
+    local name=$1 out=$LOGDIR/$STAMP-host-$1.out rc=0 p s f
+    shift
+    echo "[host] ${1#$ROOT/}"
+    bash "$@" > "$out" 2>&1 || rc=$?
+    grep -E '^(ok|not ok)( |$)|^#|^1\.\.0' "$out" | sed 's/^/[host] /' || true
     p=$(grep -E '^ok( |$)' "$out" | grep -cvE '# SKIP' || true)
     s=$(grep -E '^ok( |$)' "$out" | grep -cE '# SKIP' || true)
+    # A whole script skipped ("1..0 # SKIP ...") counts as one skip.
+    if grep -qE '^1\.\.0 # SKIP' "$out"; then s=$((s + 1)); fi
     f=$(grep -cE '^not ok( |$)' "$out" || true)
-    if [ "$rc" != 0 ] && [ "$f" = 0 ]; then echo "[host] not ok - fresh_path_test.sh exited $rc"; f=1; fi
-    echo "[host] total: $p passed, $f failed, $s skipped"
+    if [ "$rc" != 0 ] && [ "$f" = 0 ]; then echo "[host] not ok - $(basename "$1") exited $rc"; f=1; fi
+    echo "[host] $name: $p passed, $f failed, $s skipped (output: $out)"
     total_pass=$((total_pass + p)); total_fail=$((total_fail + f)); total_skip=$((total_skip + s))
+}
+# DKMS's install tree, for the rust "dkms" boot.
+DKMS_TREE=$ROOT/build/dkms-tree
+KREL=$(cat "$KDIR/include/config/kernel.release")
+if [ "$HOST" = 1 ]; then
+    run_host fresh "$ROOT/tests/fresh/fresh_path_test.sh"
+    rm -rf "$DKMS_TREE"
+    run_host dkms "$ROOT/tests/dkms/dkms_test.sh" "$DKMS_TREE"
+    run_host packaging "$ROOT/tests/packaging/modprobe_test.sh" "${MODULE:-$ROOT/rust_binder.ko}"
 fi
 
 # run_boot DRIVER NAME RUN-VM-ARGS...: one VM boot; prints and counts results.
@@ -189,7 +210,29 @@ for drv in "${DRIVERS[@]}"; do
     leak=()
     [ "$drv" = rust ] && leak=(--kmemleak)
     run_boot "$drv" android "${modarg[@]}" "${leak[@]}"
+    # README's "Use it with ..." flows (tests/flows), the driver installed
+    # in /lib/modules and loaded by the flows (modprobe, mount).
+    RUNNER=(env RB_FLOWS="autoload load waydroid rsbinder redroid" "$ROOT/tests/flows/run-in-vm.sh" "$drv")
+    run_boot "$drv" flows "${modarg[@]}" --timeout 900
+    # make kselftest-install's tree, run in a boot of its own (the driver
+    # loaded with its default parameters).
+    RUNNER=(env RB_FLOWS=kselftest "$ROOT/tests/flows/run-in-vm.sh" "$drv")
+    run_boot "$drv" kselftest "${modarg[@]}" --timeout 900
     RUNNER=("$ROOT/scripts/run-vm.sh")
+    # The module DKMS installed (tests/dkms, host): modprobe finds it in
+    # the install tree; then a binderfs test on it.
+    if [ "$drv" = rust ] && [ "$HOST" = 1 ]; then
+        dko=$DKMS_TREE/$KREL/updates/dkms/rust_binder.ko
+        if [ -f "$dko" ]; then
+            run_boot "$drv" dkms --driver rust --module "$dko" --modprobe --modules-tree "$DKMS_TREE/$KREL" \
+                "@sh:modprobe rust_binder && grep -q '^rust_binder ' /proc/modules" \
+                '@sh:grep -q "^updates/dkms/rust_binder.ko:" /lib/modules/$(uname -r)/modules.dep' \
+                "$T/binderfs_test_rb"
+        else
+            echo "[$drv] not ok - boot dkms: tests/dkms left no installed module ($dko)"
+            drv_fail=$((drv_fail + 1))
+        fi
+    fi
     # The production-like kernel: the module built against it loads, passes a
     # smoke slice of the suites and unloads.
     if [ "$PERF_SMOKE" = 1 ]; then

@@ -22,6 +22,16 @@
 #   --append ARGS  extra kernel command-line arguments
 #   --file PATH    also copy PATH into the guest's /tests (on PATH there),
 #                  without running it (tools and scripts for @sh: entries)
+#   --dir PATH     also copy the directory PATH into the guest's /tests
+#                  (as /tests/<basename>), without running anything in it
+#   --modprobe     don't insmod the driver: install it as a distribution
+#                  would, /lib/modules/<release>/extra/rust_binder.ko (rust)
+#                  or kernel/drivers/android/binder_linux.ko (c), with
+#                  modules.dep and modules.alias made by the host's depmod,
+#                  so that the tests load it with (busybox) modprobe or
+#                  `mount -t binder`; at the end rmmod only if it is loaded
+#   --modules-tree DIR  with --modprobe: DIR is the lib/modules/<release>
+#                  tree to install (e.g. a DKMS --installtree's), instead
 #   TEST           a static binary on the host (optionally PATH::ARGS, e.g.
 #                  a kselftest binary with "-T name" filters), run in the guest as root in
 #                  /tmp (stdout+stderr go to the TAP stream), or the special
@@ -47,7 +57,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0" >&2; exit 2; }
 
 DRIVER= MODULE= PARAMS= KMEMLEAK=0 LOG= TIMEOUT=600 OOPS_GRACE=60 KEEP=0
-TESTS=() FILES=() EXTRA_APPEND=
+TESTS=() FILES=() DIRS=() EXTRA_APPEND= MODPROBE=0 MODTREE=
 while [ $# -gt 0 ]; do
     case "$1" in
         --driver) DRIVER=${2:?}; shift 2 ;;
@@ -59,6 +69,9 @@ while [ $# -gt 0 ]; do
         --oops-grace) OOPS_GRACE=${2:?}; shift 2 ;;
         --keep) KEEP=1; shift ;;
         --file) FILES+=("${2:?}"); shift 2 ;;
+        --dir) DIRS+=("${2:?}"); shift 2 ;;
+        --modprobe) MODPROBE=1; shift ;;
+        --modules-tree) MODTREE=${2:?}; shift 2 ;;
         --append) EXTRA_APPEND="${EXTRA_APPEND:+$EXTRA_APPEND }${2:?}"; shift 2 ;;
         -h|--help) usage ;;
         --) shift; TESTS+=("$@"); break ;;
@@ -77,6 +90,9 @@ case "$DRIVER" in
     *) echo "run-vm: --driver rust|c is required" >&2; usage ;;
 esac
 [ -f "$MODULE" ] || { echo "run-vm: no module $MODULE" >&2; exit 2; }
+[ -z "$MODTREE" ] || [ "$MODPROBE" = 1 ] || { echo "run-vm: --modules-tree needs --modprobe" >&2; exit 2; }
+[ -z "$MODTREE" ] || [ -d "$MODTREE" ] || { echo "run-vm: no directory $MODTREE" >&2; exit 2; }
+KREL=$(cat "$KDIR/include/config/kernel.release")
 # The kernel's module name (for rmmod): from modinfo, else the file name.
 MODNAME=$(modinfo -F name "$MODULE" 2>/dev/null || true)
 [ -n "$MODNAME" ] || MODNAME=$(basename "$MODULE" .ko | tr - _)
@@ -109,11 +125,33 @@ cp /bin/busybox "$IR/bin/busybox"
     [ "$applet" = bin/busybox ] || [ -e "$IR/$applet" ] || ln -s /bin/busybox "$IR/$applet"
 done
 cp "$MODULE" "$IR/lib/modules/"
+if [ "$MODPROBE" = 1 ]; then
+    # The driver installed as a distribution (or DKMS) would install it;
+    # the busybox modprobe reads the host depmod's modules.dep/.alias.
+    MD=$IR/lib/modules/$KREL
+    mkdir -p "$MD"
+    if [ -n "$MODTREE" ]; then
+        cp -a "$MODTREE/." "$MD/"
+    elif [ "$DRIVER" = c ]; then
+        mkdir -p "$MD/kernel/drivers/android" && cp "$MODULE" "$MD/kernel/drivers/android/"
+    else
+        mkdir -p "$MD/extra" && cp "$MODULE" "$MD/extra/"
+    fi
+    for f in modules.order modules.builtin modules.builtin.modinfo; do
+        [ -e "$MD/$f" ] || : > "$MD/$f"
+    done
+    /sbin/depmod -b "$IR" "$KREL" ||
+        { echo "run-vm: depmod -b $IR $KREL failed" >&2; exit 2; }
+fi
 printf 'root:x:0:0:root:/root:/bin/sh\nrbtest:x:1000:1000:rbtest:/home/rbtest:/bin/sh\n' > "$IR/etc/passwd"
 printf 'root:x:0:\nrbtest:x:1000:\n' > "$IR/etc/group"
 
 for f in ${FILES[@]+"${FILES[@]}"}; do
     cp "$f" "$IR/tests/$(basename "$f")"
+done
+for d in ${DIRS[@]+"${DIRS[@]}"}; do
+    [ -d "$d" ] || { echo "run-vm: --dir $d is not a directory" >&2; exit 2; }
+    cp -a "$d" "$IR/tests/$(basename "$d")"
 done
 
 : > "$IR/etc/rb-tests"
@@ -140,6 +178,7 @@ MODNAME='$MODNAME'
 PARAMS='$PARAMS'
 KMEMLEAK=$KMEMLEAK
 UNLOAD=$UNLOAD
+MODPROBE=$MODPROBE
 EOF
 
 cat > "$IR/init" <<'EOF'
@@ -161,7 +200,9 @@ say() { echo "$*" >&3; }
 finish() { say "# rb-vm: done"; sync; echo "rb-vm: rebooting"; reboot -f; sleep 10; }
 
 say "# rb-vm: driver=$DRIVER module=$MODFILE params=$PARAMS kernel=$(uname -r)"
-if ! insmod "/lib/modules/$MODFILE" $PARAMS; then
+if [ "$MODPROBE" = 1 ]; then
+    say "# rb-vm: $MODNAME not loaded; /lib/modules/$(uname -r) has it for modprobe"
+elif ! insmod "/lib/modules/$MODFILE" $PARAMS; then
     say "not ok - insmod $MODFILE $PARAMS"
     finish
 fi
@@ -195,6 +236,12 @@ if [ "$UNLOAD" = 1 ]; then
         umount "$m" || umount -l "$m"
     done
     ok=0
+    if [ "$MODPROBE" = 1 ] && ! grep -q "^$MODNAME " /proc/modules; then
+        say "# rb-vm: $MODNAME is not loaded, nothing to unload"
+        UNLOAD=0
+    fi
+fi
+if [ "$UNLOAD" = 1 ]; then
     for i in 1 2 3 4 5 6 7 8 9 10; do
         if rmmod "$MODNAME" 2>/rb/rmmod.err; then ok=1; break; fi
         sleep 1

@@ -20,7 +20,7 @@ esac
 
 PKGS=(linux-source-6.12 rustc-web rust-web-src clang-19 lld-19 llvm-19 libclang-19-dev
       flex bison bc libelf-dev libssl-dev cpio kmod xz-utils dwarves rsync
-      qemu-system-x86 busybox-static make gcc libc6-dev util-linux gnuplot-nox)
+      qemu-system-x86 busybox-static make gcc libc6-dev util-linux gnuplot-nox dkms)
 
 die() { echo "setup: $*" >&2; exit 1; }
 

@@ -5,12 +5,14 @@
 #
 # Usage: tests/android/build.sh
 # Prints the static binaries' paths on stdout, one per line, in this order:
-#   rb-android-service rb-android-client rb-binderfs-mkdev rsb_hub
+#   rb-android-service rb-android-client rb-binderfs-mkdev rsb_hub rsb_device
+# (rsb_device: rsbinder's device set-up tool, for tests/flows)
 # (cargo's messages go to stderr). Idempotent; a warm run takes about a second.
 #
 # Environment: RUST_BINDER_CACHE (default ~/.cache/rust_binder): cargo's target
 # dir is $RUST_BINDER_CACHE/cargo-android, rsb_hub is installed into
-# $RUST_BINDER_CACHE/cargo-android/tools/bin. Uses the rustup cargo on PATH.
+# $RUST_BINDER_CACHE/cargo-android/tools/bin, rsb_device into
+# $RUST_BINDER_CACHE/cargo-android/tools-device/bin. Uses the rustup cargo on PATH.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -48,6 +50,18 @@ if [ ! -x "$HUB" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; then
         --version "$RSBINDER_TOOLS_VERSION" --bin rsb_hub rsbinder-tools) >&2
     echo "$want" > "$STAMP"
 fi
+# rsb_device, the same way, in a root of its own (its own stamp).
+DTOOLS=$CARGO_TARGET_DIR/tools-device
+DEVTOOL=$DTOOLS/bin/rsb_device
+DSTAMP=$DTOOLS/rsb_device.stamp
+want="rsbinder-tools $RSBINDER_TOOLS_VERSION $TARGET $RUSTFLAGS rsb_device"
+if [ ! -x "$DEVTOOL" ] || [ "$(cat "$DSTAMP" 2>/dev/null)" != "$want" ]; then
+    rm -f "$DSTAMP"
+    (cd "$CACHE" && CARGO_PROFILE_RELEASE_STRIP=true cargo install --locked --force \
+        --root "$DTOOLS" --target "$TARGET" \
+        --version "$RSBINDER_TOOLS_VERSION" --bin rsb_device rsbinder-tools) >&2
+    echo "$want" > "$DSTAMP"
+fi
 
 # is_static ELF: no PT_INTERP program header (x86-64 little-endian ELF64).
 is_static() {
@@ -62,7 +76,7 @@ is_static() {
 }
 
 OUT=$CARGO_TARGET_DIR/$TARGET/release
-for b in "$OUT/rb-android-service" "$OUT/rb-android-client" "$OUT/rb-binderfs-mkdev" "$HUB"; do
+for b in "$OUT/rb-android-service" "$OUT/rb-android-client" "$OUT/rb-binderfs-mkdev" "$HUB" "$DEVTOOL"; do
     [ -x "$b" ] || { echo "build.sh: $b was not built" >&2; exit 1; }
     if ! is_static "$b"; then
         echo "build.sh: $b is not statically linked" >&2

@@ -18,7 +18,7 @@ DRIVER=${1:?usage: run-in-vm.sh c|rust [run-vm.sh options...]}
 shift
 
 mapfile -t BINS < <("$HERE/build.sh")
-[ "${#BINS[@]}" = 4 ] || { echo "run-in-vm: build.sh printed ${#BINS[@]} paths, want 4" >&2; exit 1; }
+[ "${#BINS[@]}" = 5 ] || { echo "run-in-vm: build.sh printed ${#BINS[@]} paths, want 5" >&2; exit 1; }
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/rb-android.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT

@@ -14,11 +14,15 @@
 #
 # Environment: RB_DEVICE   binder device name (default binder; rsb_hub only
 #                          looks under /dev/binderfs)
+#              RB_DEVICE_PATH  the path the service and the client open
+#                          (default /dev/binderfs/$RB_DEVICE; e.g. the
+#                          /dev/anbox-binder symlink of the Waydroid flow)
 #              RUST_LOG    passed on (env_logger filter for all three programs)
 
 BIN=${1:-$(cd "$(dirname "$0")" && pwd)}
 FS=/dev/binderfs
 DEV=${RB_DEVICE:-binder}
+DEVPATH=${RB_DEVICE_PATH:-$FS/$DEV}
 NAME=rb.android.ITestService/default
 HUB=$BIN/rsb_hub SVC=$BIN/rb-android-service CLI=$BIN/rb-android-client MKDEV=$BIN/rb-binderfs-mkdev
 
@@ -128,7 +132,7 @@ RUST_LOG="${RUST_LOG:+$RUST_LOG,}rsb_hub=info" \
 HUB_PID=$!
 hub_up() { grep -q "serving on" "$W/hub.log" || ! alive "$HUB_PID"; }
 wait_for $((T_START * 10)) hub_up
-if alive "$HUB_PID" && timeout -s KILL 20 "$CLI" --device "$FS/$DEV" --ping-hub >"$W/ping.log" 2>&1; then
+if alive "$HUB_PID" && timeout -s KILL 20 "$CLI" --device "$DEVPATH" --ping-hub >"$W/ping.log" 2>&1; then
     ok "rsb_hub is the context manager (answers on handle 0)"
 else
     not_ok "rsb_hub is the context manager (answers on handle 0)"
@@ -137,7 +141,7 @@ else
 fi
 
 # ---- 4. the service ----------------------------------------------------------
-timeout -s KILL "$T_PROC" "$SVC" --device "$FS/$DEV" --name "$NAME" --ready-file "$W/service.ready" \
+timeout -s KILL "$T_PROC" "$SVC" --device "$DEVPATH" --name "$NAME" --ready-file "$W/service.ready" \
     >"$W/service.log" 2>&1 </dev/null &
 SVC_PID=$!
 svc_up() { [ -s "$W/service.ready" ] || ! alive "$SVC_PID"; }
@@ -149,7 +153,7 @@ else
 fi
 
 # ---- 5. the client (its own cases; the death case waits for the SIGKILL) -------
-timeout -s KILL "$T_CLIENT" "$CLI" --device "$FS/$DEV" --name "$NAME" --armed-file "$W/armed" \
+timeout -s KILL "$T_CLIENT" "$CLI" --device "$DEVPATH" --name "$NAME" --armed-file "$W/armed" \
     --death-timeout "$T_DEATH" >"$W/client.out" 2>"$W/client.err" </dev/null &
 CLIENT_PID=$!
 armed() { [ -s "$W/armed" ] || ! alive "$CLIENT_PID"; }
