@@ -22,6 +22,11 @@
 //! `inner` is a [`DeferMutex`]: the threads to wake are chosen under it and
 //! woken once it is released (only those waiting in a read or polling), so
 //! a woken thread doesn't find the lock still held by its waker.
+//!
+//! Nothing under `inner` allocates: work items carry their own list links
+//! (`work.rs`), and the few vectors kept under it (waiting threads, a
+//! node's holders and notifications) grow outside the lock
+//! ([`Process::lock_with_vec_room`]) and are pushed into within capacity.
 
 use crate::allocation::{BufferMeta, BufferPages, Held, Mapping, MAX_AREA};
 use crate::device::BinderDevice;
@@ -29,7 +34,7 @@ use crate::device::BINDER_VM_OPS;
 use crate::ffi::file::close_fd;
 use crate::ffi::mm::{MmGrab, VmaNew};
 use crate::ffi::poll::{PollTable, POLLERR, POLLIN};
-use crate::ffi::sync::{AfterUnlock, DeferMutex, TryMutex};
+use crate::ffi::sync::{AfterUnlock, DeferGuard, DeferMutex, TryMutex};
 use crate::ffi::task::{self, security, Cred, Kuid};
 use crate::ffi::vec::VecExt;
 use crate::handles::Handles;
@@ -1205,57 +1210,67 @@ impl Process {
         }
     }
 
-    /// Counts a new reference of process `pid` to our `node`; `false` if
-    /// the node is not ours any more. The list of holders grows outside
-    /// the lock (it has an entry per holder), then the count starts over.
-    fn count_ref(&self, node: &DArc<Node>, pid: i32) -> bool {
-        let mut spare: Option<KVVec<i32>> = None;
+    /// Locks `inner` with room for one more element in the vector that
+    /// `pick` chooses (none: nothing to make room in). The vector grows
+    /// outside the lock: a full one is measured, a larger one allocated
+    /// unlocked and installed, and the lock taken again. Returns the guard
+    /// and the vector replaced, to drop after unlocking.
+    fn lock_with_vec_room<T: Clone>(
+        &self,
+        pick: impl Fn(&mut ProcessInner) -> Option<&mut KVVec<T>>,
+    ) -> Result<(DeferGuard<'_, ProcessInner>, Option<KVVec<T>>)> {
+        let mut spare: Option<KVVec<T>> = None;
         loop {
             let mut inner = self.inner.lock();
-            let Some(ns) = inner.node_state(node) else {
-                return false;
+            let Some(v) = pick(&mut inner) else {
+                return Ok((inner, None));
             };
-            let mut old = None;
-            if ns.ref_pids.len() == ns.ref_pids.capacity() {
-                match spare.take() {
-                    Some(mut v) if v.capacity() > ns.ref_pids.len() => {
-                        // `v` has room for every pid and one more: these
-                        // pushes don't allocate.
-                        for &p in ns.ref_pids.iter() {
-                            if v.push_within_capacity(p).is_err() {
-                                break;
-                            }
-                        }
-                        if v.len() == ns.ref_pids.len() {
-                            old = Some(core::mem::replace(&mut ns.ref_pids, v));
-                        }
-                    }
-                    _ => {
-                        let want = ns.ref_pids.len().saturating_mul(2).max(4);
-                        drop(inner);
-                        match KVVec::with_capacity(want, GFP_KERNEL) {
-                            Ok(v) => {
-                                spare = Some(v);
-                                continue;
-                            }
-                            // Only binder_logs miss this holder's pid.
-                            Err(_) => inner = self.inner.lock(),
-                        }
+            if v.len() < v.capacity() {
+                return Ok((inner, None));
+            }
+            if let Some(mut new) = spare.take().filter(|n| n.capacity() > v.len()) {
+                // `new` has room for every element and one more: these
+                // pushes don't allocate.
+                for x in v.iter() {
+                    if new.push_within_capacity(x.clone()).is_err() {
+                        break;
                     }
                 }
+                if new.len() == v.len() {
+                    let old = core::mem::replace(v, new);
+                    return Ok((inner, Some(old)));
+                }
+                continue;
             }
-            let Some(ns) = inner.node_state(node) else {
-                return false;
-            };
-            ns.refs = ns.refs.wrapping_add(1);
-            if ns.ref_pids.push_within_capacity(pid).is_err() {
-                // No memory was found for a longer list: only binder_logs
-                // miss this holder's pid.
-            }
+            let want = v.len().saturating_mul(2).max(4);
             drop(inner);
-            drop(old);
-            return true;
+            spare = Some(KVVec::with_capacity(want, GFP_KERNEL)?);
         }
+    }
+
+    /// Counts a new reference of process `pid` to our `node`; `false` if
+    /// the node is not ours any more.
+    fn count_ref(&self, node: &DArc<Node>, pid: i32) -> bool {
+        // Without memory for a longer list of holders, only binder_logs
+        // miss this one's pid.
+        let (mut inner, old) =
+            match self.lock_with_vec_room(|i| i.node_state(node).map(|ns| &mut ns.ref_pids)) {
+                Ok(v) => v,
+                Err(_) => (self.inner.lock(), None),
+            };
+        let counted = match inner.node_state(node) {
+            Some(ns) => {
+                ns.refs = ns.refs.wrapping_add(1);
+                if ns.ref_pids.push_within_capacity(pid).is_err() {
+                    // No room was found (above): the pid goes unlisted.
+                }
+                true
+            }
+            None => false,
+        };
+        drop(inner);
+        drop(old);
+        counted
     }
 
     /// Takes a strong or weak count on this process's reference to `node`,
@@ -1452,15 +1467,16 @@ impl Process {
         let node = r.node.clone();
         let registered = match node.owner() {
             Some(o) => {
-                let mut oi = o.inner.lock();
+                let (mut oi, old) =
+                    o.lock_with_vec_room(|i| i.node_state(&node).map(|ns| &mut ns.deaths))?;
                 let alive = !oi.is_dead;
-                match oi.node_state(&node) {
-                    Some(ns) if alive => {
-                        ns.deaths.push(death.clone(), GFP_KERNEL)?;
-                        true
-                    }
+                let registered = match oi.node_state(&node) {
+                    Some(ns) if alive => ns.deaths.push_within_capacity(death.clone()).is_ok(),
                     _ => false,
-                }
+                };
+                drop(oi);
+                drop(old);
+                registered
             }
             None => false,
         };
@@ -1593,16 +1609,21 @@ impl Process {
         let node = r.node.clone();
         let state = match node.owner() {
             Some(o) => {
-                let mut oi = o.inner.lock();
+                let (mut oi, old) =
+                    o.lock_with_vec_room(|i| i.node_state(&node).map(|ns| &mut ns.freezes))?;
                 let frozen = oi.is_frozen;
                 let dead = oi.is_dead;
-                match oi.node_state(&node) {
-                    Some(ns) if !dead => {
-                        ns.freezes.push(f.clone(), GFP_KERNEL)?;
-                        Some(frozen)
-                    }
+                let state = match oi.node_state(&node) {
+                    Some(ns) if !dead => ns
+                        .freezes
+                        .push_within_capacity(f.clone())
+                        .is_ok()
+                        .then_some(frozen),
                     _ => None,
-                }
+                };
+                drop(oi);
+                drop(old);
+                state
             }
             None => None,
         };
@@ -1710,7 +1731,7 @@ impl Process {
             for (_, ns) in inner.nodes.iter() {
                 for f in ns.freezes.iter() {
                     // Within the capacity: doesn't allocate or fail.
-                    if all.push(f.clone(), GFP_KERNEL).is_err() {
+                    if all.push_within_capacity(f.clone()).is_err() {
                         break;
                     }
                 }
