@@ -28,6 +28,14 @@ use kernel::sync::Arc;
 
 /// An object that can be queued: the links of the queue it is in, and
 /// whether it is in one, before the object itself.
+///
+/// # Invariants
+///
+/// `tracker` is set exactly while a [`ListArc`] of the object exists: while
+/// it is in a queue, or moves from one queue to another under the lock of
+/// both. [`Wrap::item`] hands that one reference out only when it is not
+/// set, so an object is never in two queues, and the kernel's list code
+/// (`impl_list_item!`, `impl_list_arc_safe!`) relies on that.
 #[pin_data]
 pub(crate) struct Wrap<T: ?Sized> {
     #[pin]
