@@ -23,10 +23,11 @@
 //! woken once it is released (only those waiting in a read or polling), so
 //! a woken thread doesn't find the lock still held by its waker.
 //!
-//! Nothing under `inner` allocates: work items carry their own list links
-//! (`work.rs`), and the few vectors kept under it (waiting threads, a
-//! node's holders and notifications) grow outside the lock
+//! Nothing on the IPC paths allocates under `inner`: work items carry their
+//! own list links (`work.rs`), and the few vectors kept under it (waiting
+//! threads, a node's holders and notifications) grow outside the lock
 //! ([`Process::lock_with_vec_room`]) and are pushed into within capacity.
+//! Only binder_logs' printing grows its text buffer under it.
 
 use crate::allocation::{BufferMeta, BufferPages, Held, Mapping, MAX_AREA};
 use crate::device::BinderDevice;
@@ -42,7 +43,7 @@ use crate::node::{Death, Freeze, Node, NodeRef, NodeState};
 use crate::stats::{Obj, ObjCount, Stats};
 use crate::transaction::{send_failed_reply, Transaction};
 use crate::uapi::*;
-use crate::work::{same, CompleteArc, DArc, Queue, View, Work, WorkArc, Wrap};
+use crate::work::{same, Complete, CompleteArc, DArc, ErrorKind, Queue, View, Work, WorkArc, Wrap};
 use core::fmt::Write as _;
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KVVec};
@@ -141,7 +142,7 @@ impl ProcessInner {
                     ts.wake(&mut self.wakes, WakeKind::Normal);
                 }
             }
-            None if matches!(w.view(), View::Complete | View::Error) => {}
+            None if matches!(w.view(), View::Complete | View::Error(_)) => {}
             None => self.push_proc_work(w),
         }
     }
@@ -339,8 +340,8 @@ impl Process {
 
     /// Handles an ioctl on the process's file.
     pub(crate) fn ioctl(self: &Arc<Self>, cmd: u32, arg: usize, nonblock: bool) -> Result<i32> {
-        let (thread, ready) = self.get_thread_ready()?;
-        let res = self.ioctl_thread(&thread, cmd, arg, nonblock, ready);
+        let thread = self.get_thread()?;
+        let res = self.ioctl_thread(&thread, cmd, arg, nonblock);
         thread.need_return.store(false, Ordering::Relaxed);
         res
     }
@@ -351,10 +352,9 @@ impl Process {
         cmd: u32,
         arg: usize,
         nonblock: bool,
-        ready: bool,
     ) -> Result<i32> {
         match cmd {
-            BINDER_WRITE_READ => self.write_read(thread, arg, nonblock, ready)?,
+            BINDER_WRITE_READ => self.write_read(thread, arg, nonblock)?,
             BINDER_SET_MAX_THREADS => {
                 let mut r = UserSlice::new(arg, 4).reader();
                 let max = read_u32(&mut r).map_err(|_| EINVAL)?;
@@ -628,7 +628,7 @@ impl Process {
     pub(crate) fn queue_return_error(&self, id: i32, cmd: u32) {
         let mut inner = self.inner.lock();
         if let Some(ts) = inner.thread_mut(id) {
-            ts.return_error = cmd;
+            ts.thread.return_error.store(cmd, Ordering::Relaxed);
         }
         inner.push_thread_error(id, false);
     }
@@ -648,12 +648,12 @@ impl Process {
         self.txn_done_locked(&mut inner, orig);
     }
 
-    /// Takes back the deferred completion of thread `id` (its call could
-    /// not be sent); dropped after unlocking.
-    pub(crate) fn dequeue_complete(&self, id: i32) {
+    /// Takes back the deferred completion `c` of thread `id` (its call
+    /// could not be sent); dropped after unlocking.
+    pub(crate) fn dequeue_complete(&self, id: i32, c: &DArc<Complete>) {
         let mut inner = self.inner.lock();
         let c = inner.thread_mut(id).and_then(|ts| {
-            let c = ts.todo.remove_item(|w| matches!(w, View::Complete));
+            let c = ts.todo.remove_same(c);
             if ts.todo.is_empty() {
                 ts.process_todo = false;
             }
@@ -916,22 +916,29 @@ impl Process {
     /// for a one-way superseded by `TF_UPDATE_TXN`, which was never the
     /// node's one in flight), and releases what its objects hold.
     fn release_buffer(&self, off: usize, user: bool, next_async: bool) {
+        // A read that failed returns to user space, running the closes.
         self.release_found(|_| Some(off), user, next_async);
     }
 
     /// [`Process::release_buffer`] of the buffer that `find` picks under
     /// the mapping lock (`None`: nothing to free).
+    /// Returns whether it queued closes of fds (done when the task returns
+    /// to user space).
     fn release_found(
         &self,
         find: impl FnOnce(&mut Mapping) -> Option<usize>,
         user: bool,
         next_async: bool,
-    ) {
-        let Some(mm) = self.mm.as_ref() else { return };
+    ) -> bool {
+        let Some(mm) = self.mm.as_ref() else {
+            return false;
+        };
         let mut to_close = KVVec::new();
         let meta = match self.mapping.lock().as_mut() {
             Some(m) => {
-                let Some(off) = find(m) else { return };
+                let Some(off) = find(m) else {
+                    return false;
+                };
                 // The fds its reader installed from fd arrays are closed
                 // when user space frees it (listed when installed).
                 if let Some(meta) = m.meta_mut(off).filter(|_| user) {
@@ -941,11 +948,14 @@ impl Process {
             }
             None => None,
         };
+        let mut closing = false;
         for fd in to_close.iter() {
-            close_fd(*fd);
+            closing |= close_fd(*fd);
             task::cond_resched();
         }
-        let Some(meta) = meta else { return };
+        let Some(meta) = meta else {
+            return closing;
+        };
         // The node's next one-way, then the target node's count, then the
         // objects', as C releases them. The target node is normally ours
         // (the buffer is in its owner's area): both under one lock.
@@ -1003,9 +1013,12 @@ impl Process {
                 }
             }
         }
+        closing
     }
 
-    pub(crate) fn user_free_buffer(&self, ptr: usize) {
+    /// Returns whether fds are to be closed when the thread returns to user
+    /// space.
+    pub(crate) fn user_free_buffer(&self, ptr: usize) -> bool {
         // Found and freed under one mapping lock.
         let find = |m: &mut Mapping| {
             let off = ptr.checked_sub(m.start)?;
@@ -1018,7 +1031,7 @@ impl Process {
                 _ => None,
             }
         };
-        self.release_found(find, true, true);
+        self.release_found(find, true, true)
     }
 
     fn vma_id(&self) -> usize {
@@ -1506,6 +1519,10 @@ impl Process {
             }
         }
         let mut inner = self.inner.lock();
+        // Gone with the reference: a dying owner that still has it in its
+        // list (taken before this) must not queue it (checked under this
+        // lock).
+        death.clear_done.store(true, Ordering::Relaxed);
         let w = inner
             .todo
             .remove_item(|w| matches!(w, View::Death(d) if same(d, death)));
@@ -1522,6 +1539,9 @@ impl Process {
             }
         }
         let mut inner = self.inner.lock();
+        // Gone with the reference: an owner's freeze or thaw that listed it
+        // before this must not queue it (checked under this lock).
+        f.clear.store(true, Ordering::Relaxed);
         let is = |w: View<'_>| matches!(w, View::Freeze(x) if same(x, f));
         let queued = inner.todo.remove_item(is);
         let delivered = inner.delivered_freeze.remove_item(is);
@@ -1743,7 +1763,9 @@ impl Process {
             // A holder that is being released has drained its queues for
             // good: work pushed there now would hold it (Freeze -> holder)
             // forever.
-            if hi.is_dead {
+            // Nor one cleared (or whose reference went) since the list was
+            // taken: C never reaches a cleared freeze notification.
+            if hi.is_dead || f.clear.load(Ordering::Relaxed) {
                 continue;
             }
             if !f.queued.load(Ordering::Relaxed) {
@@ -1804,7 +1826,17 @@ impl Process {
                     print_txn(&mut body, prefix, &t, self.pid)?;
                     cur = next;
                 }
-                print_todo(&mut body, "    pending transaction", &ts.todo, self.pid)?;
+                let errors = (
+                    ts.thread.return_error.load(Ordering::Relaxed),
+                    ts.reply_error,
+                );
+                print_todo(
+                    &mut body,
+                    "    pending transaction",
+                    &ts.todo,
+                    self.pid,
+                    errors,
+                )?;
             }
             for (_, ns) in inner.nodes.iter() {
                 if !all && !ns.has_async {
@@ -1835,6 +1867,7 @@ impl Process {
                     "    pending async transaction",
                     &ns.async_todo,
                     self.pid,
+                    (BR_OK, BR_OK),
                 )?;
             }
         }
@@ -1863,7 +1896,13 @@ impl Process {
         }
         {
             let inner = self.inner.lock();
-            print_todo(&mut body, "  pending transaction", &inner.todo, self.pid)?;
+            print_todo(
+                &mut body,
+                "  pending transaction",
+                &inner.todo,
+                self.pid,
+                (BR_OK, BR_OK),
+            )?;
             if !inner.delivered_death.is_empty() {
                 body.write_str("  has delivered dead binder\n")?;
             }
@@ -1992,13 +2031,18 @@ impl Process {
                 let mut hi = d.proc.inner.lock();
                 // Not into a holder being released: it drained its queues
                 // for good, and the work would pin it (Death -> holder).
-                if hi.is_dead {
+                // Nor a notification cleared, or whose reference went, since
+                // the list was taken (both marked under this lock): C walks
+                // the node's live references instead.
+                if hi.is_dead
+                    || d.clear_done.load(Ordering::Relaxed)
+                    || d.and_clear.load(Ordering::Relaxed)
+                {
                     continue;
                 }
                 // Registered on a live node: in no queue.
                 if let Some(w) = Wrap::item(d) {
                     d.queued.store(true, Ordering::Relaxed);
-                    d.clear_done.store(false, Ordering::Relaxed);
                     hi.push_proc_work(w);
                 }
             }
@@ -2149,12 +2193,15 @@ fn print_txn(
     }
 }
 
-/// Writes the work items of a queue as `print_binder_work_ilocked` does.
+/// Writes the work items of a queue as `print_binder_work_ilocked` does;
+/// `errors` are the pending return and reply errors of the thread whose
+/// queue it is.
 fn print_todo(
     m: &mut dyn core::fmt::Write,
     txn_prefix: &str,
     q: &Queue,
     proc_pid: i32,
+    errors: (u32, u32),
 ) -> core::fmt::Result {
     let indent = if txn_prefix.starts_with("    ") {
         "    "
@@ -2163,7 +2210,8 @@ fn print_todo(
     };
     q.for_each(|w| match w {
         View::Transaction(t) => print_txn(m, txn_prefix, t, proc_pid),
-        View::Error => writeln!(m, "{}transaction error", indent),
+        View::Error(ErrorKind::Return) => writeln!(m, "{}transaction error: {}", indent, errors.0),
+        View::Error(ErrorKind::Reply) => writeln!(m, "{}transaction error: {}", indent, errors.1),
         View::Complete => writeln!(m, "{}transaction complete", indent),
         View::Node(n) => writeln!(
             m,
@@ -2172,6 +2220,12 @@ fn print_todo(
         ),
         View::Death(d) if d.clear_done.load(Ordering::Relaxed) => {
             writeln!(m, "{}has cleared death notification", indent)
+        }
+        View::Death(d) if d.and_clear.load(Ordering::Relaxed) => {
+            writeln!(m, "{}has cleared dead binder", indent)
+        }
+        View::Freeze(f) if f.clear.load(Ordering::Relaxed) => {
+            writeln!(m, "{}has cleared freeze notification", indent)
         }
         View::Death(_) => writeln!(m, "{}has dead binder", indent),
         View::Freeze(_) => writeln!(m, "{}has frozen binder", indent),

@@ -22,7 +22,7 @@ use crate::uapi::*;
 use crate::work::{
     self, CompleteKind, DArc, ErrorKind, ErrorWork, Queue, View, Work, WorkArc, Wrap,
 };
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KVVec};
 use kernel::error::{code::*, Result};
 use kernel::prelude::*;
@@ -56,6 +56,10 @@ pub(crate) struct Thread {
     /// The next read must return even without work (new thread, flush);
     /// cleared when an ioctl of the thread ends (as C, without a lock).
     pub(crate) need_return: AtomicBool,
+    /// The pending return error (`BR_OK`: none), as C's
+    /// `thread->return_error.cmd`: set and cleared by the thread itself,
+    /// so commands check it without a lock.
+    pub(crate) return_error: AtomicU32,
     /// Its pending return error and reply error as work items: each is
     /// queued at most once, so they are made with the thread.
     pub(crate) return_work: DArc<ErrorWork>,
@@ -153,7 +157,6 @@ pub(crate) struct ThreadState {
     pub(crate) process_todo: bool,
     /// Top of the thread's transaction stack.
     pub(crate) stack: Option<DArc<Transaction>>,
-    pub(crate) return_error: u32,
     pub(crate) reply_error: u32,
     pub(crate) ee: ExtendedError,
 }
@@ -314,16 +317,9 @@ impl ReadBuf<'_> {
 impl Process {
     /// The current thread, created on first use.
     pub(crate) fn get_thread(self: &Arc<Self>) -> Result<Arc<Thread>> {
-        Ok(self.get_thread_ready()?.0)
-    }
-
-    /// The current thread, created on first use, and whether it is ready
-    /// for a first command (no pending return error), checked under the
-    /// same lock so that a write of one command takes it once less.
-    pub(crate) fn get_thread_ready(self: &Arc<Self>) -> Result<(Arc<Thread>, bool)> {
         let id = task::current_pid();
         if let Some(ts) = self.inner.lock().threads.get(&id) {
-            return Ok((ts.thread.clone(), ts.return_error == BR_OK));
+            return Ok(ts.thread.clone());
         }
         let return_work = Wrap::new(ErrorWork {
             kind: ErrorKind::Return,
@@ -337,6 +333,7 @@ impl Process {
                 process: self.clone(),
                 cond <- kernel::new_condvar!("Thread::cond"),
                 need_return: AtomicBool::new(true),
+                return_error: AtomicU32::new(BR_OK),
                 return_work,
                 reply_work,
                 _count: ObjCount::new(Obj::Thread),
@@ -352,7 +349,6 @@ impl Process {
                 todo: Queue::new(),
                 process_todo: false,
                 stack: None,
-                return_error: BR_OK,
                 reply_error: BR_OK,
                 ee: ExtendedError {
                     id: 0,
@@ -364,20 +360,18 @@ impl Process {
         )?;
         let mut inner = self.inner.lock();
         if let Some(ts) = inner.threads.get(&id) {
-            return Ok((ts.thread.clone(), false));
+            return Ok(ts.thread.clone());
         }
         inner.threads.insert(node);
-        Ok((thread, false))
+        Ok(thread)
     }
 
-    /// `BINDER_WRITE_READ`; `ready` as [`Process::get_thread_ready`] found
-    /// the thread when the ioctl began.
+    /// `BINDER_WRITE_READ`.
     pub(crate) fn write_read(
         self: &Arc<Self>,
         thread: &Arc<Thread>,
         arg: usize,
         nonblock: bool,
-        ready: bool,
     ) -> Result {
         let (mut r, mut w) = UserSlice::new(arg, 48).reader_writer();
         let mut b = [0u8; 48];
@@ -391,7 +385,7 @@ impl Process {
         let (read_size, mut read_consumed, read_buffer) = (f(3), f(4), f(5));
         let mut ret = Ok(());
         if write_size > 0 {
-            ret = self.thread_write(thread, write_buffer, write_size, &mut write_consumed, ready);
+            ret = self.thread_write(thread, write_buffer, write_size, &mut write_consumed);
             if ret.is_err() {
                 read_consumed = 0;
             }
@@ -417,24 +411,11 @@ impl Process {
         buf: usize,
         size: usize,
         consumed: &mut usize,
-        mut ready: bool,
     ) -> Result {
         let end = buf.wrapping_add(size);
         let mut ptr = buf.wrapping_add(*consumed);
-        while ptr < end {
-            // As C, commands run while the thread has no pending return
-            // error (the first command's was checked when the ioctl found
-            // the thread).
-            if !core::mem::take(&mut ready) {
-                let inner = self.inner.lock();
-                if !inner
-                    .threads
-                    .get(&thread.id)
-                    .is_some_and(|ts| ts.return_error == BR_OK)
-                {
-                    break;
-                }
-            }
+        // As C, commands run while the thread has no pending return error.
+        while ptr < end && thread.return_error.load(Ordering::Relaxed) == BR_OK {
             // `ptr < end`, so `end - ptr` doesn't wrap.
             let mut r = UserSlice::new(ptr, end - ptr).reader();
             let start = r.len();
@@ -495,7 +476,11 @@ impl Process {
             BC_ATTEMPT_ACQUIRE | BC_ACQUIRE_RESULT => return Err(EINVAL),
             BC_FREE_BUFFER => {
                 let ptr = read_u64(r)? as usize;
-                self.user_free_buffer(ptr);
+                if self.user_free_buffer(ptr) {
+                    // The fds close on the way back to user space: the next
+                    // read must not block (C: `looper_need_return`).
+                    thread.need_return.store(true, Ordering::Relaxed);
+                }
             }
             BC_TRANSACTION | BC_REPLY => {
                 let mut b = [0u8; TXN_DATA_SIZE];
@@ -812,17 +797,14 @@ impl Process {
                     BR_TRANSACTION_COMPLETE
                 })
             }
-            Work::ReturnError | Work::ReplyError => {
+            Work::ReturnError => {
+                items.cmd(thread.return_error.swap(BR_OK, Ordering::Relaxed));
+            }
+            Work::ReplyError => {
                 let Some(ts) = inner.thread_mut(thread.id) else {
                     return Ok(Prepared::Write(items));
                 };
-                let slot = if matches!(w, Work::ReturnError) {
-                    &mut ts.return_error
-                } else {
-                    &mut ts.reply_error
-                };
-                let cmd = core::mem::replace(slot, BR_OK);
-                items.cmd(cmd);
+                items.cmd(core::mem::replace(&mut ts.reply_error, BR_OK));
             }
             Work::Node(node) => {
                 let Some(ns) = inner.node_state(&node) else {
@@ -1046,7 +1028,19 @@ impl Process {
         let ts = {
             let mut inner = self.inner.lock();
             inner.waiting.retain(|t| !Arc::ptr_eq(t, thread));
-            inner.threads.remove(&thread.id)
+            let ts = inner.threads.remove(&thread.id);
+            // Refcount updates queued for the thread go with it (as C), so
+            // their nodes may queue them again.
+            if let Some(ts) = &ts {
+                ts.todo.visit(|w| {
+                    if let View::Node(n) = w {
+                        if let Some(ns) = inner.node_state(n) {
+                            ns.work_queued = false;
+                        }
+                    }
+                });
+            }
+            ts
         };
         let Some(mut ts) = ts else { return };
         if ts.looper & LOOPER_POLL != 0 {

@@ -532,14 +532,14 @@ impl Process {
     ) -> Result<(), TxnError> {
         let reply = in_reply_to.is_some();
         let oneway = !reply && tr.flags & TF_ONE_WAY != 0;
-        // The sender's completion, allocated first (C's `tcomplete`): once
-        // the transaction is queued, nothing else can fail.
-        let complete = Complete::new().map_err(|_| TxnError::failed(ENOMEM))?;
         let target_proc = match (&node, &target_thread) {
             (Some(n), _) => n.owner().ok_or(TxnError::dead())?,
             (None, Some(t)) => t.process.clone(),
             (None, None) => return Err(TxnError::dead()),
         };
+        // The sender's completion, allocated before the buffer (C's
+        // `tcomplete`): once the transaction is queued, nothing can fail.
+        let complete = Complete::new().map_err(|_| TxnError::failed(ENOMEM))?;
         let data_size = usize::try_from(tr.data_size).map_err(|_| TxnError::failed(EINVAL))?;
         let offsets_size =
             usize::try_from(tr.offsets_size).map_err(|_| TxnError::failed(EINVAL))?;
@@ -699,13 +699,15 @@ impl Process {
             }
             delivered
         } else if !oneway {
-            // Calls: complete is deferred until the reply comes.
+            // Calls: complete is deferred until the reply comes (taken
+            // back, this one and no other, if the call can't be sent).
+            let mine = complete.clone_arc();
             self.push_outgoing(thread, &t, complete);
             match target_proc.deliver(t.clone(), target_thread) {
                 Ok(_) => Ok(()),
                 Err(e) => {
                     self.pop_outgoing(thread, &t);
-                    self.dequeue_complete(thread.id);
+                    self.dequeue_complete(thread.id, &mine);
                     Err(e)
                 }
             }

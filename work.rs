@@ -113,7 +113,7 @@ impl<T: WorkItem + 'static> Wrap<T> {
 pub(crate) enum View<'a> {
     Transaction(&'a Transaction),
     Complete,
-    Error,
+    Error(ErrorKind),
     Node(&'a Node),
     Death(&'a Death),
     Freeze(&'a Freeze),
@@ -234,7 +234,7 @@ impl WorkItem for ErrorWork {
     }
 
     fn view(&self) -> View<'_> {
-        View::Error
+        View::Error(self.kind)
     }
 }
 
@@ -333,9 +333,30 @@ impl Queue {
         None
     }
 
+    /// Removes the object `x` if it is in this queue.
+    pub(crate) fn remove_same<T>(&mut self, x: &DArc<T>) -> Option<WorkArc> {
+        let target = &**x as *const Wrap<T> as *const u8;
+        let mut cursor = self.list.cursor_front();
+        while let Some(c) = cursor {
+            let cur = &*c.current() as *const Wrap<dyn WorkItem> as *const u8;
+            if core::ptr::eq(cur, target) {
+                return Some(c.remove());
+            }
+            cursor = c.next();
+        }
+        None
+    }
+
     /// Removes the first item for which `pred` holds, to deliver or drop.
     pub(crate) fn remove_first(&mut self, pred: impl FnMut(View<'_>) -> bool) -> Option<Work> {
         self.remove_item(pred).map(take)
+    }
+
+    /// Calls `f` on every item, oldest first.
+    pub(crate) fn visit(&self, mut f: impl FnMut(View<'_>)) {
+        for w in self.list.iter() {
+            f(w.view());
+        }
     }
 
     /// Calls `f` on every item, oldest first, until it fails.

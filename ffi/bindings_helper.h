@@ -31,6 +31,7 @@
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/statfs.h>
+#include <linux/task_work.h>
 #include <linux/uidgid.h>
 #include <linux/user_namespace.h>
 

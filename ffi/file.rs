@@ -517,18 +517,76 @@ impl Drop for ReservedFd {
     }
 }
 
-/// Closes descriptor `fd` of the current task, if open (as the C driver
-/// closes the fds of a freed buffer). The file's final release is deferred
-/// to the task's return to user space by `fput`.
-pub(crate) fn close_fd(fd: u32) {
-    // SAFETY: `file_close_fd` removes the descriptor from the current
-    // task's table and hands us its reference; `filp_close` flushes and
-    // drops it, with the current table as the lock owner id.
+/// A file whose close waits for its task's return to user space.
+///
+/// # Invariants
+///
+/// `work` is the first field (the task-work callback finds the whole from
+/// it), and `file` is a reference to a file, owned by this value.
+#[repr(C)]
+struct DeferredClose {
+    work: bindings::callback_head,
+    file: *mut bindings::file,
+}
+
+/// The task-work callback of [`close_fd`]: closes the file, in the task
+/// that queued it, back on its way to user space.
+///
+/// # Safety
+///
+/// `head` is the `work` of a [`DeferredClose`] leaked by [`close_fd`] and
+/// queued once.
+unsafe extern "C" fn deferred_close(head: *mut bindings::callback_head) {
+    // SAFETY: by the function's safety requirements (and the type
+    // invariant: `work` is at offset 0), this is the box `close_fd` leaked.
+    let dc = unsafe { kernel::alloc::KBox::from_raw(head.cast::<DeferredClose>()) };
+    // SAFETY: `dc.file` is a file reference we own; `filp_close` flushes
+    // and drops it, with the current task's table as the lock owner id.
     unsafe {
-        let f = bindings::file_close_fd(fd);
-        if !f.is_null() {
-            let files = *field!(super::task::current_raw(), task_struct, files);
-            bindings::filp_close(f, files.cast());
-        }
+        let files = *field!(super::task::current_raw(), task_struct, files);
+        bindings::filp_close(dc.file, files.cast());
     }
+}
+
+/// Closes descriptor `fd` of the current task, if open (as the C driver
+/// closes the fds of a freed buffer): the descriptor goes at once, the
+/// file is closed when the task returns to user space (C's
+/// `binder_deferred_fd_close`). Closing it inside the ioctl could drop the
+/// last reference of the binder file the ioctl runs on (`fdget` takes
+/// none). Returns whether a close was queued (the thread should then
+/// return to user space soon). Without memory the fd stays open, as in C.
+pub(crate) fn close_fd(fd: u32) -> bool {
+    let dc = DeferredClose {
+        work: bindings::callback_head {
+            next: core::ptr::null_mut(),
+            func: Some(deferred_close),
+        },
+        file: core::ptr::null_mut(),
+    };
+    let Ok(mut dc) = kernel::alloc::KBox::new(dc, kernel::alloc::flags::GFP_KERNEL) else {
+        return false;
+    };
+    // SAFETY: `file_close_fd` removes the descriptor from the current
+    // task's table and hands us its reference (or returns null).
+    dc.file = unsafe { bindings::file_close_fd(fd) };
+    if dc.file.is_null() {
+        return false;
+    }
+    let raw = kernel::alloc::KBox::into_raw(dc);
+    // SAFETY: `raw` is a valid, leaked `DeferredClose` whose `work` is set
+    // up; the current task is live. On success the callback owns it.
+    let ret = unsafe {
+        bindings::task_work_add(
+            super::task::current_raw(),
+            core::ptr::addr_of_mut!((*raw).work),
+            bindings::task_work_notify_mode_TWA_RESUME,
+        )
+    };
+    if ret != 0 {
+        // The task is exiting: close now.
+        // SAFETY: the work was not queued, so `raw` is still ours alone
+        // and queued nowhere.
+        unsafe { deferred_close(core::ptr::addr_of_mut!((*raw).work)) };
+    }
+    true
 }
