@@ -28,7 +28,8 @@ unset CARGO_BUILD_TARGET CARGO_BUILD_RUSTFLAGS CARGO_ENCODED_RUSTFLAGS
 
 # rsb_hub: the one the Android-style suite installs (its build prints it
 # last), not a second copy.
-HUB=$(bash "$HERE/../../tests/android/build.sh" | tail -n1)
+# tests/android/build.sh prints its binaries one per line: take rsb_hub by name.
+HUB=$(bash "$HERE/../../tests/android/build.sh" | grep '/rsb_hub$' | tail -n1)
 [ -x "$HUB" ] || { echo "android/build.sh: no rsb_hub from tests/android/build.sh" >&2; exit 1; }
 
 b=$CARGO_TARGET_DIR/$TARGET/release/rb-bench-aidl
