@@ -36,32 +36,27 @@ fi
 # --locked: use the committed Cargo.lock as it is.
 (cd "$HERE" && cargo build --release --locked --target "$TARGET") >&2
 
-# rsb_hub: `cargo install` with the crate's own published Cargo.lock (built in
-# $CARGO_TARGET_DIR too); the stamp makes it a no-op once this version is
-# installed.
+# rsbinder's tools: `cargo install` with the crate's own published
+# Cargo.lock (built in $CARGO_TARGET_DIR too), each binary in a root of its
+# own; the stamp makes it a no-op once this version is installed.
+# install_tool ROOT BIN WANT: installs BIN into ROOT/bin unless ROOT's stamp
+# already says WANT.
+install_tool() {
+    local root=$1 bin=$2 want=$3 stamp=$1/$2.stamp
+    if [ ! -x "$root/bin/$bin" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+        rm -f "$stamp"
+        (cd "$CACHE" && CARGO_PROFILE_RELEASE_STRIP=true cargo install --locked --force \
+            --root "$root" --target "$TARGET" \
+            --version "$RSBINDER_TOOLS_VERSION" --bin "$bin" rsbinder-tools) >&2
+        echo "$want" > "$stamp"
+    fi
+}
 TOOLS=$CARGO_TARGET_DIR/tools
 HUB=$TOOLS/bin/rsb_hub
-STAMP=$TOOLS/rsb_hub.stamp
-want="rsbinder-tools $RSBINDER_TOOLS_VERSION $TARGET $RUSTFLAGS"
-if [ ! -x "$HUB" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; then
-    rm -f "$STAMP"
-    (cd "$CACHE" && CARGO_PROFILE_RELEASE_STRIP=true cargo install --locked --force \
-        --root "$TOOLS" --target "$TARGET" \
-        --version "$RSBINDER_TOOLS_VERSION" --bin rsb_hub rsbinder-tools) >&2
-    echo "$want" > "$STAMP"
-fi
-# rsb_device, the same way, in a root of its own (its own stamp).
+install_tool "$TOOLS" rsb_hub "rsbinder-tools $RSBINDER_TOOLS_VERSION $TARGET $RUSTFLAGS"
 DTOOLS=$CARGO_TARGET_DIR/tools-device
 DEVTOOL=$DTOOLS/bin/rsb_device
-DSTAMP=$DTOOLS/rsb_device.stamp
-want="rsbinder-tools $RSBINDER_TOOLS_VERSION $TARGET $RUSTFLAGS rsb_device"
-if [ ! -x "$DEVTOOL" ] || [ "$(cat "$DSTAMP" 2>/dev/null)" != "$want" ]; then
-    rm -f "$DSTAMP"
-    (cd "$CACHE" && CARGO_PROFILE_RELEASE_STRIP=true cargo install --locked --force \
-        --root "$DTOOLS" --target "$TARGET" \
-        --version "$RSBINDER_TOOLS_VERSION" --bin rsb_device rsbinder-tools) >&2
-    echo "$want" > "$DSTAMP"
-fi
+install_tool "$DTOOLS" rsb_device "rsbinder-tools $RSBINDER_TOOLS_VERSION $TARGET $RUSTFLAGS rsb_device"
 
 # is_static ELF: no PT_INTERP program header (x86-64 little-endian ELF64).
 is_static() {
