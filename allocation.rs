@@ -8,11 +8,12 @@
 
 use crate::ffi::mm::{MmGrab, VmOps};
 use crate::ffi::sync::TryMutex;
+use crate::ffi::vec::LazyVec;
 use crate::node::Node;
 use crate::work::DArc;
 
 use core::sync::atomic::{AtomicUsize, Ordering};
-use kernel::alloc::{flags::*, KVVec, KVec};
+use kernel::alloc::{flags::*, KVec};
 use kernel::error::{code::*, Result};
 use kernel::page::{Page, PAGE_SIZE};
 use kernel::rbtree::{RBTree, RBTreeNode, RBTreeNodeReservation};
@@ -63,11 +64,11 @@ pub(crate) struct BufferMeta {
     /// References the objects in the buffer hold (one per binder or
     /// handle object: as many as user space fits in the buffer, so
     /// `kvmalloc`ed).
-    pub(crate) held: KVVec<Held>,
+    pub(crate) held: LazyVec<Held>,
     /// The fds installed from fd arrays in the buffer when the receiver
     /// read it, closed when it frees the buffer (recorded at install time,
     /// so that the free needs no memory).
-    pub(crate) close_on_free: KVVec<u32>,
+    pub(crate) close_on_free: LazyVec<u32>,
 }
 
 /// Room in `Mapping::free_by_size` for one entry, allocated in advance.
@@ -104,6 +105,29 @@ pub(crate) struct Mapping {
     /// One past the highest page index ever made present.
     pages_high: usize,
     pages: KVec<PageSlot>,
+    /// Tree nodes of blocks merged away, kept for the next splits (a call
+    /// and its reply each split a block and merge it back: in a steady
+    /// exchange, no allocation).
+    spare: Spare,
+}
+
+/// Room for the tree entries of free blocks, kept from merges.
+#[derive(Default)]
+struct Spare {
+    blocks: [Option<RBTreeNodeReservation<usize, (usize, Block)>>; 2],
+    free: [Option<RBTreeNodeReservation<(usize, usize), ()>>; 2],
+}
+
+/// Keeps `r` in the first empty slot of `slots` (dropped if none).
+fn keep<T>(slots: &mut [Option<T>], r: T) {
+    if let Some(s) = slots.iter_mut().find(|s| s.is_none()) {
+        *s = Some(r);
+    }
+}
+
+/// Takes a kept reservation out of `slots`.
+fn take_kept<T>(slots: &mut [Option<T>]) -> Option<T> {
+    slots.iter_mut().find_map(|s| s.take())
 }
 
 /// `v` rounded up to a multiple of 8 (`ALIGN(v, 8)`); `None` on overflow
@@ -165,6 +189,7 @@ impl Mapping {
             spam_detected: false,
             pages_high: 0,
             pages,
+            spare: Spare::default(),
         })
     }
 
@@ -189,10 +214,23 @@ impl Mapping {
         // Everything that can fail comes before any change.
         // `bsize >= size` (the lower bound), `off + bsize <= self.size`.
         let rest = if bsize > size {
-            Some((
-                RBTreeNode::new(off + size, (bsize - size, Block::Free), GFP_KERNEL)?,
-                RBTreeNode::new((bsize - size, off + size), (), GFP_KERNEL)?,
-            ))
+            let (k, v) = (off + size, (bsize - size, Block::Free));
+            let b = match take_kept(&mut self.spare.blocks) {
+                Some(r) => r.into_node(k, v),
+                None => RBTreeNode::new(k, v, GFP_KERNEL)?,
+            };
+            let k = (bsize - size, off + size);
+            let f = match take_kept(&mut self.spare.free) {
+                Some(r) => r.into_node(k, ()),
+                None => match RBTreeNode::new(k, (), GFP_KERNEL) {
+                    Ok(f) => f,
+                    Err(e) => {
+                        keep(&mut self.spare.blocks, b.into_reservation());
+                        return Err(e.into());
+                    }
+                },
+            };
+            Some((b, f))
         } else {
             None
         };
@@ -280,8 +318,7 @@ impl Mapping {
         // Merge with the next block.
         if let Some((nsize, Block::Free)) = self.blocks.get(&(off + size)) {
             let nsize = *nsize;
-            self.free_by_size.remove(&(nsize, off + size));
-            self.blocks.remove(&(off + size));
+            self.forget_free(nsize, off + size);
             len += nsize;
         }
         // Merge with the previous block.
@@ -292,8 +329,12 @@ impl Mapping {
             })
         });
         if let Some((poff, psize)) = prev {
-            self.free_by_size.remove(&(psize, poff));
-            self.blocks.remove(&off);
+            if let Some(n) = self.free_by_size.remove_node(&(psize, poff)) {
+                keep(&mut self.spare.free, n.into_reservation());
+            }
+            if let Some(n) = self.blocks.remove_node(&off) {
+                keep(&mut self.spare.blocks, n.into_reservation());
+            }
             start = poff;
             len += psize;
         }
@@ -302,6 +343,17 @@ impl Mapping {
         }
         self.free_by_size.insert(slot.into_node((len, start), ()));
         Some(meta)
+    }
+
+    /// Removes the free block at `off` of `size` bytes from both trees,
+    /// keeping their nodes.
+    fn forget_free(&mut self, size: usize, off: usize) {
+        if let Some(n) = self.free_by_size.remove_node(&(size, off)) {
+            keep(&mut self.spare.free, n.into_reservation());
+        }
+        if let Some(n) = self.blocks.remove_node(&off) {
+            keep(&mut self.spare.blocks, n.into_reservation());
+        }
     }
 
     /// Free async space, allocated buffers, and pages (in use, kept free,

@@ -37,7 +37,7 @@ use crate::ffi::mm::{MmGrab, VmaNew};
 use crate::ffi::poll::{PollTable, POLLERR, POLLIN};
 use crate::ffi::sync::{AfterUnlock, DeferGuard, DeferMutex, TryMutex};
 use crate::ffi::task::{self, security, Cred, Kuid};
-use crate::ffi::vec::VecExt;
+use crate::ffi::vec::{LazyVec, VecExt};
 use crate::handles::Handles;
 use crate::node::{Death, Freeze, Node, NodeRef, NodeState};
 use crate::stats::{Obj, ObjCount, Stats};
@@ -90,8 +90,11 @@ pub(crate) struct ProcessInner {
 
 impl AfterUnlock for ProcessInner {
     type Deferred = Wakes;
-    fn take_deferred(&mut self) -> Wakes {
-        core::mem::replace(&mut self.wakes, Wakes::new())
+    fn take_deferred(&mut self) -> Option<Wakes> {
+        if self.wakes.is_empty() {
+            return None;
+        }
+        Some(core::mem::replace(&mut self.wakes, Wakes::new()))
     }
     fn run_deferred(w: Wakes) {
         w.run();
@@ -579,7 +582,8 @@ impl Process {
         }
         if t.counted.swap(false, Ordering::AcqRel) {
             inner.outstanding_txns = inner.outstanding_txns.saturating_sub(1);
-            if inner.outstanding_txns == 0 {
+            // As C, only a freeze waits for the count to reach zero.
+            if inner.outstanding_txns == 0 && inner.is_frozen {
                 self.freeze_wait.notify_all();
             }
         }
@@ -882,7 +886,7 @@ impl Process {
     }
 
     /// Records the references a buffer holds.
-    pub(crate) fn set_buffer_held(&self, off: usize, held: KVVec<Held>) {
+    pub(crate) fn set_buffer_held(&self, off: usize, held: LazyVec<Held>) {
         // Most buffers hold nothing (the metadata starts empty).
         if held.is_empty() {
             return;
@@ -933,7 +937,7 @@ impl Process {
         let Some(mm) = self.mm.as_ref() else {
             return false;
         };
-        let mut to_close = KVVec::new();
+        let mut to_close = LazyVec::new();
         let meta = match self.mapping.lock().as_mut() {
             Some(m) => {
                 let Some(off) = find(m) else {
@@ -942,7 +946,7 @@ impl Process {
                 // The fds its reader installed from fd arrays are closed
                 // when user space frees it (listed when installed).
                 if let Some(meta) = m.meta_mut(off).filter(|_| user) {
-                    to_close = core::mem::replace(&mut meta.close_on_free, KVVec::new());
+                    to_close = core::mem::take(&mut meta.close_on_free);
                 }
                 m.free(mm, off)
             }

@@ -12,7 +12,7 @@
 use crate::ffi::file::ReservedFd;
 use crate::ffi::poll::PollWaitQueue;
 use crate::ffi::task;
-use crate::ffi::vec::VecExt;
+use crate::ffi::vec::{LazyVec, VecExt};
 use crate::process::{release_work, Process, ProcessInner};
 use crate::stats::{self, Obj, ObjCount, Stats};
 use crate::transaction::{
@@ -83,15 +83,27 @@ const WAKES: usize = 4;
 
 /// Wake-ups decided under a process's lock and done once it is released,
 /// so that the woken thread doesn't find the lock still held.
+///
+/// # Invariants
+///
+/// The first `len` slots are `Some`, the others `None`.
 pub(crate) struct Wakes {
+    len: usize,
     slots: [Option<(Arc<Thread>, WakeKind, bool)>; WAKES],
 }
 
 impl Wakes {
     pub(crate) const fn new() -> Self {
+        // INVARIANT: no slot is used.
         Self {
+            len: 0,
             slots: [const { None }; WAKES],
         }
+    }
+
+    /// Whether no wake-up was gathered.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
     }
 
     /// Wakes `thread` (its read if `kind` is given, its pollers if `poll`)
@@ -100,15 +112,19 @@ impl Wakes {
         if kind.is_none() && !poll {
             return;
         }
-        match self.slots.iter_mut().find(|s| s.is_none()) {
-            Some(slot) => *slot = Some((thread.clone(), kind.unwrap_or(WakeKind::Normal), poll)),
+        match self.slots.get_mut(self.len) {
+            Some(slot) => {
+                *slot = Some((thread.clone(), kind.unwrap_or(WakeKind::Normal), poll));
+                // INVARIANT: slot `len` was the first free one.
+                self.len += 1;
+            }
             None => wake_now(thread, kind, poll),
         }
     }
 
     /// Does the gathered wake-ups.
     pub(crate) fn run(self) {
-        for (thread, kind, poll) in self.slots.into_iter().flatten() {
+        for (thread, kind, poll) in self.slots.into_iter().take(self.len).flatten() {
             wake_now(&thread, Some(kind), poll);
         }
     }
@@ -902,7 +918,7 @@ impl Process {
             let mut links = t.links.lock();
             (
                 links.buffer,
-                core::mem::replace(&mut links.fds, KVVec::new()),
+                core::mem::take(&mut links.fds),
             )
         };
         if !fds.is_empty() {
@@ -990,7 +1006,8 @@ impl Process {
     /// Installs the files a transaction carries into the current (reading)
     /// task and writes their descriptor numbers into buffer `off`; on
     /// failure nothing stays installed.
-    fn install_fds(&self, off: usize, fds: KVVec<FdFixup>) -> Result {
+    fn install_fds(&self, off: usize, fds: LazyVec<FdFixup>) -> Result {
+        let fds = fds.into_inner();
         let mut reserved = KVVec::with_capacity(fds.len(), gfp_user_sized())?;
         for _ in 0..fds.len() {
             reserved.push(ReservedFd::new().map_err(|_| ENOMEM)?, gfp_user_sized())?;
@@ -999,7 +1016,8 @@ impl Process {
         // The fds a free of the buffer closes, listed now (room made
         // before the lock): the free needs no memory.
         let in_arrays = fds.iter().filter(|f| f.in_array).count();
-        let mut closable = KVVec::with_capacity(in_arrays, gfp_user_sized())?;
+        let mut closable = LazyVec::new();
+        closable.reserve(in_arrays, gfp_user_sized())?;
         for (f, r) in fds.iter().zip(reserved.iter()) {
             if f.in_array && closable.push_within_capacity(r.fd()).is_err() {
                 return Err(ENOMEM);

@@ -15,6 +15,7 @@ use crate::allocation::{align8, buffer_layout, buffer_size, BufferMeta, BufferPa
 use crate::device::TxnLogEntry;
 use crate::ffi::file::FileRef;
 use crate::ffi::task::{security, Kuid};
+use crate::ffi::vec::LazyVec;
 use crate::node::{next_debug_id, Node};
 use crate::process::Process;
 use crate::thread::Thread;
@@ -106,7 +107,7 @@ pub(crate) struct Links {
     pub(crate) buffer: Option<usize>,
     /// Files to install in the receiver when it reads the transaction (an
     /// fd array alone can carry a million: `kvmalloc`ed).
-    pub(crate) fds: KVVec<FdFixup>,
+    pub(crate) fds: LazyVec<FdFixup>,
 }
 
 /// A file sent in a transaction: installed in the receiver at read time,
@@ -583,12 +584,12 @@ impl Process {
             target_node: node.clone(),
             allow_user_free: false,
             active: true,
-            held: KVVec::new(),
-            close_on_free: KVVec::new(),
+            held: LazyVec::new(),
+            close_on_free: LazyVec::new(),
         };
         // A call pins its target node strongly until its buffer is freed
         // (`BufferMeta::target_node`).
-        let mut held = KVVec::new();
+        let mut held = LazyVec::new();
         if let Some(n) = &node {
             target_proc
                 .inc_node_local(n, true)
@@ -610,7 +611,7 @@ impl Process {
                 ));
             }
         };
-        let mut fds = KVVec::new();
+        let mut fds = LazyVec::new();
         let off = pages.off();
         let mut res = self.fill_buffer(
             &Payload {

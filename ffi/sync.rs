@@ -113,8 +113,9 @@ macro_rules! new_trymutex {
 pub(crate) trait AfterUnlock {
     /// The gathered work.
     type Deferred;
-    /// Takes what was gathered so far.
-    fn take_deferred(&mut self) -> Self::Deferred;
+    /// Takes what was gathered so far; `None` if nothing was (the common
+    /// case: the unlock then costs nothing more).
+    fn take_deferred(&mut self) -> Option<Self::Deferred>;
     /// Does it.
     fn run_deferred(d: Self::Deferred);
 }
@@ -157,8 +158,9 @@ impl<'a, T: AfterUnlock> DeferGuard<'a, T> {
     /// work is done first (the lock is still held; the waiter would
     /// otherwise sleep on it).
     pub(crate) fn for_wait(&mut self) -> &mut Guard<'a, T, MutexBackend> {
-        let d = self.g.take_deferred();
-        T::run_deferred(d);
+        if let Some(d) = self.g.take_deferred() {
+            T::run_deferred(d);
+        }
         &mut self.g
     }
 }
@@ -181,7 +183,9 @@ impl<T: AfterUnlock> Drop for DeferGuard<'_, T> {
         let d = self.g.take_deferred();
         // SAFETY: `g` is live (type invariant) and not used after this.
         unsafe { ManuallyDrop::drop(&mut self.g) };
-        T::run_deferred(d);
+        if let Some(d) = d {
+            T::run_deferred(d);
+        }
     }
 }
 
