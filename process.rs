@@ -5,37 +5,38 @@
 //! release. What runs on a thread (`BINDER_WRITE_READ`) is in `thread.rs`.
 //!
 //! Locks, in the order they may be taken:
-//! 1. `BinderDevice::manager` (context manager),
-//! 2. `Process::refs` (of any process),
-//! 3. `Process::inner` (of any process, never two at once),
-//! 4. `Transaction::links`,
-//! 5. `Process::mapping` (never held while taking a lock above),
-//! 6. `mmap_lock` of an address space (taken inside `mapping`),
-//! 7. `Process::area` (spinlock; the only lock the `mmap` handler and
-//!    `vm_ops->close` take).
+//! 1. `BinderDevice::manager` (mutex; context manager),
+//! 2. `Process::refs` (mutex; of any process),
+//! 3. `Registry::dead_nodes` (mutex; a dying owner moves its nodes there),
+//! 4. `Process::inner` (spinlock; of any process, never two at once),
+//! 5. `Transaction::links`, `Node::owner`, wait queues (spinlocks).
 //!
-//! Leaves, taken under any of the above and taking nothing themselves:
-//! `Registry::dead_nodes` (a dying owner moves its nodes there under its
-//! `inner`), `Node::owner` (spinlock; cloned out, never held across a call),
-//! `Registry::logs` (spinlock; entries copied out to be printed).
+//! Apart from that order, and never nested with `inner` either way:
+//! `Process::mapping` (mutex), then `mmap_lock` of an address space (taken
+//! inside `mapping`), then `Process::area` (spinlock; the only lock the
+//! `mmap` handler and `vm_ops->close` take). `Registry::logs` (spinlock)
+//! is a leaf: entries are copied out to be printed.
 //!
-//! `inner` is a [`DeferMutex`]: the threads to wake are chosen under it and
-//! woken once it is released (only those waiting in a read or polling), so
-//! a woken thread doesn't find the lock still held by its waker.
-//!
-//! Nothing on the IPC paths allocates under `inner`: work items carry their
-//! own list links (`work.rs`), and the few vectors kept under it (waiting
-//! threads, a node's holders and notifications) grow outside the lock
-//! ([`Process::lock_with_vec_room`]) and are pushed into within capacity.
-//! Only binder_logs' printing grows its text buffer under it.
+//! `inner` is a [`DeferLock`], a spinlock as C's `proc->inner_lock`: the
+//! threads to wake are chosen under it and woken once it is released (only
+//! those waiting in a read or polling), so a woken thread doesn't find the
+//! lock still held by its waker. Nothing under it sleeps: no mutex, no
+//! allocation, no user copy, no `nice` change; what it takes out (a node's
+//! state, a transaction, vectors that may be `vmalloc`ed) is dropped after
+//! unlocking. Work items carry their own list links (`work.rs`); the few
+//! vectors kept under it (waiting threads, a node's holders and
+//! notifications) grow outside the lock ([`Process::lock_with_vec_room`])
+//! and are pushed into within capacity; binder_logs text is written into
+//! room made before (`Snapshot::bounded`).
 
 use crate::allocation::{BufferMeta, BufferPages, Held, Mapping, MAX_AREA};
+use crate::binderfs::logs::Snapshot;
 use crate::device::BinderDevice;
 use crate::device::BINDER_VM_OPS;
 use crate::ffi::file::close_fd;
 use crate::ffi::mm::{MmGrab, VmaNew};
 use crate::ffi::poll::{PollTable, POLLERR, POLLIN};
-use crate::ffi::sync::{AfterUnlock, DeferGuard, DeferMutex, TryMutex};
+use crate::ffi::sync::{AfterUnlock, DeferGuard, DeferLock, TryMutex};
 use crate::ffi::task::{self, security, Cred, Kuid};
 use crate::ffi::vec::{LazyVec, VecExt};
 use crate::handles::Handles;
@@ -264,7 +265,7 @@ pub(crate) struct Process {
     pub(crate) default_priority: i32,
     mm: Option<MmGrab>,
     #[pin]
-    pub(crate) inner: DeferMutex<ProcessInner>,
+    pub(crate) inner: DeferLock<ProcessInner>,
     #[pin]
     pub(crate) refs: Mutex<ProcessRefs>,
     #[pin]
@@ -297,7 +298,7 @@ impl Process {
                 cred,
                 default_priority: task::current_nice(),
                 mm: MmGrab::current(),
-                inner <- crate::new_defer_mutex!(ProcessInner {
+                inner <- crate::new_defer_lock!(ProcessInner {
                     is_dead: false,
                     threads: RBTree::new(),
                     nodes: RBTree::new(),
@@ -567,19 +568,20 @@ impl Process {
     }
 
     /// A transaction counted in `outstanding_txns` of this process is done;
-    /// `inner` is this process's locked state.
-    pub(crate) fn txn_done_locked(&self, inner: &mut ProcessInner, t: &Transaction) {
-        // Its buffer no longer belongs to a live transaction (unless its
-        // delivery already said so).
-        let buffer = match t.buffer_inactive.load(Ordering::Relaxed) {
+    /// `inner` is this process's locked state. Returns its buffer, which no
+    /// longer belongs to a live transaction (unless its delivery already
+    /// said so): the caller passes it to [`Process::buffer_inactive`] once
+    /// `inner` is released (the mapping lock is a mutex).
+    #[must_use = "the buffer is to be marked inactive after unlocking"]
+    pub(crate) fn txn_done_locked(
+        &self,
+        inner: &mut ProcessInner,
+        t: &Transaction,
+    ) -> Option<usize> {
+        let buffer = match t.buffer_inactive.swap(true, Ordering::Relaxed) {
             true => None,
             false => t.links.lock().buffer,
         };
-        if let Some(off) = buffer {
-            if let Some(meta) = self.mapping.lock().as_mut().and_then(|m| m.meta_mut(off)) {
-                meta.active = false;
-            }
-        }
         if t.counted.swap(false, Ordering::AcqRel) {
             inner.outstanding_txns = inner.outstanding_txns.saturating_sub(1);
             // As C, only a freeze waits for the count to reach zero.
@@ -587,12 +589,23 @@ impl Process {
                 self.freeze_wait.notify_all();
             }
         }
+        buffer
     }
 
     /// As [`Process::txn_done_locked`], taking the lock.
     pub(crate) fn txn_done(&self, t: &Transaction) {
-        let mut inner = self.inner.lock();
-        self.txn_done_locked(&mut inner, t);
+        let buffer = self.txn_done_locked(&mut self.inner.lock(), t);
+        self.buffer_inactive(buffer);
+    }
+
+    /// Buffer `off` (if any) no longer belongs to a live transaction, as
+    /// `binder_logs` shows it.
+    pub(crate) fn buffer_inactive(&self, off: Option<usize>) {
+        if let Some(off) = off {
+            if let Some(meta) = self.mapping.lock().as_mut().and_then(|m| m.meta_mut(off)) {
+                meta.active = false;
+            }
+        }
     }
 
     // ---- used by transactions ----
@@ -649,7 +662,9 @@ impl Process {
         let mut inner = self.inner.lock();
         inner.push_thread_work(id, c, true);
         // The call came to this process (`orig.to_proc`).
-        self.txn_done_locked(&mut inner, orig);
+        let buffer = self.txn_done_locked(&mut inner, orig);
+        drop(inner);
+        self.buffer_inactive(buffer);
     }
 
     /// Takes back the deferred completion `c` of thread `id` (its call
@@ -787,10 +802,12 @@ impl Process {
         }
         inner.outstanding_txns = inner.outstanding_txns.wrapping_add(1);
         t.counted.store(true, Ordering::Release);
-        if let Some(Work::Transaction(old)) = &outdated {
-            self.txn_done_locked(&mut inner, old);
-        }
+        let inactive = match &outdated {
+            Some(Work::Transaction(old)) => self.txn_done_locked(&mut inner, old),
+            _ => None,
+        };
         drop(inner);
+        self.buffer_inactive(inactive);
         // The superseded one-way transaction and its buffer go; it waited
         // in the node's queue, so the node's one-way in flight is not this
         // one and stays (C frees only the buffer too).
@@ -982,9 +999,10 @@ impl Process {
                     inner.push_proc_work(w);
                 }
             }
-            if let Some(node) = own_target {
-                self.dec_node_locked(&mut inner, node, true, false);
-            }
+            let gone =
+                own_target.and_then(|node| self.dec_node_locked(&mut inner, node, true, false));
+            drop(inner);
+            drop(gone);
         }
         if let Some(node) = meta.target_node.as_ref().filter(|_| own_target.is_none()) {
             if let Some(o) = node.owner() {
@@ -1181,20 +1199,23 @@ impl Process {
     /// Decrements a count of `node` (ours); see `binder_dec_node_nilocked`.
     pub(crate) fn dec_node(&self, node: &DArc<Node>, strong: bool, internal: bool) {
         let mut inner = self.inner.lock();
-        self.dec_node_locked(&mut inner, node, strong, internal);
+        let gone = self.dec_node_locked(&mut inner, node, strong, internal);
+        drop(inner);
+        drop(gone);
     }
 
-    /// [`Process::dec_node`] under the lock.
+    /// [`Process::dec_node`] under the lock. Returns the state of the node
+    /// if it is gone, to be dropped after unlocking (its vectors may be
+    /// `vmalloc`ed).
+    #[must_use = "drop the node's state after unlocking"]
     fn dec_node_locked(
         &self,
         inner: &mut ProcessInner,
         node: &DArc<Node>,
         strong: bool,
         internal: bool,
-    ) {
-        let Some(ns) = inner.node_state(node) else {
-            return;
-        };
+    ) -> Option<NodeState> {
+        let ns = inner.node_state(node)?;
         if strong {
             if internal {
                 ns.internal_strong = ns.internal_strong.saturating_sub(1);
@@ -1202,14 +1223,14 @@ impl Process {
                 ns.local_strong = ns.local_strong.saturating_sub(1);
             }
             if ns.strong() {
-                return;
+                return None;
             }
         } else {
             if !internal {
                 ns.local_weak = ns.local_weak.saturating_sub(1);
             }
             if ns.local_weak > 0 || ns.refs > 0 {
-                return;
+                return None;
             }
         }
         if ns.has_strong || ns.has_weak {
@@ -1223,8 +1244,9 @@ impl Process {
             if ns.work_queued {
                 inner.dequeue_node_work(node);
             }
-            inner.nodes.remove(&node.ptr);
+            return inner.nodes.remove(&node.ptr);
         }
+        None
     }
 
     /// Locks `inner` with room for one more element in the vector that
@@ -1236,31 +1258,37 @@ impl Process {
         &self,
         pick: impl Fn(&mut ProcessInner) -> Option<&mut KVVec<T>>,
     ) -> Result<(DeferGuard<'_, ProcessInner>, Option<KVVec<T>>)> {
+        // Every vector that is not installed is handed back to be dropped
+        // after unlocking (`vfree` may sleep; `inner` is a spinlock).
         let mut spare: Option<KVVec<T>> = None;
         loop {
             let mut inner = self.inner.lock();
             let Some(v) = pick(&mut inner) else {
-                return Ok((inner, None));
+                return Ok((inner, spare));
             };
             if v.len() < v.capacity() {
-                return Ok((inner, None));
+                return Ok((inner, spare));
             }
-            if let Some(mut new) = spare.take().filter(|n| n.capacity() > v.len()) {
-                // `new` has room for every element and one more: these
-                // pushes don't allocate.
-                for x in v.iter() {
-                    if new.push_within_capacity(x.clone()).is_err() {
-                        break;
+            let unused = match spare.take() {
+                Some(mut new) if new.capacity() > v.len() && new.is_empty() => {
+                    // `new` has room for every element and one more: these
+                    // pushes don't allocate.
+                    for x in v.iter() {
+                        if new.push_within_capacity(x.clone()).is_err() {
+                            break;
+                        }
                     }
+                    if new.len() == v.len() {
+                        let old = core::mem::replace(v, new);
+                        return Ok((inner, Some(old)));
+                    }
+                    Some(new)
                 }
-                if new.len() == v.len() {
-                    let old = core::mem::replace(v, new);
-                    return Ok((inner, Some(old)));
-                }
-                continue;
-            }
+                other => other,
+            };
             let want = v.len().saturating_mul(2).max(4);
             drop(inner);
+            drop(unused);
             spare = Some(KVVec::with_capacity(want, GFP_KERNEL)?);
         }
     }
@@ -1794,7 +1822,29 @@ impl Process {
     /// (`all`), or only what is in flight.
     pub(crate) fn print(&self, m: &mut dyn core::fmt::Write, all: bool) -> core::fmt::Result {
         let name = core::str::from_utf8(self.device.name()).unwrap_or("?");
-        let mut body = crate::binderfs::logs::Snapshot::new();
+        // The body is written under `inner` (a spinlock) into room made
+        // before; if it doesn't fit, it starts over with four times more.
+        let mut cap = 4096usize;
+        let body = loop {
+            let mut body = Snapshot::bounded(cap).map_err(|_| core::fmt::Error)?;
+            match self.print_body(&mut body, all) {
+                Ok(()) => break body,
+                Err(_) if body.overflowed() => {
+                    cap = body.capacity().checked_mul(4).ok_or(core::fmt::Error)?;
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        if !all && body.is_empty() {
+            return Ok(());
+        }
+        writeln!(m, "proc {}", self.pid)?;
+        writeln!(m, "context {}", name)?;
+        m.write_str(body.as_str())
+    }
+
+    /// The body of [`Process::print`].
+    fn print_body(&self, body: &mut Snapshot, all: bool) -> core::fmt::Result {
         {
             let inner = self.inner.lock();
             for (_, ts) in inner.threads.iter() {
@@ -1827,20 +1877,14 @@ impl Process {
                         ("    bad transaction", None)
                     };
                     drop(links);
-                    print_txn(&mut body, prefix, &t, self.pid)?;
+                    print_txn(body, prefix, &t, self.pid)?;
                     cur = next;
                 }
                 let errors = (
                     ts.thread.return_error.load(Ordering::Relaxed),
                     ts.reply_error,
                 );
-                print_todo(
-                    &mut body,
-                    "    pending transaction",
-                    &ts.todo,
-                    self.pid,
-                    errors,
-                )?;
+                print_todo(body, "    pending transaction", &ts.todo, self.pid, errors)?;
             }
             for (_, ns) in inner.nodes.iter() {
                 if !all && !ns.has_async {
@@ -1867,7 +1911,7 @@ impl Process {
                 }
                 body.write_str("\n")?;
                 print_todo(
-                    &mut body,
+                    body,
                     "    pending async transaction",
                     &ns.async_todo,
                     self.pid,
@@ -1896,12 +1940,12 @@ impl Process {
             }
         }
         if let Some(m) = self.mapping.lock().as_ref() {
-            m.print_allocated(&mut body)?;
+            m.print_allocated(body)?;
         }
         {
             let inner = self.inner.lock();
             print_todo(
-                &mut body,
+                body,
                 "  pending transaction",
                 &inner.todo,
                 self.pid,
@@ -1914,12 +1958,7 @@ impl Process {
                 body.write_str("  has delivered freeze binder\n")?;
             }
         }
-        if !all && body.is_empty() {
-            return Ok(());
-        }
-        writeln!(m, "proc {}", self.pid)?;
-        writeln!(m, "context {}", name)?;
-        m.write_str(body.as_str())
+        Ok(())
     }
 
     /// Writes this process's counters as `print_binder_proc_stats` does.
@@ -1930,20 +1969,20 @@ impl Process {
             "context {}",
             core::str::from_utf8(self.device.name()).unwrap_or("?")
         )?;
-        let inner = self.inner.lock();
-        writeln!(m, "  threads: {}", inner.threads.iter().count())?;
-        writeln!(
-            m,
-            "  requested threads: {}+{}/{}",
-            inner.requested_threads, inner.requested_threads_started, inner.max_threads
-        )?;
         let mapping = self.mapping.lock();
         let (async_space, buffers, pages, high) =
             mapping.as_ref().map_or((0, 0, (0, 0, 0), 0), |m| m.stats());
         drop(mapping);
-        writeln!(m, "  ready threads {}", inner.waiting.len())?;
-        writeln!(m, "  free async space {}", async_space)?;
-        writeln!(m, "  nodes: {}", inner.nodes.iter().count())?;
+        // Counted under `inner` (a spinlock), written after.
+        let inner = self.inner.lock();
+        let threads = inner.threads.iter().count();
+        let requested = (
+            inner.requested_threads,
+            inner.requested_threads_started,
+            inner.max_threads,
+        );
+        let ready = inner.waiting.len();
+        let nodes = inner.nodes.iter().count();
         let mut pending: usize = 0;
         inner.todo.for_each(|w| {
             if matches!(w, View::Transaction(_)) {
@@ -1952,6 +1991,15 @@ impl Process {
             Ok(())
         })?;
         drop(inner);
+        writeln!(m, "  threads: {}", threads)?;
+        writeln!(
+            m,
+            "  requested threads: {}+{}/{}",
+            requested.0, requested.1, requested.2
+        )?;
+        writeln!(m, "  ready threads {}", ready)?;
+        writeln!(m, "  free async space {}", async_space)?;
+        writeln!(m, "  nodes: {}", nodes)?;
         let refs = self.refs.lock();
         let (mut n, mut s, mut w): (usize, u32, u32) = (0, 0, 0);
         for (_, r) in refs.by_handle.iter() {
@@ -2000,7 +2048,9 @@ impl Process {
             // Allocated before the lock; without memory the dead node is
             // only missing from binder_logs/state.
             let slot = RBTreeNodeReservation::new(GFP_KERNEL).ok();
-            let (gone, owner, deaths, async_todo) = {
+            let (gone, owner, deaths, async_todo, unused) = {
+                // The device's dead nodes (a mutex) before `inner`.
+                let mut dead_nodes = self.device.registry.dead_nodes.lock();
                 let mut inner = self.inner.lock();
                 let Some(mut c) = inner.nodes.cursor_front() else {
                     break;
@@ -2009,25 +2059,26 @@ impl Process {
                 let owner = ns.node.clear_owner();
                 let deaths = core::mem::replace(&mut ns.deaths, KVVec::new());
                 let async_todo = ns.async_todo.take_all();
-                if let (Some(slot), true) = (slot, ns.refs > 0) {
-                    let dead = crate::device::DeadNode {
-                        node: ns.node.clone(),
-                        has_strong: ns.has_strong,
-                        has_weak: ns.has_weak,
-                        internal_strong: ns.internal_strong,
-                        refs: ns.refs,
-                        ref_pids: core::mem::replace(&mut ns.ref_pids, KVVec::new()),
-                    };
-                    let id = dead.node.id;
-                    self.device
-                        .registry
-                        .dead_nodes
-                        .lock()
-                        .insert(slot.into_node(id, dead));
-                }
+                let unused = match (slot, ns.refs > 0) {
+                    (Some(slot), true) => {
+                        let dead = crate::device::DeadNode {
+                            node: ns.node.clone(),
+                            has_strong: ns.has_strong,
+                            has_weak: ns.has_weak,
+                            internal_strong: ns.internal_strong,
+                            refs: ns.refs,
+                            ref_pids: core::mem::replace(&mut ns.ref_pids, KVVec::new()),
+                        };
+                        let id = dead.node.id;
+                        dead_nodes.insert(slot.into_node(id, dead));
+                        None
+                    }
+                    (slot, _) => slot,
+                };
                 let (_, gone) = c.remove_current();
-                (gone, owner, deaths, async_todo)
+                (gone, owner, deaths, async_todo, unused)
             };
+            drop(unused);
             drop(gone);
             drop(owner);
             release_work(async_todo);

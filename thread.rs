@@ -13,6 +13,7 @@ use crate::ffi::file::ReservedFd;
 use crate::ffi::poll::PollWaitQueue;
 use crate::ffi::task;
 use crate::ffi::vec::{LazyVec, VecExt};
+use crate::node::NodeState;
 use crate::process::{release_work, Process, ProcessInner};
 use crate::stats::{self, Obj, ObjCount, Stats};
 use crate::transaction::{
@@ -203,6 +204,18 @@ enum Step {
     FdsFailed(DArc<Transaction>),
     /// A transaction could not be written to the read buffer.
     CopyFailed(DArc<Transaction>, Error),
+}
+
+/// What is left of a delivery once the lock that ends the read is released.
+#[derive(Default)]
+struct Finished {
+    /// A call whose thread is gone (it can't be while its ioctl runs; kept
+    /// as a guard): its caller must not wait for a reply that can't come.
+    failed: Option<DArc<Transaction>>,
+    /// A reply or one-way that is done, to be dropped unlocked.
+    done: Option<DArc<Transaction>>,
+    /// Its buffer, to be marked inactive ([`Process::txn_done_locked`]).
+    inactive: Option<usize>,
 }
 
 /// What a work item taken under the process lock still has to do.
@@ -606,8 +619,11 @@ impl Process {
             'retry: loop {
                 let mut inner = self.inner.lock();
                 let proc_work = inner.available_for_proc_work(id);
-                if proc_work {
+                if proc_work && task::current_nice() != self.default_priority {
+                    // As C, after unlocking (it may audit a capability).
+                    drop(inner);
                     task::set_current_nice(self.default_priority);
+                    continue 'retry;
                 }
                 if let Some(ts) = inner.thread_mut(id) {
                     ts.looper |= LOOPER_WAITING;
@@ -679,8 +695,10 @@ impl Process {
                     // The state changes under the lock; the copy to user memory
                     // and the fd installs without it (a reader stalled in a page
                     // fault must not block senders, freezes or the logs).
-                    let prepared = self.prepare_work(&mut inner, thread, w);
+                    let mut gone = None;
+                    let prepared = self.prepare_work(&mut inner, thread, w, &mut gone);
                     drop(inner);
+                    drop(gone);
                     let step = match prepared {
                         Ok(Prepared::Write(items)) => items.write(&mut out),
                         Ok(Prepared::Transaction(t)) => self.deliver_transaction(t, &mut out),
@@ -718,7 +736,10 @@ impl Process {
         // work left over wakes another thread (as C's ioctl does after
         // every read, whatever it returned).
         let mut inner = self.inner.lock();
-        let failed = finish.and_then(|t| self.finish_delivery(&mut inner, thread, t));
+        let fin = match finish {
+            Some(t) => self.finish_delivery(&mut inner, thread, t),
+            None => Finished::default(),
+        };
         let looping = inner
             .threads
             .get(&id)
@@ -735,7 +756,10 @@ impl Process {
             inner.wake_one(false);
         }
         drop(inner);
-        if let Some(t) = failed {
+        self.buffer_inactive(fin.inactive);
+        // Usually its last reference: dropped unlocked.
+        drop(fin.done);
+        if let Some(t) = fin.failed {
             send_failed_reply(t, BR_DEAD_REPLY);
         }
         res?;
@@ -777,6 +801,7 @@ impl Process {
         inner: &mut ProcessInner,
         thread: &Arc<Thread>,
         item: WorkArc,
+        gone: &mut Option<NodeState>,
     ) -> Result<Prepared> {
         let mut items = Items::new();
         // A notification waits for its acknowledgement in the list of
@@ -846,7 +871,8 @@ impl Process {
                     ns.has_weak = false;
                 }
                 if !weak && !strong {
-                    inner.nodes.remove(&node.ptr);
+                    // Dropped by the caller after unlocking.
+                    *gone = inner.nodes.remove(&node.ptr);
                 }
                 if weak && !has_weak {
                     items.node_cmd(BR_INCREFS, node.ptr, node.cookie);
@@ -916,10 +942,7 @@ impl Process {
         tr.offsets = t.buffer_addr.wrapping_add(t.data_size.wrapping_add(7) & !7) as u64;
         let (buffer, fds) = {
             let mut links = t.links.lock();
-            (
-                links.buffer,
-                core::mem::take(&mut links.fds),
-            )
+            (links.buffer, core::mem::take(&mut links.fds))
         };
         if !fds.is_empty() {
             let installed = buffer.is_some_and(|off| self.install_fds(off, fds).is_ok());
@@ -958,18 +981,20 @@ impl Process {
 
     /// The last step of delivering `t` to `thread`, under the lock that
     /// ends the read: a reply or one-way is done here; a call goes on the
-    /// thread's stack. Returns the call if the thread is gone (it can't be
-    /// while its ioctl runs; kept as a guard), to be failed after unlocking:
-    /// its caller must not wait for a reply that can't come.
+    /// thread's stack. What is left to do after unlocking is returned.
     fn finish_delivery(
         &self,
         inner: &mut ProcessInner,
         thread: &Arc<Thread>,
         t: DArc<Transaction>,
-    ) -> Option<DArc<Transaction>> {
+    ) -> Finished {
         if t.target_node.is_none() || t.is_oneway() {
-            self.txn_done_locked(inner, &t);
-            return None;
+            let inactive = self.txn_done_locked(inner, &t);
+            return Finished {
+                failed: None,
+                done: Some(t),
+                inactive,
+            };
         }
         match inner.thread_mut(thread.id) {
             Some(ts) => {
@@ -978,9 +1003,12 @@ impl Process {
                 links.to_thread = Some(thread.clone());
                 drop(links);
                 ts.stack = Some(t);
-                None
+                Finished::default()
             }
-            None => Some(t),
+            None => Finished {
+                failed: Some(t),
+                ..Finished::default()
+            },
         }
     }
 

@@ -486,15 +486,21 @@ impl Process {
 
         let mut target_thread = None;
         if tr.flags & TF_ONE_WAY == 0 {
-            let inner = self.inner.lock();
-            let ts = inner
-                .threads
-                .get(&thread.id)
-                .ok_or(TxnError::failed(eproto()))?;
-            if ts.todo.front_is(|w| matches!(w, View::Transaction(_))) {
-                return Err(TxnError::failed(eproto()));
-            }
-            if let Some(top) = ts.stack.clone() {
+            // The top of the stack is taken under `inner`; the chain below
+            // it is walked after unlocking, under each transaction's own
+            // lock (a reference dropped on the way may be the last one).
+            let top = {
+                let inner = self.inner.lock();
+                let ts = inner
+                    .threads
+                    .get(&thread.id)
+                    .ok_or(TxnError::failed(eproto()))?;
+                if ts.todo.front_is(|w| matches!(w, View::Transaction(_))) {
+                    return Err(TxnError::failed(eproto()));
+                }
+                ts.stack.clone()
+            };
+            if let Some(top) = top {
                 if !top
                     .links
                     .lock()

@@ -123,25 +123,63 @@ pub(crate) fn enabled(sb: &SuperBlock<BinderFs>) -> bool {
 /// file is opened (`binder_logs/state` lists every node and reference, so
 /// it grows with what user space made: `kvmalloc`ed, and a failure to grow
 /// fails the open with `ENOMEM` rather than warning).
-pub(crate) struct Snapshot(KVVec<u8>);
+///
+/// A bounded snapshot never allocates while written (text is written into
+/// it under spinlocks): room is made before, and a write that doesn't fit
+/// fails and marks it overflowed, so that the writer starts over with more.
+pub(crate) struct Snapshot {
+    text: KVVec<u8>,
+    bounded: bool,
+    overflowed: bool,
+}
 
 impl Snapshot {
     pub(crate) const fn new() -> Self {
-        Self(KVVec::new())
+        Self {
+            text: KVVec::new(),
+            bounded: false,
+            overflowed: false,
+        }
+    }
+
+    /// An empty snapshot with room for `cap` bytes, which it never exceeds.
+    pub(crate) fn bounded(cap: usize) -> Result<Self> {
+        let mut text = KVVec::new();
+        text.reserve(cap, GFP_KERNEL | __GFP_NOWARN)?;
+        Ok(Self {
+            text,
+            bounded: true,
+            overflowed: false,
+        })
+    }
+
+    /// Whether a write didn't fit in a bounded snapshot.
+    pub(crate) fn overflowed(&self) -> bool {
+        self.overflowed
+    }
+
+    /// Its room, as made by [`Snapshot::bounded`].
+    pub(crate) fn capacity(&self) -> usize {
+        self.text.capacity()
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.text.is_empty()
     }
 
     pub(crate) fn as_str(&self) -> &str {
-        core::str::from_utf8(&self.0).unwrap_or("")
+        core::str::from_utf8(&self.text).unwrap_or("")
     }
 }
 
 impl Write for Snapshot {
     fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        self.0
+        if self.bounded && self.text.capacity() - self.text.len() < s.len() {
+            self.overflowed = true;
+            return Err(core::fmt::Error);
+        }
+        // Bounded: within the room made before, so this doesn't allocate.
+        self.text
             .extend_from_slice(s.as_bytes(), GFP_KERNEL | __GFP_NOWARN)
             .map_err(|_| core::fmt::Error)
     }
@@ -258,7 +296,7 @@ impl FileOperations for LogFile {
         mut buf: UserSliceWriter,
         pos: &mut i64,
     ) -> Result<usize> {
-        let data = &snap.0;
+        let data = &snap.text;
         // `*pos` comes from user space (`lseek`, `pread`); the VFS keeps it
         // non-negative. Past the end nothing is read and it stays, as
         // `simple_read_from_buffer`; else `start + n <= len`.

@@ -2,7 +2,7 @@
 
 //! Locks the 6.12 `kernel` crate lacks: a mutex with `try_lock` (the page
 //! shrinker runs inside memory allocations and must never wait for a lock
-//! that an allocating task may hold), and a mutex whose guard runs deferred
+//! that an allocating task may hold), and a spinlock whose guard runs deferred
 //! work (wake-ups) after unlocking.
 
 use super::bindings;
@@ -11,7 +11,7 @@ use core::marker::PhantomPinned;
 use core::mem::ManuallyDrop;
 use core::ops::{Deref, DerefMut};
 use kernel::prelude::*;
-use kernel::sync::lock::{mutex::MutexBackend, Guard};
+use kernel::sync::lock::{spinlock::SpinLockBackend, Guard};
 use kernel::sync::LockClassKey;
 use kernel::types::Opaque;
 
@@ -120,23 +120,23 @@ pub(crate) trait AfterUnlock {
     fn run_deferred(d: Self::Deferred);
 }
 
-/// A kernel mutex whose guard, when dropped, unlocks and then runs the
+/// A kernel spinlock whose guard, when dropped, unlocks and then runs the
 /// work its data gathered ([`AfterUnlock`]).
 #[pin_data]
-pub(crate) struct DeferMutex<T: AfterUnlock> {
+pub(crate) struct DeferLock<T: AfterUnlock> {
     #[pin]
-    m: kernel::sync::Mutex<T>,
+    m: kernel::sync::SpinLock<T>,
 }
 
-impl<T: AfterUnlock> DeferMutex<T> {
-    /// A new mutex named `name` in lock class `key`.
+impl<T: AfterUnlock> DeferLock<T> {
+    /// A new spinlock named `name` in lock class `key`.
     pub(crate) fn new(t: T, name: &'static CStr, key: &'static LockClassKey) -> impl PinInit<Self> {
         pin_init!(Self {
-            m <- kernel::sync::Mutex::new(t, name, key),
+            m <- kernel::sync::SpinLock::new(t, name, key),
         })
     }
 
-    /// Waits for and takes the mutex.
+    /// Spins for and takes the lock.
     pub(crate) fn lock(&self) -> DeferGuard<'_, T> {
         DeferGuard {
             g: ManuallyDrop::new(self.m.lock()),
@@ -144,20 +144,20 @@ impl<T: AfterUnlock> DeferMutex<T> {
     }
 }
 
-/// A [`DeferMutex`] held.
+/// A [`DeferLock`] held.
 ///
 /// # Invariants
 ///
 /// `g` is a live guard until `drop` drops it.
 pub(crate) struct DeferGuard<'a, T: AfterUnlock> {
-    g: ManuallyDrop<Guard<'a, T, MutexBackend>>,
+    g: ManuallyDrop<Guard<'a, T, SpinLockBackend>>,
 }
 
 impl<'a, T: AfterUnlock> DeferGuard<'a, T> {
     /// The plain guard, to wait on a condition variable with: the gathered
     /// work is done first (the lock is still held; the waiter would
     /// otherwise sleep on it).
-    pub(crate) fn for_wait(&mut self) -> &mut Guard<'a, T, MutexBackend> {
+    pub(crate) fn for_wait(&mut self) -> &mut Guard<'a, T, SpinLockBackend> {
         if let Some(d) = self.g.take_deferred() {
             T::run_deferred(d);
         }
@@ -189,10 +189,10 @@ impl<T: AfterUnlock> Drop for DeferGuard<'_, T> {
     }
 }
 
-/// A new [`DeferMutex`] with its own lock class.
+/// A new [`DeferLock`] with its own lock class.
 #[macro_export]
-macro_rules! new_defer_mutex {
+macro_rules! new_defer_lock {
     ($t:expr, $name:literal) => {
-        $crate::ffi::sync::DeferMutex::new($t, kernel::c_str!($name), kernel::static_lock_class!())
+        $crate::ffi::sync::DeferLock::new($t, kernel::c_str!($name), kernel::static_lock_class!())
     };
 }
