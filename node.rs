@@ -14,8 +14,9 @@
 //! [`ProcessInner`]: crate::process::ProcessInner
 //! [`ProcessRefs`]: crate::process::ProcessRefs
 
+use crate::ffi::vec::VecExt;
 use crate::process::Process;
-use crate::stats::{Obj, ObjCount};
+use crate::stats::{DeathCount, FreezeCount, NodeCount, RefCount};
 use crate::work::{DArc, Queue, Wrap};
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use kernel::alloc::KVVec;
@@ -52,7 +53,7 @@ pub(crate) struct Node {
     /// The owning process, until it dies.
     #[pin]
     owner: SpinLock<Option<Arc<Process>>>,
-    pub(crate) _count: ObjCount,
+    pub(crate) _count: NodeCount,
 }
 
 impl Node {
@@ -71,7 +72,7 @@ impl Node {
             flags,
             owner_pid,
             owner <- kernel::new_spinlock!(Some(owner), "Node::owner"),
-            _count: ObjCount::new(Obj::Node),
+            _count: NodeCount::new(),
         }))
     }
 
@@ -111,7 +112,7 @@ pub(crate) struct Death {
     /// What its next delivery is: `BR_CLEAR_DEATH_NOTIFICATION_DONE` if
     /// set, else `BR_DEAD_BINDER` (set as it is queued).
     pub(crate) clear_done: AtomicBool,
-    _count: ObjCount,
+    _count: DeathCount,
 }
 
 /// A registered freeze notification (`BC_REQUEST_FREEZE_NOTIFICATION`).
@@ -131,7 +132,7 @@ pub(crate) struct Freeze {
     pub(crate) resend: AtomicBool,
     /// Cleared: the next delivery is `BR_CLEAR_FREEZE_NOTIFICATION_DONE`.
     pub(crate) clear: AtomicBool,
-    _count: ObjCount,
+    _count: FreezeCount,
 }
 
 impl Freeze {
@@ -145,7 +146,7 @@ impl Freeze {
             sent: f(),
             resend: f(),
             clear: f(),
-            _count: ObjCount::new(Obj::Freeze),
+            _count: FreezeCount::new(),
         }
     }
 }
@@ -158,7 +159,7 @@ impl Death {
             queued: AtomicBool::new(false),
             and_clear: AtomicBool::new(false),
             clear_done: AtomicBool::new(false),
-            _count: ObjCount::new(Obj::Death),
+            _count: DeathCount::new(),
         }
     }
 }
@@ -191,10 +192,34 @@ pub(crate) struct NodeState {
     pub(crate) has_async: bool,
     /// One-way transactions waiting for the current one to finish.
     pub(crate) async_todo: Queue,
-    /// Death notifications registered by holders of references.
-    pub(crate) deaths: KVVec<DArc<Death>>,
-    /// Freeze notifications registered by holders of references.
-    pub(crate) freezes: KVVec<DArc<Freeze>>,
+    /// Death and freeze notifications registered by holders of references
+    /// (one vector for both: a node's state fits in a 128-byte slab).
+    pub(crate) watches: KVVec<Watch>,
+}
+
+/// A notification registered on a node by a holder of a reference to it.
+#[derive(Clone)]
+pub(crate) enum Watch {
+    Death(DArc<Death>),
+    Freeze(DArc<Freeze>),
+}
+
+impl Watch {
+    /// The death notification, if it is one.
+    pub(crate) fn death(&self) -> Option<&DArc<Death>> {
+        match self {
+            Watch::Death(d) => Some(d),
+            Watch::Freeze(_) => None,
+        }
+    }
+
+    /// The freeze notification, if it is one.
+    pub(crate) fn freeze(&self) -> Option<&DArc<Freeze>> {
+        match self {
+            Watch::Freeze(f) => Some(f),
+            Watch::Death(_) => None,
+        }
+    }
 }
 
 impl NodeState {
@@ -213,9 +238,25 @@ impl NodeState {
             work_queued: false,
             has_async: false,
             async_todo: Queue::new(),
-            deaths: KVVec::new(),
-            freezes: KVVec::new(),
+            watches: KVVec::new(),
         }
+    }
+
+    /// The freeze notifications registered on the node.
+    pub(crate) fn freezes(&self) -> impl Iterator<Item = &DArc<Freeze>> {
+        self.watches.iter().filter_map(Watch::freeze)
+    }
+
+    /// Forgets death notification `death`.
+    pub(crate) fn forget_death(&mut self, death: &DArc<Death>) {
+        self.watches
+            .retain(|w| !w.death().is_some_and(|d| Arc::ptr_eq(d, death)));
+    }
+
+    /// Forgets freeze notification `f`.
+    pub(crate) fn forget_freeze(&mut self, f: &DArc<Freeze>) {
+        self.watches
+            .retain(|w| !w.freeze().is_some_and(|x| Arc::ptr_eq(x, f)));
     }
 
     /// Whether anything still holds the node strongly.
@@ -239,5 +280,5 @@ pub(crate) struct NodeRef {
     pub(crate) death: Option<DArc<Death>>,
     /// The freeze notification registered on this handle.
     pub(crate) freeze: Option<DArc<Freeze>>,
-    pub(crate) _count: ObjCount,
+    pub(crate) _count: RefCount,
 }

@@ -40,8 +40,8 @@ use crate::ffi::sync::{AfterUnlock, DeferGuard, DeferLock, TryMutex};
 use crate::ffi::task::{self, security, Cred, Kuid};
 use crate::ffi::vec::{LazyVec, VecExt};
 use crate::handles::Handles;
-use crate::node::{Death, Freeze, Node, NodeRef, NodeState};
-use crate::stats::{Obj, ObjCount, Stats};
+use crate::node::{Death, Freeze, Node, NodeRef, NodeState, Watch};
+use crate::stats::{ProcCount, RefCount, Stats};
 use crate::transaction::{send_failed_reply, Transaction};
 use crate::uapi::*;
 use crate::work::{same, Complete, CompleteArc, DArc, ErrorKind, Queue, View, Work, WorkArc, Wrap};
@@ -283,7 +283,7 @@ pub(crate) struct Process {
     pub(crate) log_entry: AtomicBool,
     /// Commands and returns of this process.
     pub(crate) stats: Stats,
-    _count: ObjCount,
+    _count: ProcCount,
 }
 
 impl Process {
@@ -328,7 +328,7 @@ impl Process {
                 dead: AtomicBool::new(false),
                 log_entry: AtomicBool::new(false),
                 stats: Stats::new(),
-                _count: ObjCount::new(Obj::Proc),
+                _count: ProcCount::new(),
             }),
             GFP_KERNEL,
         )
@@ -1346,7 +1346,7 @@ impl Process {
                         weak: 0,
                         death: None,
                         freeze: None,
-                        _count: ObjCount::new(Obj::Ref),
+                        _count: RefCount::new(),
                     },
                     GFP_KERNEL,
                 )?;
@@ -1513,10 +1513,13 @@ impl Process {
         let registered = match node.owner() {
             Some(o) => {
                 let (mut oi, old) =
-                    o.lock_with_vec_room(|i| i.node_state(&node).map(|ns| &mut ns.deaths))?;
+                    o.lock_with_vec_room(|i| i.node_state(&node).map(|ns| &mut ns.watches))?;
                 let alive = !oi.is_dead;
                 let registered = match oi.node_state(&node) {
-                    Some(ns) if alive => ns.deaths.push_within_capacity(death.clone()).is_ok(),
+                    Some(ns) if alive => ns
+                        .watches
+                        .push_within_capacity(Watch::Death(death.clone()))
+                        .is_ok(),
                     _ => false,
                 };
                 drop(oi);
@@ -1547,7 +1550,7 @@ impl Process {
     fn forget_death(&self, node: &DArc<Node>, death: &DArc<Death>) {
         if let Some(o) = node.owner() {
             if let Some(ns) = o.inner.lock().node_state(node) {
-                ns.deaths.retain(|d| !Arc::ptr_eq(d, death));
+                ns.forget_death(death);
             }
         }
         let mut inner = self.inner.lock();
@@ -1567,7 +1570,7 @@ impl Process {
     fn forget_freeze(&self, node: &DArc<Node>, f: &DArc<Freeze>) {
         if let Some(o) = node.owner() {
             if let Some(ns) = o.inner.lock().node_state(node) {
-                ns.freezes.retain(|x| !Arc::ptr_eq(x, f));
+                ns.forget_freeze(f);
             }
         }
         let mut inner = self.inner.lock();
@@ -1612,7 +1615,7 @@ impl Process {
         let node = r.node.clone();
         if let Some(o) = node.owner() {
             if let Some(ns) = o.inner.lock().node_state(&node) {
-                ns.deaths.retain(|d| !Arc::ptr_eq(d, &death));
+                ns.forget_death(&death);
             }
         }
         drop(refs);
@@ -1662,13 +1665,13 @@ impl Process {
         let state = match node.owner() {
             Some(o) => {
                 let (mut oi, old) =
-                    o.lock_with_vec_room(|i| i.node_state(&node).map(|ns| &mut ns.freezes))?;
+                    o.lock_with_vec_room(|i| i.node_state(&node).map(|ns| &mut ns.watches))?;
                 let frozen = oi.is_frozen;
                 let dead = oi.is_dead;
                 let state = match oi.node_state(&node) {
                     Some(ns) if !dead => ns
-                        .freezes
-                        .push_within_capacity(f.clone())
+                        .watches
+                        .push_within_capacity(Watch::Freeze(f.clone()))
                         .is_ok()
                         .then_some(frozen),
                     _ => None,
@@ -1709,7 +1712,7 @@ impl Process {
         let node = r.node.clone();
         if let Some(o) = node.owner() {
             if let Some(ns) = o.inner.lock().node_state(&node) {
-                ns.freezes.retain(|x| !Arc::ptr_eq(x, &f));
+                ns.forget_freeze(&f);
             }
         }
         drop(refs);
@@ -1764,7 +1767,7 @@ impl Process {
                 inner
                     .nodes
                     .iter()
-                    .map(|(_, ns)| ns.freezes.len())
+                    .map(|(_, ns)| ns.freezes().count())
                     .sum::<usize>()
             };
             let Ok(mut all) = KVVec::with_capacity(n, GFP_KERNEL) else {
@@ -1775,13 +1778,13 @@ impl Process {
             let now = inner
                 .nodes
                 .iter()
-                .map(|(_, ns)| ns.freezes.len())
+                .map(|(_, ns)| ns.freezes().count())
                 .sum::<usize>();
             if now > n {
                 continue;
             }
             for (_, ns) in inner.nodes.iter() {
-                for f in ns.freezes.iter() {
+                for f in ns.freezes() {
                     // Within the capacity: doesn't allocate or fail.
                     if all.push_within_capacity(f.clone()).is_err() {
                         break;
@@ -2048,7 +2051,7 @@ impl Process {
             // Allocated before the lock; without memory the dead node is
             // only missing from binder_logs/state.
             let slot = RBTreeNodeReservation::new(GFP_KERNEL).ok();
-            let (gone, owner, deaths, async_todo, unused) = {
+            let (gone, owner, watches, async_todo, unused) = {
                 // The device's dead nodes (a mutex) before `inner`.
                 let mut dead_nodes = self.device.registry.dead_nodes.lock();
                 let mut inner = self.inner.lock();
@@ -2057,7 +2060,7 @@ impl Process {
                 };
                 let (_, ns) = c.current_mut();
                 let owner = ns.node.clear_owner();
-                let deaths = core::mem::replace(&mut ns.deaths, KVVec::new());
+                let watches = core::mem::replace(&mut ns.watches, KVVec::new());
                 let async_todo = ns.async_todo.take_all();
                 let unused = match (slot, ns.refs > 0) {
                     (Some(slot), true) => {
@@ -2076,13 +2079,13 @@ impl Process {
                     (slot, _) => slot,
                 };
                 let (_, gone) = c.remove_current();
-                (gone, owner, deaths, async_todo, unused)
+                (gone, owner, watches, async_todo, unused)
             };
             drop(unused);
             drop(gone);
             drop(owner);
             release_work(async_todo);
-            for d in deaths.iter() {
+            for d in watches.iter().filter_map(Watch::death) {
                 let mut hi = d.proc.inner.lock();
                 // Not into a holder being released: it drained its queues
                 // for good, and the work would pin it (Death -> holder).
@@ -2121,10 +2124,10 @@ impl Process {
                 if r.death.is_some() || r.freeze.is_some() {
                     if let Some(ns) = o.inner.lock().node_state(&r.node) {
                         if let Some(d) = &r.death {
-                            ns.deaths.retain(|x| !Arc::ptr_eq(x, d));
+                            ns.forget_death(d);
                         }
                         if let Some(f) = &r.freeze {
-                            ns.freezes.retain(|x| !Arc::ptr_eq(x, f));
+                            ns.forget_freeze(f);
                         }
                     }
                 }

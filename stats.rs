@@ -139,16 +139,6 @@ pub(crate) fn br(proc: &Stats, cmd: u32) {
     Stats::bump(&proc.br, cmd);
 }
 
-/// An object of kind `o` was made.
-pub(crate) fn created(o: Obj) {
-    CREATED[o as usize].fetch_add(1, Ordering::Relaxed);
-}
-
-/// An object of kind `o` went away.
-pub(crate) fn deleted(o: Obj) {
-    DELETED[o as usize].fetch_add(1, Ordering::Relaxed);
-}
-
 /// Writes the module-wide counters (the top of `binder_logs/stats`).
 pub(crate) fn print_global(m: &mut dyn Write) -> core::fmt::Result {
     GLOBAL.print(m, "")?;
@@ -162,18 +152,33 @@ pub(crate) fn print_global(m: &mut dyn Write) -> core::fmt::Result {
     Ok(())
 }
 
-/// Counts one object of a kind for as long as it lives: embed it.
-pub(crate) struct ObjCount(Obj);
+/// Counts one object of kind `K` (an [`Obj`] as `usize`) for as long as
+/// it lives: embed it. It takes no room in the object.
+pub(crate) struct ObjCount<const K: usize>(());
 
-impl ObjCount {
-    pub(crate) fn new(o: Obj) -> Self {
-        created(o);
-        Self(o)
+impl<const K: usize> ObjCount<K> {
+    pub(crate) fn new() -> Self {
+        if let Some(c) = CREATED.get(K) {
+            c.fetch_add(1, Ordering::Relaxed);
+        }
+        Self(())
     }
 }
 
-impl Drop for ObjCount {
+impl<const K: usize> Drop for ObjCount<K> {
     fn drop(&mut self) {
-        deleted(self.0);
+        if let Some(d) = DELETED.get(K) {
+            d.fetch_add(1, Ordering::Relaxed);
+        }
     }
 }
+
+/// The counters embedded in each kind of object.
+pub(crate) type ProcCount = ObjCount<{ Obj::Proc as usize }>;
+pub(crate) type ThreadCount = ObjCount<{ Obj::Thread as usize }>;
+pub(crate) type NodeCount = ObjCount<{ Obj::Node as usize }>;
+pub(crate) type RefCount = ObjCount<{ Obj::Ref as usize }>;
+pub(crate) type DeathCount = ObjCount<{ Obj::Death as usize }>;
+pub(crate) type TxnCount = ObjCount<{ Obj::Transaction as usize }>;
+pub(crate) type CompleteCount = ObjCount<{ Obj::TransactionComplete as usize }>;
+pub(crate) type FreezeCount = ObjCount<{ Obj::Freeze as usize }>;

@@ -15,7 +15,7 @@ use crate::ffi::task;
 use crate::ffi::vec::{LazyVec, VecExt};
 use crate::node::NodeState;
 use crate::process::{release_work, Process, ProcessInner};
-use crate::stats::{self, Obj, ObjCount, Stats};
+use crate::stats::{self, Stats, ThreadCount};
 use crate::transaction::{
     gfp_user_sized, send_failed_reply, FdFixup, Transaction, TxnData, TXN_DATA_SIZE,
 };
@@ -65,7 +65,7 @@ pub(crate) struct Thread {
     /// queued at most once, so they are made with the thread.
     pub(crate) return_work: DArc<ErrorWork>,
     pub(crate) reply_work: DArc<ErrorWork>,
-    _count: ObjCount,
+    _count: ThreadCount,
 }
 
 /// How a thread is to be woken.
@@ -365,7 +365,7 @@ impl Process {
                 return_error: AtomicU32::new(BR_OK),
                 return_work,
                 reply_work,
-                _count: ObjCount::new(Obj::Thread),
+                _count: ThreadCount::new(),
                 poll_wq <- PollWaitQueue::new(kernel::c_str!("Thread::poll_wq"), kernel::static_lock_class!()),
             }),
             GFP_KERNEL,

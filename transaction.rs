@@ -166,7 +166,7 @@ pub(crate) struct Transaction {
     pub(crate) from_tid: i32,
     /// When the transaction was made (ns, monotonic).
     pub(crate) start_ns: i64,
-    _count: crate::stats::ObjCount,
+    _count: crate::stats::TxnCount,
     /// The handler's nice value before it took the call (restored by its
     /// reply).
     pub(crate) saved_priority: AtomicI32,
@@ -667,7 +667,7 @@ impl Process {
             priority: crate::ffi::task::current_nice(),
             from_tid: thread.id,
             start_ns: kernel::time::Ktime::ktime_get().to_ns(),
-            _count: crate::stats::ObjCount::new(crate::stats::Obj::Transaction),
+            _count: crate::stats::TxnCount::new(),
             saved_priority: AtomicI32::new(0),
             links <- kernel::new_spinlock!(Links {
                 from: if reply || oneway { None } else { Some(thread.clone()) },

@@ -14,7 +14,7 @@
 //! allocated before any lock is taken, as C's `tcomplete`.
 
 use crate::node::{Death, Freeze, Node};
-use crate::stats::{Obj, ObjCount};
+use crate::stats::CompleteCount;
 use crate::transaction::Transaction;
 use core::ops::Deref;
 use core::sync::atomic::{AtomicU8, Ordering};
@@ -168,7 +168,7 @@ pub(crate) type CompleteArc = ListArc<Wrap<Complete>>;
 /// `tcomplete`).
 pub(crate) struct Complete {
     kind: AtomicU8,
-    _count: ObjCount,
+    _count: CompleteCount,
 }
 
 impl Complete {
@@ -176,7 +176,7 @@ impl Complete {
     pub(crate) fn new() -> Result<CompleteArc> {
         let c = Self {
             kind: AtomicU8::new(CompleteKind::Done as u8),
-            _count: ObjCount::new(Obj::TransactionComplete),
+            _count: CompleteCount::new(),
         };
         ListArc::pin_init(
             try_pin_init!(Wrap {
