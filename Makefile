@@ -108,4 +108,4 @@ stress:
 # Formats the crate (rustfmt follows `mod` declarations from the root),
 # with the kernel's settings.
 rustfmt:
-	rustfmt --edition 2021 --config-path $(KDIR)/source/.rustfmt.toml $(ROOT)/rust_binder.rs
+	rustfmt --edition 2021 --config-path $(KDIR)/source/.rustfmt.toml $(ROOT)/rust_binder_main.rs

@@ -389,8 +389,11 @@ impl FileOperations for BinderFile {
         cmd: u32,
         arg: usize,
     ) -> Result<i32> {
+        crate::trace::ioctl(cmd, arg);
         let proc: Arc<Process> = proc.into();
-        proc.ioctl(cmd, arg, file.flags() & O_NONBLOCK != 0)
+        let ret = proc.ioctl(cmd, arg, file.flags() & O_NONBLOCK != 0);
+        crate::trace::ioctl_done(&ret);
+        ret
     }
 
     fn mmap(proc: ArcBorrow<'_, Process>, _file: &File<BinderFs>, vma: &VmaNew) -> Result {

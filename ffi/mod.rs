@@ -19,6 +19,7 @@ pub(crate) mod poll;
 pub(crate) mod shrinker;
 pub(crate) mod sync;
 pub(crate) mod task;
+pub(crate) mod trace;
 pub(crate) mod vec;
 
 // Only the static's address is taken. Without lockdep, `struct module`

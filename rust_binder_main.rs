@@ -18,6 +18,7 @@ mod node;
 mod process;
 mod stats;
 mod thread;
+mod trace;
 mod transaction;
 mod uapi;
 mod work;
