@@ -23,6 +23,7 @@
 #include <linux/sched.h>
 #include <linux/shrinker.h>
 #include <linux/sched/signal.h>
+#include <linux/seq_file.h>
 #include <linux/tracepoint-defs.h>
 #include <linux/wait.h>
 
@@ -80,6 +81,7 @@ void rb_layout(void)
 
 	/* A tracepoint's static key count (static_key_count()), read by ffi/trace.rs. */
 	OFFSET(tracepoint__OF__enabled, tracepoint, key.enabled);
+	F(seq_file, private);
 
 	F(inode, i_mode);
 	F(inode, i_op);

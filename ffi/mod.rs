@@ -9,6 +9,7 @@
 //! `ffi/` is safe Rust.
 
 pub(crate) mod bindings;
+pub(crate) mod debugfs;
 pub(crate) mod file;
 pub(crate) mod fs;
 pub(crate) mod layout;
