@@ -106,11 +106,24 @@ fn from_ids(from: Option<&Thread>) -> (i32, i32) {
 /// that took it; a one-way has none).
 #[inline(always)]
 pub(crate) fn txn_free(t: &Transaction, reader: i32) {
+    txn_free_from(t, reader, true);
+}
+
+/// [`txn_free`] of a call that its reply answered: C popped it from the
+/// caller's stack first, which cleared its `from`.
+#[inline(always)]
+pub(crate) fn txn_free_answered(t: &Transaction) {
+    txn_free_from(t, 0, false);
+}
+
+#[inline(always)]
+fn txn_free_from(t: &Transaction, reader: i32, with_from: bool) {
     if tp::txn_latency_free::enabled() {
         let (from, to_thread) = {
             let links = t.links.lock();
             let to = links.to_thread.as_ref().map_or(0, |t| t.id);
-            (from_ids(links.from.as_deref()), to)
+            let from = links.from.as_deref().filter(|_| with_from);
+            (from_ids(from), to)
         };
         let to_thread = if t.is_reply { reader } else { to_thread };
         tp::txn_latency_free::emit(

@@ -706,7 +706,7 @@ impl Process {
                 None => Err(TxnError::dead()),
             };
             if delivered.is_ok() {
-                crate::trace::txn_free(&orig, 0);
+                crate::trace::txn_free_answered(&orig);
                 if Arc::ptr_eq(&orig.to_proc, self) {
                     self.reply_sent(thread.id, &orig, complete);
                 } else {
