@@ -6,7 +6,7 @@
 # a per-transaction timeline (tests/trace/timeline.py).
 #
 # Environment (make variables): DRIVER=rust|c (default rust; c is the
-# kernel's binder_linux.ko), SCENARIO=sync|oneway|failed|objects|death (default
+# kernel's binder_linux.ko), SCENARIO=sync|oneway|failed|objects|death|reclaim (default
 # all), ALL=1 (also every event of each scenario), MODULE=PATH (the rust
 # module; default: built from this checkout). The raw trace is kept in
 # build/logs/<stamp>-trace-<driver>.out.

@@ -23,6 +23,7 @@
 #include "binder_test_lib.h"
 
 #include <dirent.h>
+#include <sched.h>
 #include <sys/mount.h>
 
 static char tracing[128];
@@ -355,6 +356,34 @@ static void sc_death(struct ctx *c)
 	}
 }
 
+/*
+ * Pages a freed buffer left mapped are reclaimed by the shrinker (the
+ * unmap events), then installed again by the next buffer.
+ */
+static void sc_reclaim(struct ctx *c)
+{
+	struct bt_rets r;
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		if (turn(c, C)) {
+			call(c, 0, 0x55 + k, TF_ONE_WAY, k ? 100 : 3 * 4096 + 100);
+			expect(c, rd(c, &r, BR_TRANSACTION_COMPLETE) >= 0, "complete");
+		}
+		if (turn(c, S)) {
+			expect(c, rd(c, &r, BR_TRANSACTION) >= 0, "BR_TRANSACTION");
+			free_buf(c);
+		}
+		if (turn(c, C) && k == 0) {
+			int fd = open("/proc/sys/vm/drop_caches", O_WRONLY | O_CLOEXEC);
+
+			expect(c, fd >= 0 && write(fd, "2", 1) == 1, "drop_caches");
+			if (fd >= 0)
+				close(fd);
+		}
+	}
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(struct ctx *c);
@@ -364,6 +393,7 @@ static const struct {
 	{ "failed", sc_failed },
 	{ "objects", sc_objects },
 	{ "death", sc_death },
+	{ "reclaim", sc_reclaim },
 };
 
 static void print_trace(const char *name)
@@ -537,6 +567,18 @@ int main(int argc, char **argv)
 		if (opt == 's')
 			only = optarg;
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/*
+	 * C and S on one CPU: its ring buffer keeps their events in order
+	 * (under TCG the clock is coarse, and events of two CPUs with one
+	 * timestamp would be merged by CPU number).
+	 */
+	{
+		cpu_set_t one;
+
+		CPU_ZERO(&one);
+		CPU_SET(0, &one);
+		sched_setaffinity(0, sizeof(one), &one);
+	}
 	printf("TAP version 13\n");
 	if (find_tracing() || bt_dev_create(&d)) {
 		printf("1..0 # SKIP no tracefs or binder device\n");
@@ -544,6 +586,8 @@ int main(int argc, char **argv)
 	}
 	write_file("tracing_on", "0");
 	write_file("buffer_size_kb", "4096");
+	/* One clock for every CPU: the merged trace is in the order of events. */
+	write_file("trace_clock", "global");
 	write_file("events/enable", "0");
 	write_file("events/binder/enable", "1");
 	for (k = 0; k < sizeof(scenarios) / sizeof(scenarios[0]); k++)
