@@ -66,8 +66,19 @@ static const char * const binder_command_strings[] = {
 #define CREATE_TRACE_POINTS
 #include "rust_binder_trace.h"
 
+/*
+ * Without CONFIG_TRACEPOINTS the events compile to nothing: each one Rust
+ * checks gets a tracepoint whose key is never enabled.
+ */
+#ifdef CONFIG_TRACEPOINTS
+#define RB_NO_TRACEPOINT(name)
+#else
+#define RB_NO_TRACEPOINT(name) struct tracepoint __tracepoint_binder_##name;
+#endif
+
 /* Wrappers: one per event fired, with the event's TP_PROTO. */
 #define RB_WRAP(name, proto, args)			\
+	RB_NO_TRACEPOINT(name)				\
 	void rust_binder_trace_##name proto;		\
 	void rust_binder_trace_##name proto		\
 	{						\
