@@ -109,8 +109,8 @@ pub(crate) fn txn_free(t: &Transaction, reader: i32) {
     txn_free_from(t, reader, true);
 }
 
-/// [`txn_free`] of a call that its reply answered: C popped it from the
-/// caller's stack first, which cleared its `from`.
+/// [`txn_free`] of a call that a reply (or a failed reply) answered: C
+/// popped it from the caller's stack first, which cleared its `from`.
 #[inline(always)]
 pub(crate) fn txn_free_answered(t: &Transaction) {
     txn_free_from(t, 0, false);

@@ -1165,6 +1165,7 @@ pub(crate) fn send_failed_reply(mut t: DArc<Transaction>, cmd: u32) {
             (links.from.clone(), links.from_parent.clone())
         };
         t.to_proc.txn_done(&t);
+        crate::trace::txn_free_answered(&t);
         if let Some(from) = from {
             let proc = from.process.clone();
             proc.fail_waiting_thread(&from, &t, cmd);
