@@ -16,6 +16,9 @@
 #   make check                          set up, build, run every test in QEMU
 #   make demo                           boot QEMU and show rust_binder at work
 #   make bench [QUICK=1] [RECORD=1]     benchmark matrix, both drivers: rust/C ratios
+#   make trace [DRIVER=rust|c] [SCENARIO=name] [ALL=1]
+#                                       record binder trace events in QEMU and
+#                                       print a per-transaction timeline
 #   make stress                         stress suite (kill storms, fail-nth,
 #                                       leak oracle, fuzzer, userfaultfd, unload) on both drivers
 #
@@ -39,7 +42,7 @@ KMAKE = $(MAKE) -C $(KDIR) M=$(ROOT) LLVM=$(LLVM) RUSTC=$(RUSTC) RUSTDOC=$(RUSTD
 export PATH := /usr/lib/llvm-19/bin:$(PATH)
 
 .PHONY: all modules modules_install install toolchain-check kselftest-install clean setup \
-	kernel check demo bench stress rustfmt
+	kernel check demo bench stress rustfmt trace
 
 all: modules
 
@@ -95,6 +98,11 @@ bench:
 	QUICK="$(QUICK)" ROUNDS="$(ROUNDS)" RECORD="$(RECORD)" CELLS="$(CELLS)" SECS="$(SECS)" \
 	  bash $(ROOT)/scripts/bench.sh
 
+# binder trace events of a few scenarios, recorded in QEMU (scripts/trace.sh).
+trace:
+	DRIVER="$(DRIVER)" SCENARIO="$(SCENARIO)" ALL="$(ALL)" MODULE="$(MODULE)" \
+	  bash $(ROOT)/scripts/trace.sh
+
 # The stress suite (tests/stress, issue 8) against both drivers on the debug
 # kernel: kill storms, fail-nth, leak oracle, fuzzer, userfaultfd, unload
 # loop (about 25 minutes per driver). SEED=N replays a run.
@@ -108,4 +116,4 @@ stress:
 # Formats the crate (rustfmt follows `mod` declarations from the root),
 # with the kernel's settings.
 rustfmt:
-	rustfmt --edition 2021 --config-path $(KDIR)/source/.rustfmt.toml $(ROOT)/rust_binder.rs
+	rustfmt --edition 2021 --config-path $(KDIR)/source/.rustfmt.toml $(ROOT)/rust_binder_main.rs

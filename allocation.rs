@@ -45,6 +45,10 @@ pub(crate) enum Held {
 pub(crate) struct BufferMeta {
     pub(crate) data_size: usize,
     pub(crate) offsets_size: usize,
+    /// The transaction's debug id and the size of its sg area and security
+    /// context (C's `extra_buffers_size`), for the trace events.
+    pub(crate) debug_id: usize,
+    pub(crate) extra_size: usize,
     /// Counted against the async space.
     pub(crate) is_async: bool,
     /// Still attached to a transaction (not yet read, or a call not yet
@@ -93,6 +97,8 @@ pub(crate) struct Mapping {
     /// Its size in bytes.
     pub(crate) size: usize,
     vma_id: usize,
+    /// The owner's pid (trace events).
+    pid: i32,
     /// The operations binder mappings have (to recognise ours).
     ops: &'static VmOps,
     /// Every block by offset, with its size.
@@ -160,7 +166,7 @@ impl Mapping {
     pub(crate) fn new(
         start: usize,
         size: usize,
-        vma_id: usize,
+        (vma_id, pid): (usize, i32),
         ops: &'static VmOps,
     ) -> Result<Self> {
         let npages = size.div_ceil(PAGE_SIZE);
@@ -182,6 +188,7 @@ impl Mapping {
             start,
             size,
             vma_id,
+            pid,
             ops,
             blocks,
             free_by_size,
@@ -238,6 +245,9 @@ impl Mapping {
         let Some(slot) = self.free_by_size.remove_node(&(bsize, off)) else {
             return Err(ENOSPC);
         };
+        crate::trace::alloc_range(self.pid, self.start, (off, bsize, size), &|i| {
+            self.present(i)
+        });
         if let Err(e) = self.map_pages(mm, off, size) {
             self.free_by_size.insert(slot);
             return Err(e);
@@ -312,6 +322,7 @@ impl Mapping {
                 kernel::pr_debug!("rust_binder: buffer {:#x} not cleared\n", off);
             }
         }
+        self.trace_free(off, size);
         self.release_pages(mm, off, size);
 
         let (mut start, mut len) = (off, size);
@@ -423,6 +434,7 @@ impl Mapping {
                 return Err(ESRCH);
             }
             for (n, &i) in new.iter().enumerate() {
+                crate::trace::alloc_page(self.pid, i, false);
                 let res = Page::alloc_page(GFP_KERNEL | __GFP_ZERO)
                     .map_err(|_| ENOMEM)
                     .and_then(|p| Ok(Arc::new(p, GFP_KERNEL)?))
@@ -432,6 +444,7 @@ impl Mapping {
                     });
                 match res {
                     Ok(p) => {
+                        crate::trace::alloc_page(self.pid, i, true);
                         self.pages[i].page = Some(p);
                         self.pages_high = self.pages_high.max(i + 1);
                     }
@@ -494,8 +507,12 @@ impl Mapping {
             if !idle(&self.pages[i]) {
                 continue;
             }
+            crate::trace::unmap(self.pid, i, 0);
+            crate::trace::unmap(self.pid, i, 1);
             if let Some(v) = vma {
+                crate::trace::unmap(self.pid, i, 2);
                 v.zap(self.start + i * PAGE_SIZE, PAGE_SIZE);
+                crate::trace::unmap(self.pid, i, 3);
             }
             self.pages[i].page = None;
             freed += 1;
@@ -719,5 +736,34 @@ impl Drop for Mapping {
             .filter(|s| s.users == 0 && s.page.is_some())
             .count();
         LRU_PAGES.fetch_sub(idle, Ordering::Relaxed);
+    }
+}
+
+impl Mapping {
+    /// Whether page `i` is present (trace events).
+    fn present(&self, i: usize) -> bool {
+        self.pages.get(i).is_some_and(|p| p.page.is_some())
+    }
+
+    /// The page trace events of freeing block `off` of `size` bytes, already
+    /// marked free (see [`crate::trace::free_range`]).
+    fn trace_free(&mut self, off: usize, size: usize) {
+        if !crate::trace::pages_enabled() {
+            return;
+        }
+        let next_free = match self.blocks.get(&(off + size)) {
+            Some((s, Block::Free)) => Some((off + size, *s)),
+            _ => None,
+        };
+        let prev_free = self.blocks.cursor_lower_bound(&off).and_then(|c| {
+            c.peek_prev()
+                .and_then(|(&p, (_, b))| matches!(b, Block::Free).then_some(p))
+        });
+        let n = crate::trace::Neighbours {
+            next_free,
+            prev_free,
+            area_size: self.size,
+        };
+        crate::trace::free_range(self.pid, self.start, (off, size), n, &|i| self.present(i));
     }
 }

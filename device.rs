@@ -52,6 +52,10 @@ pub(crate) struct Registry {
     /// reference does, however many there are).
     #[pin]
     pub(crate) dead_nodes: Mutex<RBTree<usize, DeadNode>>,
+    /// debugfs's `binder/proc/` and its entries (`crate::debugfs`), while
+    /// the module's debugfs files exist.
+    #[pin]
+    pub(crate) debugfs: Mutex<Option<crate::debugfs::ProcEntries>>,
 }
 
 /// A node whose owner died, kept for `binder_logs/state` until the last
@@ -140,6 +144,7 @@ impl Registry {
             pin_init!(Self {
                 procs <- crate::new_trymutex!(KVVec::new(), "Registry::procs"),
                 dead_nodes <- kernel::new_mutex!(RBTree::new(), "Registry::dead_nodes"),
+                debugfs <- kernel::new_mutex!(None, "Registry::debugfs"),
                 logs <- kernel::new_spinlock!(
                     TxnLogs { all: [const { None }; LOG_SIZE], next_all: 0, failed: [const { None }; LOG_SIZE], next_failed: 0 },
                     "Registry::logs"
@@ -339,6 +344,7 @@ impl MiscOpen for BinderFile {
     fn open_misc(device: &Arc<BinderDevice>, file: &File<BinderFs>) -> Result<Arc<Process>> {
         let proc = Process::new(device.clone(), file.cred())?;
         proc.device.registry.add(&proc)?;
+        crate::debugfs::opened(&proc);
         Ok(proc)
     }
 }
@@ -366,6 +372,7 @@ impl FileOperations for BinderFile {
             _ => return Err(ENODEV),
         };
         proc.device.registry.add(&proc)?;
+        crate::debugfs::opened(&proc);
         let sb = file.inode().super_block();
         // As C (binder_open only warns): without its binder_logs/proc entry
         // the open still succeeds, so nothing registered above needs undoing.
@@ -379,6 +386,7 @@ impl FileOperations for BinderFile {
         if proc.log_entry.load(Ordering::Relaxed) {
             logs::remove_proc(file.inode().super_block(), proc.pid);
         }
+        crate::debugfs::released(&proc);
         proc.device.registry.remove(&proc);
         proc.release();
     }
@@ -389,8 +397,11 @@ impl FileOperations for BinderFile {
         cmd: u32,
         arg: usize,
     ) -> Result<i32> {
+        crate::trace::ioctl(cmd, arg);
         let proc: Arc<Process> = proc.into();
-        proc.ioctl(cmd, arg, file.flags() & O_NONBLOCK != 0)
+        let ret = proc.ioctl(cmd, arg, file.flags() & O_NONBLOCK != 0);
+        crate::trace::ioctl_done(&ret);
+        ret
     }
 
     fn mmap(proc: ArcBorrow<'_, Process>, _file: &File<BinderFs>, vma: &VmaNew) -> Result {

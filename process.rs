@@ -889,7 +889,12 @@ impl Process {
         if mapping.is_none() {
             let pending = self.area.lock().pending.take();
             let (start, len) = pending.ok_or(ESRCH)?;
-            *mapping = Some(Mapping::new(start, len, self.vma_id(), &BINDER_VM_OPS)?);
+            *mapping = Some(Mapping::new(
+                start,
+                len,
+                (self.vma_id(), self.pid),
+                &BINDER_VM_OPS,
+            )?);
         }
         // Checked first, as C checks its vma before the sizes.
         if self.area.lock().closed {
@@ -965,6 +970,7 @@ impl Process {
                 if let Some(meta) = m.meta_mut(off).filter(|_| user) {
                     to_close = core::mem::take(&mut meta.close_on_free);
                 }
+                crate::trace::buffer_release(m.meta_mut(off), user, next_async);
                 m.free(mm, off)
             }
             None => None,

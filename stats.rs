@@ -126,6 +126,7 @@ static DELETED: [AtomicU32; 8] = [const { AtomicU32::new(0) }; 8];
 
 /// Counts command `cmd` of a process.
 pub(crate) fn bc(proc: &Stats, cmd: u32) {
+    crate::trace::command(cmd);
     Stats::bump(&GLOBAL.bc, cmd);
     Stats::bump(&proc.bc, cmd);
 }
@@ -135,6 +136,7 @@ pub(crate) fn br(proc: &Stats, cmd: u32) {
     if cmd == crate::uapi::BR_NOOP {
         return;
     }
+    crate::trace::ret(cmd);
     Stats::bump(&GLOBAL.br, cmd);
     Stats::bump(&proc.br, cmd);
 }

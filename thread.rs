@@ -415,12 +415,14 @@ impl Process {
         let mut ret = Ok(());
         if write_size > 0 {
             ret = self.thread_write(thread, write_buffer, write_size, &mut write_consumed);
+            crate::trace::write_done(&ret);
             if ret.is_err() {
                 read_consumed = 0;
             }
         }
         if ret.is_ok() && read_size > 0 {
             ret = self.thread_read(thread, read_buffer, read_size, &mut read_consumed, nonblock);
+            crate::trace::read_done(&ret);
         }
         b[8..16].copy_from_slice(&(write_consumed as u64).to_ne_bytes());
         b[32..40].copy_from_slice(&(read_consumed as u64).to_ne_bytes());
@@ -628,6 +630,11 @@ impl Process {
                 if let Some(ts) = inner.thread_mut(id) {
                     ts.looper |= LOOPER_WAITING;
                 }
+                crate::trace::wait_for_work(proc_work, || {
+                    inner.threads.get(&id).map_or((false, false), |ts| {
+                        (ts.stack.is_some(), !ts.todo.is_empty())
+                    })
+                });
                 let mut ret = Ok(());
                 if nonblock {
                     if !inner.has_work(id, proc_work) {
@@ -945,7 +952,7 @@ impl Process {
             (links.buffer, core::mem::take(&mut links.fds))
         };
         if !fds.is_empty() {
-            let installed = buffer.is_some_and(|off| self.install_fds(off, fds).is_ok());
+            let installed = buffer.is_some_and(|off| self.install_fds(t.id, off, fds).is_ok());
             if !installed {
                 return Ok(Step::FdsFailed(t));
             }
@@ -971,6 +978,7 @@ impl Process {
         };
         b[..4].copy_from_slice(&cmd.to_ne_bytes());
         b[4..4 + TXN_DATA_SIZE].copy_from_slice(&tr.to_bytes());
+        crate::trace::received(t.id);
         if let Err(e) = out.put(&b[..len]) {
             // A bad or faulting read buffer: the transaction is failed back
             // (C: binder_cleanup_transaction), not lost.
@@ -989,6 +997,7 @@ impl Process {
         t: DArc<Transaction>,
     ) -> Finished {
         if t.target_node.is_none() || t.is_oneway() {
+            crate::trace::txn_free(&t, thread.id);
             let inactive = self.txn_done_locked(inner, &t);
             return Finished {
                 failed: None,
@@ -1034,7 +1043,7 @@ impl Process {
     /// Installs the files a transaction carries into the current (reading)
     /// task and writes their descriptor numbers into buffer `off`; on
     /// failure nothing stays installed.
-    fn install_fds(&self, off: usize, fds: LazyVec<FdFixup>) -> Result {
+    fn install_fds(&self, id: usize, off: usize, fds: LazyVec<FdFixup>) -> Result {
         let fds = fds.into_inner();
         let mut reserved = KVVec::with_capacity(fds.len(), gfp_user_sized())?;
         for _ in 0..fds.len() {
@@ -1055,6 +1064,7 @@ impl Process {
             let mut mapping = self.mapping.lock();
             let m = mapping.as_mut().ok_or(EINVAL)?;
             for (f, r) in fds.iter().zip(reserved.iter()) {
+                crate::trace::fd_recv(id, r.fd(), f.offset);
                 m.write(off.saturating_add(f.offset), &r.fd().to_ne_bytes())
                     .map_err(|_| EINVAL)?;
             }

@@ -122,6 +122,8 @@ pub(crate) struct FdFixup {
 
 /// What a transaction's payload is copied from and to.
 struct Payload<'a> {
+    /// The transaction's debug id (trace events).
+    id: usize,
     tr: &'a TxnData,
     target: &'a Arc<Process>,
     /// User address of the buffer in the target.
@@ -580,10 +582,22 @@ impl Process {
             (None, None) => false,
         };
 
+        let lat = crate::trace::transaction(
+            reply,
+            id,
+            node.as_ref(),
+            &target_proc,
+            target_thread.as_deref(),
+            thread,
+            tr.code,
+            tr.flags,
+        );
         // The buffer.
         let meta = BufferMeta {
             data_size,
             offsets_size,
+            debug_id: id,
+            extra_size: extra,
             is_async: oneway,
             clear_on_free: tr.flags & TF_CLEAR_BUF != 0,
             sender_pid: self.pid,
@@ -617,10 +631,12 @@ impl Process {
                 ));
             }
         };
+        crate::trace::alloc_buf(id, data_size, offsets_size, extra);
         let mut fds = LazyVec::new();
         let off = pages.off();
         let mut res = self.fill_buffer(
             &Payload {
+                id,
                 tr,
                 target: &target_proc,
                 buf_addr: start + off,
@@ -697,6 +713,7 @@ impl Process {
                 None => Err(TxnError::dead()),
             };
             if delivered.is_ok() {
+                crate::trace::txn_free_answered(&orig);
                 if Arc::ptr_eq(&orig.to_proc, self) {
                     self.reply_sent(thread.id, &orig, complete);
                 } else {
@@ -736,6 +753,7 @@ impl Process {
             t.links.lock().buffer = None;
             target_proc.free_buffer(off);
         }
+        lat.end(&res);
         res
     }
 
@@ -807,13 +825,13 @@ impl Process {
                 | BINDER_TYPE_WEAK_HANDLE => {
                     let mut fp = [0u8; FLAT_OBJ_SIZE];
                     fp.copy_from_slice(&obj[..FLAT_OBJ_SIZE]);
-                    self.translate_flat(thread, p.target, &mut fp, held)
+                    self.translate_flat(thread, p, &mut fp, held)
                         .map_err(fail)?;
                     buf.write(obj_off, &fp).map_err(|e| buf_err(e, EFAULT))?;
                 }
                 BINDER_TYPE_FD => {
                     let fd = u32_at(&obj, 8);
-                    let file = self.translate_fd(p, fd).map_err(fail)?;
+                    let file = self.translate_fd(p, fd, obj_off + 8).map_err(fail)?;
                     fds.push(
                         FdFixup {
                             file,
@@ -892,7 +910,8 @@ impl Process {
                         for k in 0..num {
                             let mut b = [0u8; 4];
                             r.read_slice(&mut b).map_err(|_| fail(EINVAL))?;
-                            let file = self.translate_fd(p, u32::from_ne_bytes(b)).map_err(fail)?;
+                            let fd = u32::from_ne_bytes(b);
+                            let file = self.translate_fd(p, fd, fda_off + k * 4).map_err(fail)?;
                             fds.push(
                                 FdFixup {
                                     file,
@@ -978,12 +997,13 @@ impl Process {
     }
 
     /// Takes a reference on the file of descriptor `fd` for the target.
-    fn translate_fd(&self, p: &Payload<'_>, fd: u32) -> Result<FileRef> {
+    fn translate_fd(&self, p: &Payload<'_>, fd: u32, offset: usize) -> Result<FileRef> {
         if !p.accept_fds {
             return Err(EPERM);
         }
         let file = FileRef::fget(fd).ok_or(EBADF)?;
         security::binder_transfer_file(&self.cred, &p.target.cred, &file).map_err(|_| EPERM)?;
+        crate::trace::fd_send(p.id, fd, offset);
         Ok(file)
     }
 
@@ -991,10 +1011,11 @@ impl Process {
     fn translate_flat(
         self: &Arc<Self>,
         thread: &Arc<Thread>,
-        target: &Arc<Process>,
+        p: &Payload<'_>,
         fp: &mut [u8; FLAT_OBJ_SIZE],
         held: &mut KVVec<Held>,
     ) -> Result {
+        let target = p.target;
         let ty = u32_at(fp, 0);
         let flags = u32_at(fp, 4);
         let binder = u64_at(fp, 8);
@@ -1009,6 +1030,7 @@ impl Process {
                 }
                 security::binder_transfer_binder(&self.cred, &target.cred).map_err(|_| EPERM)?;
                 let handle = target.inc_ref_for_node(&node, strong, Some(thread))?;
+                crate::trace::node_to_ref(p.id, &node, handle);
                 held.push(Held::Ref { node, strong }, GFP_KERNEL)?;
                 (
                     if strong {
@@ -1027,6 +1049,7 @@ impl Process {
                 security::binder_transfer_binder(&self.cred, &target.cred).map_err(|_| EPERM)?;
                 if node.is_owned_by(target) {
                     target.inc_node_local(&node, strong)?;
+                    crate::trace::ref_to_node(p.id, &node, binder as u32);
                     let (b, c) = (node.ptr, node.cookie);
                     held.push(Held::Node { node, strong }, GFP_KERNEL)?;
                     (
@@ -1040,6 +1063,7 @@ impl Process {
                     )
                 } else {
                     let handle = target.inc_ref_for_node(&node, strong, None)?;
+                    crate::trace::ref_to_ref(p.id, &node, binder as u32, handle);
                     held.push(Held::Ref { node, strong }, GFP_KERNEL)?;
                     (
                         if strong {
@@ -1148,6 +1172,7 @@ pub(crate) fn send_failed_reply(mut t: DArc<Transaction>, cmd: u32) {
             (links.from.clone(), links.from_parent.clone())
         };
         t.to_proc.txn_done(&t);
+        crate::trace::txn_free_answered(&t);
         if let Some(from) = from {
             let proc = from.process.clone();
             proc.fail_waiting_thread(&from, &t, cmd);

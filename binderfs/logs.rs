@@ -4,7 +4,8 @@
 //! transaction logs, and `proc/<pid>` for each process with the device
 //! open, in the C driver's text format.
 //!
-//! Each file is rendered when it is opened and read from that snapshot.
+//! Each file is rendered when it is opened and read from that snapshot. The
+//! same renderer serves `/sys/kernel/debug/binder/` (`crate::debugfs`).
 //! Processes, threads, transactions, nodes, references and buffers are
 //! printed in the C driver's formats; per-command statistics and the dead
 //! nodes list are not kept.
@@ -39,7 +40,9 @@ pub(crate) enum LogKind {
 
 type MakeKind = fn(Arc<Registry>) -> LogKind;
 
-const FILES: [(&[u8], MakeKind); 5] = [
+/// The files of `binder_logs/` (and of debugfs's `binder/`), in the order
+/// the C driver creates them.
+pub(crate) const FILES: [(&[u8], MakeKind); 5] = [
     (b"state", LogKind::State),
     (b"stats", LogKind::Stats),
     (b"transactions", LogKind::Transactions),
@@ -191,7 +194,8 @@ fn render(kind: &LogKind) -> Result<Snapshot> {
     Ok(out)
 }
 
-fn render_into(kind: &LogKind, out: &mut Snapshot) -> core::fmt::Result {
+/// Writes the text of `kind` (shared by `binder_logs/` and debugfs).
+pub(crate) fn render_into(kind: &LogKind, out: &mut dyn Write) -> core::fmt::Result {
     let procs = |r: &Arc<Registry>| r.all().map_err(|_| core::fmt::Error);
     match kind {
         LogKind::State(r) => {

@@ -7,6 +7,7 @@
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/dcache.h>
+#include <linux/debugfs.h>
 #include <linux/errno.h>
 #include <linux/fdtable.h>
 #include <linux/file.h>

@@ -23,6 +23,8 @@
 #include <linux/sched.h>
 #include <linux/shrinker.h>
 #include <linux/sched/signal.h>
+#include <linux/seq_file.h>
+#include <linux/tracepoint-defs.h>
 #include <linux/wait.h>
 
 #define F(str, mem) OFFSET(str##__OF__##mem, str, mem)
@@ -76,6 +78,10 @@ void rb_layout(void)
 	F(file, f_cred);
 	F(file, f_inode);
 	F(file, f_flags);
+
+	/* A tracepoint's static key count (static_key_count()), read by ffi/trace.rs. */
+	OFFSET(tracepoint__OF__enabled, tracepoint, key.enabled);
+	F(seq_file, private);
 
 	F(inode, i_mode);
 	F(inode, i_op);

@@ -9,6 +9,7 @@
 //! `ffi/` is safe Rust.
 
 pub(crate) mod bindings;
+pub(crate) mod debugfs;
 pub(crate) mod file;
 pub(crate) mod fs;
 pub(crate) mod layout;
@@ -19,6 +20,7 @@ pub(crate) mod poll;
 pub(crate) mod shrinker;
 pub(crate) mod sync;
 pub(crate) mod task;
+pub(crate) mod trace;
 pub(crate) mod vec;
 
 // Only the static's address is taken. Without lockdep, `struct module`

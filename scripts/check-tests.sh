@@ -23,6 +23,10 @@
 #   binder    the binder core suite (tests/kselftest/binder); for rust with
 #             --kmemleak, and the cases in rust-pending.txt are excluded and
 #             reported as SKIP
+#   trace     binder_trace_test: scenarios with the binder trace events on
+#             (their traces compared between the drivers afterwards, on the
+#             host: tests/trace/compare.sh, one test per scenario) and the
+#             debugfs files; for rust with --kmemleak
 #   hostile   binder_hostile_test (hostile ioctl arguments, huge inputs);
 #             for rust with --kmemleak
 #   stress    a slice of make stress: binder_fuzz seeds 101 and 102 (45 s
@@ -186,6 +190,8 @@ for drv in "${DRIVERS[@]}"; do
     [ "$drv" = rust ] && leak=(--kmemleak)
     run_boot "$drv" binder --driver "$drv" "${modarg[@]}" "${leak[@]}" "${suite[@]}"
     [ "$drv" = rust ] && report_pending "$drv"
+    # Trace events and debugfs (the traces are compared after both drivers).
+    run_boot "$drv" trace --driver "$drv" "${modarg[@]}" "${leak[@]}" "$T/binder/binder_trace_test"
     # Hostile input (cursors, huge inputs, faulting reads): its big cases
     # take minutes under TCG, so it has a boot of its own, with kmemleak on
     # rust.
@@ -248,6 +254,12 @@ for drv in "${DRIVERS[@]}"; do
     total_pass=$((total_pass + drv_pass)); total_fail=$((total_fail + drv_fail))
     total_skip=$((total_skip + drv_skip))
 done
+
+# rust_binder's trace events against the C driver's, scenario by scenario.
+if [ -f "$LOGDIR/$STAMP-c-trace.out" ] && [ -f "$LOGDIR/$STAMP-rust-trace.out" ]; then
+    run_host trace-compare "$ROOT/tests/trace/compare.sh" \
+        "$LOGDIR/$STAMP-c-trace.out" "$LOGDIR/$STAMP-rust-trace.out"
+fi
 
 echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" = 0 ]

@@ -32,7 +32,7 @@ rb_step "check: module built against the production-like kernel (${SECONDS}s)"
 
 # Formatting, with the kernel's rustfmt settings.
 if command -v rustfmt >/dev/null; then
-    if ! rustfmt --edition 2021 --check --config-path "$KDIR/source/.rustfmt.toml" "$ROOT/rust_binder.rs" >/dev/null; then
+    if ! rustfmt --edition 2021 --check --config-path "$KDIR/source/.rustfmt.toml" "$ROOT/rust_binder_main.rs" >/dev/null; then
         echo "check: rustfmt: the crate is not formatted (make rustfmt)"
         echo "0 passed, 1 failed"
         exit 1

@@ -11,6 +11,7 @@
 mod allocation;
 mod binderfs;
 mod debug;
+mod debugfs;
 mod device;
 mod ffi;
 mod handles;
@@ -18,6 +19,7 @@ mod node;
 mod process;
 mod stats;
 mod thread;
+mod trace;
 mod transaction;
 mod uapi;
 mod work;
@@ -62,6 +64,7 @@ module_uint_param!(
 struct RustBinder {
     registry: Arc<device::Registry>,
     _shrinker: ffi::shrinker::Shrinker<device::Registry>,
+    _debugfs: debugfs::DebugFs,
     // Dropped in order: legacy devices, the filesystem, its device numbers.
     _legacy: KVec<Pin<KBox<ffi::misc::MiscDevice<Arc<device::BinderDevice>>>>>,
     _fs: ffi::fs::Registration<binderfs::BinderFs>,
@@ -88,8 +91,10 @@ impl kernel::Module for RustBinder {
             legacy.len()
         );
         let shrinker = ffi::shrinker::Shrinker::register(c"rust-binder", registry.clone())?;
+        let debugfs = debugfs::DebugFs::create(&registry)?;
         Ok(Self {
             _shrinker: shrinker,
+            _debugfs: debugfs,
             registry,
             _legacy: legacy,
             _fs: reg,
@@ -102,5 +107,8 @@ impl Drop for RustBinder {
     fn drop(&mut self) {
         // The transaction logs hold devices, which hold the registry.
         self.registry.clear_logs();
+        // debugfs's proc/ goes before the directory that holds it.
+        let procs = self.registry.debugfs.lock().take();
+        drop(procs);
     }
 }
