@@ -6,15 +6,21 @@
 //! behind buffers, allocated when a buffer first needs them and inserted
 //! into the process's mapping, released when no buffer uses them.
 
+use crate::device::BINDER_VM_OPS;
+use crate::ffi::file::close_fd;
+use crate::ffi::mm::VmaNew;
 use crate::ffi::mm::{MmGrab, VmOps};
 use crate::ffi::sync::TryMutex;
+use crate::ffi::task;
 use crate::ffi::vec::LazyVec;
 use crate::node::Node;
+use crate::process::Process;
 use crate::work::DArc;
+use kernel::prelude::*;
 
 use core::sync::atomic::{AtomicUsize, Ordering};
-use kernel::alloc::{flags::*, KVec};
-use kernel::error::{code::*, Result};
+use kernel::alloc::KVec;
+use kernel::error::Result;
 use kernel::page::{Page, PAGE_SIZE};
 use kernel::rbtree::{RBTree, RBTreeNode, RBTreeNodeReservation};
 use kernel::sync::Arc;
@@ -765,5 +771,237 @@ impl Mapping {
             area_size: self.size,
         };
         crate::trace::free_range(self.pid, self.start, (off, size), n, &|i| self.present(i));
+    }
+}
+
+// ---- a process's buffers ----
+
+impl Process {
+    /// Allocates a buffer of `size` bytes; returns its offset and the
+    /// area's user address.
+    /// The buffer comes with the window of its pages loaded
+    /// ([`BufferPages`], under the same lock).
+    pub(crate) fn alloc_buffer(
+        &self,
+        size: usize,
+        meta: BufferMeta,
+    ) -> Result<(BufferPages<'_>, usize, bool)> {
+        let mm = self.mm.as_ref().ok_or(ESRCH)?;
+        let mut mapping = self.mapping.lock();
+        if mapping.is_none() {
+            let pending = self.area.lock().pending.take();
+            let (start, len) = pending.ok_or(ESRCH)?;
+            *mapping = Some(Mapping::new(
+                start,
+                len,
+                (self.vma_id(), self.pid),
+                &BINDER_VM_OPS,
+            )?);
+        }
+        // Checked first, as C checks its vma before the sizes.
+        if self.area.lock().closed {
+            return Err(ESRCH);
+        }
+        let m = mapping.as_mut().ok_or(ESRCH)?;
+        let (off, suspect) = m.alloc(mm, size, meta)?;
+        let mut pages = BufferPages::new(&self.mapping, off, size);
+        pages.preload(m);
+        Ok((pages, m.start, suspect))
+    }
+
+    /// Records the references a buffer holds.
+    pub(crate) fn set_buffer_held(&self, off: usize, held: LazyVec<Held>) {
+        // Most buffers hold nothing (the metadata starts empty).
+        if held.is_empty() {
+            return;
+        }
+        let mut mapping = self.mapping.lock();
+        // The vector replaced (empty), or `held` if the buffer is gone, is
+        // dropped after unlocking.
+        let old = match mapping.as_mut().and_then(|m| m.meta_mut(off)) {
+            Some(m) => core::mem::replace(&mut m.held, held),
+            None => held,
+        };
+        drop(mapping);
+        drop(old);
+    }
+
+    /// Frees the buffer at offset `off`: releases what its objects hold and
+    /// starts the next one-way transaction of its node.
+    pub(crate) fn free_buffer(&self, off: usize) {
+        self.release_buffer(off, false, true);
+    }
+
+    /// Frees buffer `off` (as [`Process::free_buffer`]); `user` when the
+    /// reader freed it or could not take it, in which case the fds its fd
+    /// arrays installed are closed in the current task.
+    pub(crate) fn free_buffer_as(&self, off: usize, user: bool) {
+        self.release_buffer(off, user, true);
+    }
+
+    /// Frees buffer `off`: closes the fds it installed if `close_fds`,
+    /// starts the next one-way transaction of its node if `next_async` (not
+    /// for a one-way superseded by `TF_UPDATE_TXN`, which was never the
+    /// node's one in flight), and releases what its objects hold.
+    pub(crate) fn release_buffer(&self, off: usize, user: bool, next_async: bool) {
+        // A read that failed returns to user space, running the closes.
+        self.release_found(|_| Some(off), user, next_async);
+    }
+
+    /// [`Process::release_buffer`] of the buffer that `find` picks under
+    /// the mapping lock (`None`: nothing to free).
+    /// Returns whether it queued closes of fds (done when the task returns
+    /// to user space).
+    pub(crate) fn release_found(
+        &self,
+        find: impl FnOnce(&mut Mapping) -> Option<usize>,
+        user: bool,
+        next_async: bool,
+    ) -> bool {
+        let Some(mm) = self.mm.as_ref() else {
+            return false;
+        };
+        let mut to_close = LazyVec::new();
+        let meta = match self.mapping.lock().as_mut() {
+            Some(m) => {
+                let Some(off) = find(m) else {
+                    return false;
+                };
+                // The fds its reader installed from fd arrays are closed
+                // when user space frees it (listed when installed).
+                if let Some(meta) = m.meta_mut(off).filter(|_| user) {
+                    to_close = core::mem::take(&mut meta.close_on_free);
+                }
+                crate::trace::buffer_release(m.meta_mut(off), user, next_async);
+                m.free(mm, off)
+            }
+            None => None,
+        };
+        let mut closing = false;
+        for fd in to_close.iter() {
+            closing |= close_fd(*fd);
+            task::cond_resched();
+        }
+        let Some(meta) = meta else {
+            return closing;
+        };
+        // The node's next one-way, then the target node's count, then the
+        // objects', as C releases them. The target node is normally ours
+        // (the buffer is in its owner's area): both under one lock.
+        let async_next = meta
+            .target_node
+            .as_ref()
+            .filter(|_| meta.is_async && next_async);
+        let own_target = meta.target_node.as_ref().filter(|n| n.is_owned_by(self));
+        if async_next.is_some() || own_target.is_some() {
+            let mut inner = self.inner.lock();
+            if let Some(node) = async_next {
+                let next = inner.node_state(node).and_then(|ns| {
+                    let w = ns.async_todo.pop_item();
+                    if w.is_none() {
+                        ns.has_async = false;
+                    }
+                    w
+                });
+                if let Some(w) = next {
+                    inner.push_proc_work(w);
+                }
+            }
+            let gone =
+                own_target.and_then(|node| self.dec_node_locked(&mut inner, node, true, false));
+            drop(inner);
+            drop(gone);
+        }
+        if let Some(node) = meta.target_node.as_ref().filter(|_| own_target.is_none()) {
+            if let Some(o) = node.owner() {
+                o.dec_node(node, true, false);
+            }
+        }
+        for h in meta.held.iter() {
+            match h {
+                Held::Node { node, strong } => {
+                    if let Some(o) = node.owner() {
+                        o.dec_node(node, *strong, false);
+                    }
+                }
+                Held::Ref { node, strong } => {
+                    let handle = self.refs.lock().by_node.get(&node.id).copied();
+                    if let Some(handle) = handle {
+                        // As C's buffer release, a count that is already
+                        // gone is only reported.
+                        if let Err(e) = self.update_ref(handle, false, *strong) {
+                            if crate::debug::enabled(crate::debug::USER_ERROR) {
+                                pr_info!(
+                                    "{}: buffer release of ref {} failed {}\n",
+                                    self.pid,
+                                    handle,
+                                    e.to_errno()
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        closing
+    }
+
+    /// Returns whether fds are to be closed when the thread returns to user
+    /// space.
+    pub(crate) fn user_free_buffer(&self, ptr: usize) -> bool {
+        // Found and freed under one mapping lock.
+        let find = |m: &mut Mapping| {
+            let off = ptr.checked_sub(m.start)?;
+            match m.meta_mut(off) {
+                Some(meta) if meta.allow_user_free => {
+                    meta.allow_user_free = false;
+                    Some(off)
+                }
+                // No match, or not yet delivered: the C driver only logs it.
+                _ => None,
+            }
+        };
+        self.release_found(find, true, true)
+    }
+
+    pub(crate) fn vma_id(&self) -> usize {
+        self as *const Self as usize
+    }
+
+    /// Sets up the mapping of the buffer area (the `mmap` file operation).
+    pub(crate) fn mmap(&self, vma: &VmaNew) -> Result {
+        if !task::is_current_group_leader(&self.task) {
+            return Err(EINVAL);
+        }
+        if vma.is_writable() {
+            return Err(EPERM);
+        }
+        vma.set_binder(&BINDER_VM_OPS, self.vma_id());
+        if !self.mm.as_ref().is_some_and(|mm| vma.in_mm(mm)) {
+            return Err(EINVAL);
+        }
+        let mut area = self.area.lock();
+        if area.mapped {
+            return Err(EBUSY);
+        }
+        area.mapped = true;
+        area.pending = Some((vma.start(), (vma.end() - vma.start()).min(MAX_AREA)));
+        Ok(())
+    }
+
+    /// Our mapping, or a part of it, was unmapped (`vm_ops->close`, under
+    /// `mmap_lock`: only the `area` spinlock is taken).
+    pub(crate) fn vma_close(&self) {
+        self.area.lock().closed = true;
+    }
+
+    /// Frees up to `nr` unused pages of the buffer area (for the
+    /// shrinker; never waits for a lock).
+    pub(crate) fn reclaim(&self, nr: usize) -> usize {
+        let Some(mm) = self.mm.as_ref() else { return 0 };
+        let Some(mut mapping) = self.mapping.try_lock() else {
+            return 0;
+        };
+        mapping.as_mut().map_or(0, |m| m.reclaim(mm, nr))
     }
 }

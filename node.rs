@@ -14,14 +14,18 @@
 //! [`ProcessInner`]: crate::process::ProcessInner
 //! [`ProcessRefs`]: crate::process::ProcessRefs
 
+use crate::ffi::sync::DeferGuard;
 use crate::ffi::vec::VecExt;
-use crate::process::Process;
-use crate::stats::{DeathCount, FreezeCount, NodeCount, RefCount};
-use crate::work::{DArc, Queue, Wrap};
+use crate::freeze::Freeze;
+use crate::process::{Process, ProcessInner};
+use crate::stats::{DeathCount, NodeCount, RefCount};
+use crate::thread::{Thread, LOOPER_ENTERED, LOOPER_REGISTERED};
+use crate::work::{same, DArc, Queue, View, WorkArc, Wrap};
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use kernel::alloc::KVVec;
-use kernel::error::Result;
+use kernel::alloc::{flags::GFP_KERNEL, KVVec};
+use kernel::error::{code::*, Result};
 use kernel::prelude::*;
+use kernel::rbtree::RBTreeNode;
 use kernel::sync::{Arc, SpinLock};
 
 static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
@@ -113,42 +117,6 @@ pub(crate) struct Death {
     /// set, else `BR_DEAD_BINDER` (set as it is queued).
     pub(crate) clear_done: AtomicBool,
     _count: DeathCount,
-}
-
-/// A registered freeze notification (`BC_REQUEST_FREEZE_NOTIFICATION`).
-///
-/// The flags change under the holder's inner lock.
-pub(crate) struct Freeze {
-    /// The process holding the reference (where `BR_FROZEN_BINDER` goes).
-    pub(crate) proc: Arc<Process>,
-    pub(crate) cookie: u64,
-    /// The state to report.
-    pub(crate) is_frozen: AtomicBool,
-    /// Queued, or delivered and not yet acknowledged.
-    pub(crate) queued: AtomicBool,
-    /// Delivered and not yet acknowledged.
-    pub(crate) sent: AtomicBool,
-    /// Send again once acknowledged.
-    pub(crate) resend: AtomicBool,
-    /// Cleared: the next delivery is `BR_CLEAR_FREEZE_NOTIFICATION_DONE`.
-    pub(crate) clear: AtomicBool,
-    _count: FreezeCount,
-}
-
-impl Freeze {
-    pub(crate) fn new(proc: Arc<Process>, cookie: u64) -> Self {
-        let f = || AtomicBool::new(false);
-        Self {
-            proc,
-            cookie,
-            is_frozen: f(),
-            queued: f(),
-            sent: f(),
-            resend: f(),
-            clear: f(),
-            _count: FreezeCount::new(),
-        }
-    }
 }
 
 impl Death {
@@ -281,4 +249,384 @@ pub(crate) struct NodeRef {
     /// The freeze notification registered on this handle.
     pub(crate) freeze: Option<DArc<Freeze>>,
     pub(crate) _count: RefCount,
+}
+
+// ---- node counts and death notifications, under the owner's lock ----
+
+impl Process {
+    /// The node of this process for `ptr`, created if new.
+    pub(crate) fn get_or_create_node(
+        self: &Arc<Self>,
+        ptr: u64,
+        cookie: u64,
+        flags: u32,
+    ) -> Result<DArc<Node>> {
+        if let Some(ns) = self.inner.lock().nodes.get(&ptr) {
+            return Ok(ns.node.clone());
+        }
+        let node = Node::new(self.clone(), ptr, cookie, flags)?;
+        let rb = RBTreeNode::new(ptr, NodeState::new(node.clone()), GFP_KERNEL)?;
+        let mut inner = self.inner.lock();
+        if let Some(ns) = inner.nodes.get(&ptr) {
+            return Ok(ns.node.clone());
+        }
+        if inner.is_dead {
+            return Err(ESRCH);
+        }
+        inner.nodes.insert(rb);
+        Ok(node)
+    }
+
+    /// Increments a count of `node` in its owner (this process); see the C
+    /// driver's `binder_inc_node_nilocked`. `thread` is the sending thread
+    /// (of this process) that gets the refcount update, if any.
+    pub(crate) fn inc_node(
+        &self,
+        node: &DArc<Node>,
+        strong: bool,
+        internal: bool,
+        thread: Option<&Arc<Thread>>,
+    ) -> Result {
+        // Only an internal strong count taken outside a thread asks whether
+        // the node is the manager's (the manager lock goes before `inner`).
+        let is_mgr = strong
+            && internal
+            && thread.is_none()
+            && self
+                .device
+                .context_manager()
+                .is_some_and(|m| Arc::ptr_eq(&m, node));
+        let mut inner = self.inner.lock();
+        let Some(ns) = inner.node_state(node) else {
+            return Ok(());
+        };
+        // Whatever can fail comes first: a failed call changes nothing.
+        let work = if strong {
+            if internal && thread.is_none() && ns.internal_strong == 0 && !(is_mgr && ns.has_strong)
+            {
+                return Err(EINVAL);
+            }
+            !ns.has_strong && thread.is_some()
+        } else {
+            if !ns.has_weak && !ns.work_queued && thread.is_none() {
+                return Err(EINVAL);
+            }
+            !ns.has_weak && !ns.work_queued
+        };
+        let th = thread.filter(|_| work);
+        let Some(ns) = inner.node_state(node) else {
+            return Ok(());
+        };
+        match (strong, internal) {
+            (true, true) => ns.internal_strong = ns.internal_strong.wrapping_add(1),
+            (true, false) => ns.local_strong = ns.local_strong.wrapping_add(1),
+            (false, false) => ns.local_weak = ns.local_weak.wrapping_add(1),
+            (false, true) => {}
+        }
+        if let Some(th) = th {
+            ns.work_queued = true;
+            if strong {
+                inner.dequeue_node_work(node);
+            }
+            // Not queued (or just taken off its queue): a no-op otherwise.
+            if let Some(w) = Wrap::item(node) {
+                inner.push_thread_work(th.id, w, false);
+            }
+        }
+        Ok(())
+    }
+
+    /// Increments a local count of our `node` (an object in a buffer).
+    pub(crate) fn inc_node_local(&self, node: &DArc<Node>, strong: bool) -> Result {
+        self.inc_node(node, strong, false, None)
+    }
+
+    /// Decrements a count of `node` (ours); see `binder_dec_node_nilocked`.
+    pub(crate) fn dec_node(&self, node: &DArc<Node>, strong: bool, internal: bool) {
+        let mut inner = self.inner.lock();
+        let gone = self.dec_node_locked(&mut inner, node, strong, internal);
+        drop(inner);
+        drop(gone);
+    }
+
+    /// [`Process::dec_node`] under the lock. Returns the state of the node
+    /// if it is gone, to be dropped after unlocking (its vectors may be
+    /// `vmalloc`ed).
+    #[must_use = "drop the node's state after unlocking"]
+    pub(crate) fn dec_node_locked(
+        &self,
+        inner: &mut ProcessInner,
+        node: &DArc<Node>,
+        strong: bool,
+        internal: bool,
+    ) -> Option<NodeState> {
+        let ns = inner.node_state(node)?;
+        if strong {
+            if internal {
+                ns.internal_strong = ns.internal_strong.saturating_sub(1);
+            } else {
+                ns.local_strong = ns.local_strong.saturating_sub(1);
+            }
+            if ns.strong() {
+                return None;
+            }
+        } else {
+            if !internal {
+                ns.local_weak = ns.local_weak.saturating_sub(1);
+            }
+            if ns.local_weak > 0 || ns.refs > 0 {
+                return None;
+            }
+        }
+        if ns.has_strong || ns.has_weak {
+            if !ns.work_queued {
+                ns.work_queued = true;
+                if let Some(w) = Wrap::item(node) {
+                    inner.push_proc_work(w);
+                }
+            }
+        } else if ns.refs == 0 && ns.local_strong == 0 && ns.local_weak == 0 {
+            if ns.work_queued {
+                inner.dequeue_node_work(node);
+            }
+            return inner.nodes.remove(&node.ptr);
+        }
+        None
+    }
+
+    /// Locks `inner` with room for one more element in the vector that
+    /// `pick` chooses (none: nothing to make room in). The vector grows
+    /// outside the lock: a full one is measured, a larger one allocated
+    /// unlocked and installed, and the lock taken again. Returns the guard
+    /// and the vector replaced, to drop after unlocking.
+    pub(crate) fn lock_with_vec_room<T: Clone>(
+        &self,
+        pick: impl Fn(&mut ProcessInner) -> Option<&mut KVVec<T>>,
+    ) -> Result<(DeferGuard<'_, ProcessInner>, Option<KVVec<T>>)> {
+        // Every vector that is not installed is handed back to be dropped
+        // after unlocking (`vfree` may sleep; `inner` is a spinlock).
+        let mut spare: Option<KVVec<T>> = None;
+        loop {
+            let mut inner = self.inner.lock();
+            let Some(v) = pick(&mut inner) else {
+                return Ok((inner, spare));
+            };
+            if v.len() < v.capacity() {
+                return Ok((inner, spare));
+            }
+            let unused = match spare.take() {
+                Some(mut new) if new.capacity() > v.len() && new.is_empty() => {
+                    // `new` has room for every element and one more: these
+                    // pushes don't allocate.
+                    for x in v.iter() {
+                        if new.push_within_capacity(x.clone()).is_err() {
+                            break;
+                        }
+                    }
+                    if new.len() == v.len() {
+                        let old = core::mem::replace(v, new);
+                        return Ok((inner, Some(old)));
+                    }
+                    Some(new)
+                }
+                other => other,
+            };
+            let want = v.len().saturating_mul(2).max(4);
+            drop(inner);
+            drop(unused);
+            spare = Some(KVVec::with_capacity(want, GFP_KERNEL)?);
+        }
+    }
+
+    /// Counts a new reference of process `pid` to our `node`; `false` if
+    /// the node is not ours any more.
+    pub(crate) fn count_ref(&self, node: &DArc<Node>, pid: i32) -> bool {
+        // Without memory for a longer list of holders, only binder_logs
+        // miss this one's pid.
+        let (mut inner, old) =
+            match self.lock_with_vec_room(|i| i.node_state(node).map(|ns| &mut ns.ref_pids)) {
+                Ok(v) => v,
+                Err(_) => (self.inner.lock(), None),
+            };
+        let counted = match inner.node_state(node) {
+            Some(ns) => {
+                ns.refs = ns.refs.wrapping_add(1);
+                if ns.ref_pids.push_within_capacity(pid).is_err() {
+                    // No room was found (above): the pid goes unlisted.
+                }
+                true
+            }
+            None => false,
+        };
+        drop(inner);
+        drop(old);
+        counted
+    }
+
+    /// `BC_INCREFS_DONE` / `BC_ACQUIRE_DONE` for our node at `ptr`.
+    pub(crate) fn refcount_done(&self, ptr: u64, cookie: u64, strong: bool) {
+        let node = {
+            let mut inner = self.inner.lock();
+            let Some(ns) = inner.nodes.get_mut(&ptr) else {
+                return;
+            };
+            if ns.node.cookie != cookie {
+                return;
+            }
+            let pending = if strong {
+                &mut ns.pending_strong
+            } else {
+                &mut ns.pending_weak
+            };
+            if !*pending {
+                return;
+            }
+            *pending = false;
+            ns.node.clone()
+        };
+        self.dec_node(&node, strong, false);
+    }
+
+    pub(crate) fn request_death(
+        self: &Arc<Self>,
+        _thread: &Arc<Thread>,
+        handle: u32,
+        cookie: u64,
+    ) -> Result {
+        let death = Wrap::new(Death::new(self.clone(), cookie))?;
+        let mut refs = self.refs.lock();
+        let Some(r) = refs.by_handle.get_mut(&handle) else {
+            return Ok(());
+        };
+        if r.death.is_some() {
+            return Ok(());
+        }
+        let node = r.node.clone();
+        let registered = match node.owner() {
+            Some(o) => {
+                let (mut oi, old) =
+                    o.lock_with_vec_room(|i| i.node_state(&node).map(|ns| &mut ns.watches))?;
+                let alive = !oi.is_dead;
+                let registered = match oi.node_state(&node) {
+                    Some(ns) if alive => ns
+                        .watches
+                        .push_within_capacity(Watch::Death(death.clone()))
+                        .is_ok(),
+                    _ => false,
+                };
+                drop(oi);
+                drop(old);
+                registered
+            }
+            None => false,
+        };
+        if !registered {
+            // The node is dead already: notify at once. Queued before the
+            // request is recorded, so that a failed push refuses the request
+            // instead of losing its notification (our refs lock keeps
+            // anyone from acting on it meanwhile).
+            let mut inner = self.inner.lock();
+            // New: in no queue yet.
+            if let Some(w) = Wrap::item(&death) {
+                death.queued.store(true, Ordering::Relaxed);
+                inner.push_proc_work(w);
+            }
+        }
+        // Only once the node knows it (a failed push leaves no trace).
+        r.death = Some(death);
+        Ok(())
+    }
+
+    /// Removes `death` from `node`'s list, and a queued notification of it
+    /// from our queue.
+    pub(crate) fn forget_death(&self, node: &DArc<Node>, death: &DArc<Death>) {
+        if let Some(o) = node.owner() {
+            if let Some(ns) = o.inner.lock().node_state(node) {
+                ns.forget_death(death);
+            }
+        }
+        let mut inner = self.inner.lock();
+        // Gone with the reference: a dying owner that still has it in its
+        // list (taken before this) must not queue it (checked under this
+        // lock).
+        death.clear_done.store(true, Ordering::Relaxed);
+        let w = inner
+            .todo
+            .remove_item(|w| matches!(w, View::Death(d) if same(d, death)));
+        drop(inner);
+        drop(w);
+    }
+
+    /// Queues `BR_CLEAR_DEATH_NOTIFICATION_DONE` of the death notification
+    /// whose queue reference is `w` (it is in no queue).
+    pub(crate) fn queue_clear_done(
+        &self,
+        inner: &mut ProcessInner,
+        thread: &Arc<Thread>,
+        w: WorkArc,
+    ) {
+        if let View::Death(death) = w.view() {
+            death.queued.store(true, Ordering::Relaxed);
+            death.clear_done.store(true, Ordering::Relaxed);
+        }
+        let looping = inner
+            .threads
+            .get(&thread.id)
+            .is_some_and(|ts| ts.looper & (LOOPER_REGISTERED | LOOPER_ENTERED) != 0);
+        if looping {
+            inner.push_thread_work(thread.id, w, true);
+        } else {
+            inner.push_proc_work(w);
+        }
+    }
+
+    pub(crate) fn clear_death(&self, thread: &Arc<Thread>, handle: u32, cookie: u64) {
+        let mut refs = self.refs.lock();
+        let Some(r) = refs.by_handle.get_mut(&handle) else {
+            return;
+        };
+        match &r.death {
+            Some(d) if d.cookie == cookie => {}
+            _ => return,
+        }
+        let Some(death) = r.death.take() else { return };
+        let node = r.node.clone();
+        if let Some(o) = node.owner() {
+            if let Some(ns) = o.inner.lock().node_state(&node) {
+                ns.forget_death(&death);
+            }
+        }
+        drop(refs);
+        let mut inner = self.inner.lock();
+        if death.queued.load(Ordering::Relaxed) {
+            death.and_clear.store(true, Ordering::Relaxed);
+        } else if let Some(w) = Wrap::item(&death) {
+            // Not queued nor delivered: in no queue.
+            self.queue_clear_done(&mut inner, thread, w);
+        }
+        drop(inner);
+    }
+
+    pub(crate) fn dead_binder_done(&self, thread: &Arc<Thread>, cookie: u64) {
+        let mut inner = self.inner.lock();
+        let Some(w) = inner
+            .delivered_death
+            .remove_item(|w| matches!(w, View::Death(d) if d.cookie == cookie))
+        else {
+            return;
+        };
+        let and_clear = match w.view() {
+            View::Death(d) => {
+                d.queued.store(false, Ordering::Relaxed);
+                d.and_clear.load(Ordering::Relaxed)
+            }
+            _ => false,
+        };
+        if and_clear {
+            self.queue_clear_done(&mut inner, thread, w);
+        } else {
+            drop(inner);
+            drop(w);
+        }
+    }
 }

@@ -13,7 +13,8 @@
 //! (`BR_TRANSACTION_COMPLETE` and the like) is its own small item,
 //! allocated before any lock is taken, as C's `tcomplete`.
 
-use crate::node::{Death, Freeze, Node};
+use crate::freeze::Freeze;
+use crate::node::{Death, Node};
 use crate::stats::CompleteCount;
 use crate::transaction::Transaction;
 use core::ops::Deref;

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The references a process holds on other processes' nodes: handles,
+//! their strong and weak counts, and what they count on the node.
+
+use crate::ffi::vec::VecExt;
+use crate::handles::Handles;
+use crate::node::{Node, NodeRef};
+use crate::process::Process;
+use crate::stats::RefCount;
+use crate::work::DArc;
+use kernel::alloc::flags::GFP_KERNEL;
+use kernel::error::{code::*, Result};
+use kernel::rbtree::{RBTree, RBTreeNode};
+use kernel::sync::Arc;
+
+use crate::thread::Thread;
+
+/// References a process holds, by handle and by node.
+pub(crate) struct ProcessRefs {
+    pub(crate) by_handle: RBTree<u32, NodeRef>,
+    /// The handles of `by_handle`, for the lowest free one.
+    pub(crate) handles: Handles,
+    pub(crate) by_node: RBTree<usize, u32>,
+    /// The process was released: it makes no new references (they would
+    /// never be dropped).
+    pub(crate) dead: bool,
+}
+
+impl Process {
+    /// The node behind `handle`, if the reference is (`strong`ly) held.
+    pub(crate) fn node_for_handle(&self, handle: u32, strong: bool) -> Option<DArc<Node>> {
+        let refs = self.refs.lock();
+        let r = refs.by_handle.get(&handle)?;
+        if strong && r.strong == 0 {
+            return None;
+        }
+        Some(r.node.clone())
+    }
+
+    /// Takes a strong or weak count on this process's reference to `node`,
+    /// creating the reference (lowest free handle) if needed; returns the
+    /// handle.
+    pub(crate) fn inc_ref_for_node(
+        &self,
+        node: &DArc<Node>,
+        strong: bool,
+        thread: Option<&Arc<Thread>>,
+    ) -> Result<u32> {
+        let is_mgr = self
+            .device
+            .context_manager()
+            .is_some_and(|m| Arc::ptr_eq(&m, node));
+        let mut refs = self.refs.lock();
+        let (handle, created) = match refs.by_node.get(&node.id) {
+            Some(&h) => (h, false),
+            None if refs.dead => return Err(ESRCH),
+            None => {
+                // The lowest free handle (0 only for the context manager).
+                let h = refs.handles.lowest_free(if is_mgr { 0 } else { 1 })?;
+                let n1 = RBTreeNode::new(
+                    h,
+                    NodeRef {
+                        node: node.clone(),
+                        strong: 0,
+                        weak: 0,
+                        death: None,
+                        freeze: None,
+                        _count: RefCount::new(),
+                    },
+                    GFP_KERNEL,
+                )?;
+                let n2 = RBTreeNode::new(node.id, h, GFP_KERNEL)?;
+                refs.handles.set(h)?;
+                refs.by_handle.insert(n1);
+                refs.by_node.insert(n2);
+                let counted = node.owner().is_some_and(|o| o.count_ref(node, self.pid));
+                if !counted {
+                    // Its owner died (and moved it to the dead nodes under
+                    // its inner lock, so it is there by now).
+                    self.device.registry.add_dead_ref(node, self.pid);
+                }
+                (h, true)
+            }
+        };
+        let r = refs.by_handle.get(&handle).ok_or(EINVAL)?;
+        let first = if strong { r.strong == 0 } else { r.weak == 0 };
+        let res = match node.owner() {
+            Some(o) if first => o.inc_node(node, strong, true, thread),
+            _ => Ok(()),
+        };
+        match res {
+            Ok(()) => {
+                if let Some(r) = refs.by_handle.get_mut(&handle) {
+                    if strong {
+                        r.strong = r.strong.wrapping_add(1);
+                    } else {
+                        r.weak = r.weak.wrapping_add(1);
+                    }
+                }
+                Ok(handle)
+            }
+            Err(e) => {
+                if created {
+                    refs.by_handle.remove(&handle);
+                    refs.handles.clear(handle);
+                    refs.by_node.remove(&node.id);
+                    drop(refs);
+                    self.drop_ref_count(node);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// One reference of ours to `node` went away: its owner's count (or
+    /// the dead node's) goes down.
+    pub(crate) fn drop_ref_count(&self, node: &DArc<Node>) {
+        if let Some(owner) = node.owner() {
+            let mut inner = owner.inner.lock();
+            if let Some(ns) = inner.node_state(node) {
+                ns.refs = ns.refs.saturating_sub(1);
+                if let Some(i) = ns.ref_pids.iter().position(|&p| p == self.pid) {
+                    ns.ref_pids.remove_at(i);
+                }
+                drop(inner);
+                owner.dec_node(node, false, true);
+                return;
+            }
+        }
+        // The owner died: it moved the node to the dead nodes, under its
+        // inner lock, before we could see it gone.
+        self.device.registry.drop_dead_ref(node, self.pid);
+    }
+
+    /// `BC_INCREFS` and friends on a handle: errors are user errors.
+    pub(crate) fn update_ref(&self, handle: u32, increment: bool, strong: bool) -> Result {
+        let mut refs = self.refs.lock();
+        let r = refs.by_handle.get_mut(&handle).ok_or(EINVAL)?;
+        if strong && r.strong == 0 {
+            return Err(EINVAL);
+        }
+        let node = r.node.clone();
+        if increment {
+            let first = if strong { r.strong == 0 } else { r.weak == 0 };
+            if first {
+                if let Some(o) = node.owner() {
+                    o.inc_node(&node, strong, true, None)?;
+                }
+            }
+            let r = refs.by_handle.get_mut(&handle).ok_or(EINVAL)?;
+            if strong {
+                r.strong = r.strong.wrapping_add(1);
+            } else {
+                r.weak = r.weak.wrapping_add(1);
+            }
+            return Ok(());
+        }
+        if strong {
+            // `r.strong > 0` (checked above).
+            r.strong -= 1;
+            if r.strong == 0 {
+                if let Some(o) = node.owner() {
+                    o.dec_node(&node, true, true);
+                }
+            }
+        } else {
+            if r.weak == 0 {
+                return Err(EINVAL);
+            }
+            r.weak -= 1;
+        }
+        let r = refs.by_handle.get(&handle).ok_or(EINVAL)?;
+        if r.strong == 0 && r.weak == 0 {
+            let r = refs.by_handle.remove(&handle);
+            refs.handles.clear(handle);
+            refs.by_node.remove(&node.id);
+            drop(refs);
+            if let Some(r) = r {
+                if let Some(death) = &r.death {
+                    self.forget_death(&node, death);
+                }
+                if let Some(f) = &r.freeze {
+                    self.forget_freeze(&node, f);
+                }
+            }
+            self.drop_ref_count(&node);
+        }
+        Ok(())
+    }
+}
