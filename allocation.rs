@@ -44,10 +44,6 @@ pub(crate) enum Held {
 pub(crate) struct BufferMeta {
     pub(crate) data_size: usize,
     pub(crate) offsets_size: usize,
-    /// The transaction's debug id and the size of its sg area and security
-    /// context (C's `extra_buffers_size`), for the trace events.
-    pub(crate) debug_id: usize,
-    pub(crate) extra_size: usize,
     /// Counted against the async space.
     pub(crate) is_async: bool,
     /// Still attached to a transaction (not yet read, or a call not yet
@@ -98,6 +94,9 @@ pub(crate) struct Mapping {
     vma_id: usize,
     /// The owner's pid (trace events).
     pid: i32,
+    /// The transactions' debug ids of buffers allocated while a buffer
+    /// release event was on, by offset (trace events; empty otherwise).
+    trace_ids: RBTree<usize, usize>,
     /// The operations binder mappings have (to recognise ours).
     ops: &'static VmOps,
     /// Every block by offset, with its size.
@@ -165,6 +164,7 @@ impl Mapping {
             size,
             vma_id,
             pid,
+            trace_ids: RBTree::new(),
             ops,
             blocks,
             free_by_size,
@@ -284,6 +284,7 @@ impl Mapping {
                 kernel::pr_debug!("rust_binder: buffer {:#x} not cleared\n", off);
             }
         }
+        self.trace_ids.remove(&off);
         self.trace_free(off, size);
         self.release_pages(mm, off, size);
 
@@ -688,6 +689,32 @@ impl Drop for Mapping {
 }
 
 impl Mapping {
+    /// Remembers that buffer `off` holds transaction `id` (trace events).
+    pub(crate) fn set_trace_id(&mut self, off: usize, id: usize) {
+        // Without memory the release event says transaction 0.
+        if let Ok(n) = RBTreeNode::new(off, id, GFP_KERNEL) {
+            self.trace_ids.insert(n);
+        }
+    }
+
+    /// What the buffer release events print of buffer `off`: its
+    /// transaction's debug id (0 if it was allocated while these events
+    /// were off), data, offsets and extra sizes.
+    pub(crate) fn trace_info(&mut self, off: usize) -> Option<(usize, usize, usize, usize)> {
+        let id = self.trace_ids.get(&off).copied().unwrap_or(0);
+        let (size, meta) = match self.blocks.get(&off) {
+            Some((size, Block::Used(m, _))) => (*size, m),
+            _ => return None,
+        };
+        let parts = align8(meta.data_size)?.checked_add(align8(meta.offsets_size)?)?;
+        Some((
+            id,
+            meta.data_size,
+            meta.offsets_size,
+            size.checked_sub(parts)?,
+        ))
+    }
+
     /// Whether page `i` is present (trace events).
     fn present(&self, i: usize) -> bool {
         self.pages.get(i).is_some_and(|p| p.page.is_some())

@@ -949,7 +949,7 @@ impl Process {
                 if let Some(meta) = m.meta_mut(off).filter(|_| user) {
                     to_close = core::mem::replace(&mut meta.close_on_free, KVVec::new());
                 }
-                crate::trace::buffer_release(m.meta_mut(off), user, next_async);
+                crate::trace::buffer_release(m, off, user, next_async);
                 m.free(mm, off)
             }
             None => None,
