@@ -94,9 +94,10 @@ pub(crate) struct Mapping {
     vma_id: usize,
     /// The owner's pid (trace events).
     pid: i32,
-    /// The transactions' debug ids of buffers allocated while a buffer
-    /// release event was on, by offset (trace events; empty otherwise).
-    trace_ids: RBTree<usize, usize>,
+    /// The transactions' debug ids and extra sizes of buffers allocated
+    /// while a buffer release event was on, by offset (trace events; empty
+    /// otherwise).
+    trace_ids: RBTree<usize, (usize, usize)>,
     /// The operations binder mappings have (to recognise ours).
     ops: &'static VmOps,
     /// Every block by offset, with its size.
@@ -689,30 +690,40 @@ impl Drop for Mapping {
 }
 
 impl Mapping {
-    /// Remembers that buffer `off` holds transaction `id` (trace events).
-    pub(crate) fn set_trace_id(&mut self, off: usize, id: usize) {
+    /// Remembers that buffer `off` holds transaction `id` with `extra`
+    /// bytes of sg buffers and security context (trace events).
+    pub(crate) fn set_trace_id(&mut self, off: usize, id: usize, extra: usize) {
         // Without memory the release event says transaction 0.
-        if let Ok(n) = RBTreeNode::new(off, id, GFP_KERNEL) {
+        if let Ok(n) = RBTreeNode::new(off, (id, extra), GFP_KERNEL) {
             self.trace_ids.insert(n);
         }
     }
 
     /// What the buffer release events print of buffer `off`: its
-    /// transaction's debug id (0 if it was allocated while these events
-    /// were off), data, offsets and extra sizes.
+    /// transaction's debug id, data, offsets and extra sizes (for a buffer
+    /// allocated while these events were off: id 0, and the extra size is
+    /// what the block has beyond the data and offsets).
     pub(crate) fn trace_info(&mut self, off: usize) -> Option<(usize, usize, usize, usize)> {
-        let id = self.trace_ids.get(&off).copied().unwrap_or(0);
         let (size, meta) = match self.blocks.get(&off) {
             Some((size, Block::Used(m, _))) => (*size, m),
             _ => return None,
         };
-        let parts = align8(meta.data_size)?.checked_add(align8(meta.offsets_size)?)?;
-        Some((
-            id,
-            meta.data_size,
-            meta.offsets_size,
-            size.checked_sub(parts)?,
-        ))
+        let (id, extra) = match self.trace_ids.get(&off) {
+            Some(&v) => v,
+            None => {
+                let parts = align8(meta.data_size)?.checked_add(align8(meta.offsets_size)?)?;
+                // `sanitized_size`: at least 8 bytes, even with no parts.
+                (
+                    0,
+                    if parts == 0 && size == 8 {
+                        0
+                    } else {
+                        size.saturating_sub(parts)
+                    },
+                )
+            }
+        };
+        Some((id, meta.data_size, meta.offsets_size, extra))
     }
 
     /// Whether page `i` is present (trace events).

@@ -275,7 +275,7 @@ pub(crate) fn alloc_buf(target: &Process, off: usize, tid: usize, sizes: (usize,
     fire!(alloc_buf(id(tid), sizes.0, sizes.1, sizes.2));
     if release_enabled() {
         if let Some(m) = target.mapping.lock().as_mut() {
-            m.set_trace_id(off, tid);
+            m.set_trace_id(off, tid, sizes.2);
         }
     }
 }
