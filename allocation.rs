@@ -51,10 +51,6 @@ pub(crate) enum Held {
 pub(crate) struct BufferMeta {
     pub(crate) data_size: usize,
     pub(crate) offsets_size: usize,
-    /// The transaction's debug id and the size of its sg area and security
-    /// context (C's `extra_buffers_size`), for the trace events.
-    pub(crate) debug_id: usize,
-    pub(crate) extra_size: usize,
     /// Counted against the async space.
     pub(crate) is_async: bool,
     /// Still attached to a transaction (not yet read, or a call not yet
@@ -105,6 +101,10 @@ pub(crate) struct Mapping {
     vma_id: usize,
     /// The owner's pid (trace events).
     pid: i32,
+    /// The transactions' debug ids and extra sizes of buffers allocated
+    /// while a buffer release event was on, by offset (trace events; empty
+    /// otherwise).
+    trace_ids: RBTree<usize, (usize, usize)>,
     /// The operations binder mappings have (to recognise ours).
     ops: &'static VmOps,
     /// Every block by offset, with its size.
@@ -195,6 +195,7 @@ impl Mapping {
             size,
             vma_id,
             pid,
+            trace_ids: RBTree::new(),
             ops,
             blocks,
             free_by_size,
@@ -328,6 +329,7 @@ impl Mapping {
                 kernel::pr_debug!("rust_binder: buffer {:#x} not cleared\n", off);
             }
         }
+        self.trace_ids.remove(&off);
         self.trace_free(off, size);
         self.release_pages(mm, off, size);
 
@@ -746,6 +748,42 @@ impl Drop for Mapping {
 }
 
 impl Mapping {
+    /// Remembers that buffer `off` holds transaction `id` with `extra`
+    /// bytes of sg buffers and security context (trace events).
+    pub(crate) fn set_trace_id(&mut self, off: usize, id: usize, extra: usize) {
+        // Without memory the release event says transaction 0.
+        if let Ok(n) = RBTreeNode::new(off, (id, extra), GFP_KERNEL) {
+            self.trace_ids.insert(n);
+        }
+    }
+
+    /// What the buffer release events print of buffer `off`: its
+    /// transaction's debug id, data, offsets and extra sizes (for a buffer
+    /// allocated while these events were off: id 0, and the extra size is
+    /// what the block has beyond the data and offsets).
+    pub(crate) fn trace_info(&mut self, off: usize) -> Option<(usize, usize, usize, usize)> {
+        let (size, meta) = match self.blocks.get(&off) {
+            Some((size, Block::Used(m, _))) => (*size, m),
+            _ => return None,
+        };
+        let (id, extra) = match self.trace_ids.get(&off) {
+            Some(&v) => v,
+            None => {
+                let parts = align8(meta.data_size)?.checked_add(align8(meta.offsets_size)?)?;
+                // `sanitized_size`: at least 8 bytes, even with no parts.
+                (
+                    0,
+                    if parts == 0 && size == 8 {
+                        0
+                    } else {
+                        size.saturating_sub(parts)
+                    },
+                )
+            }
+        };
+        Some((id, meta.data_size, meta.offsets_size, extra))
+    }
+
     /// Whether page `i` is present (trace events).
     fn present(&self, i: usize) -> bool {
         self.pages.get(i).is_some_and(|p| p.page.is_some())
@@ -872,7 +910,7 @@ impl Process {
                 if let Some(meta) = m.meta_mut(off).filter(|_| user) {
                     to_close = core::mem::take(&mut meta.close_on_free);
                 }
-                crate::trace::buffer_release(m.meta_mut(off), user, next_async);
+                crate::trace::buffer_release(m, off, user, next_async);
                 m.free(mm, off)
             }
             None => None,

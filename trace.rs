@@ -11,10 +11,13 @@
 //!
 //! Where C prints a value rust_binder does not keep, the closest one is used:
 //! references have no debug ids of their own, so `*_ref` debug ids are the
-//! node's; the `binder_lock`, `binder_locked` and `binder_unlock` events
-//! exist but, as in C 6.12, never fire.
+//! node's; buffers keep no debug id, so a buffer remembers its
+//! transaction's id only while a buffer release event is on (one allocated
+//! before that prints `transaction=0` when released); the `binder_lock`,
+//! `binder_locked` and `binder_unlock` events exist but, as in C 6.12,
+//! never fire.
 
-use crate::allocation::BufferMeta;
+use crate::allocation::Mapping;
 use crate::ffi::trace as tp;
 use crate::node::Node;
 use crate::process::Process;
@@ -255,11 +258,26 @@ pub(crate) fn fd_recv(tid: usize, fd: u32, off: usize) {
     fire!(fd_recv(id(tid), fd as i32, off));
 }
 
-/// `binder_transaction_alloc_buf`: the buffer of transaction `tid` was
-/// allocated.
+/// Whether a buffer release event is on.
 #[inline(always)]
-pub(crate) fn alloc_buf(tid: usize, data: usize, offsets: usize, extra: usize) {
-    fire!(alloc_buf(id(tid), data, offsets, extra));
+fn release_enabled() -> bool {
+    tp::buffer_release::enabled()
+        || tp::failed_buffer_release::enabled()
+        || tp::update_buffer_release::enabled()
+}
+
+/// `binder_transaction_alloc_buf`: buffer `off` of `target` was allocated
+/// for transaction `tid`, of `(data, offsets, extra)` bytes. While a buffer
+/// release event is on, the buffer remembers `tid` for it (rust_binder
+/// keeps no debug id in its buffers otherwise).
+#[inline(always)]
+pub(crate) fn alloc_buf(target: &Process, off: usize, tid: usize, sizes: (usize, usize, usize)) {
+    fire!(alloc_buf(id(tid), sizes.0, sizes.1, sizes.2));
+    if release_enabled() {
+        if let Some(m) = target.mapping.lock().as_mut() {
+            m.set_trace_id(off, tid, sizes.2);
+        }
+    }
 }
 
 /// A buffer is freed: `binder_transaction_buffer_release` when user space
@@ -268,9 +286,12 @@ pub(crate) fn alloc_buf(tid: usize, data: usize, offsets: usize, extra: usize) {
 /// `TF_UPDATE_TXN` (`!next_async`), else
 /// `binder_transaction_failed_buffer_release` (a send that failed).
 #[inline(always)]
-pub(crate) fn buffer_release(meta: Option<&mut BufferMeta>, user: bool, next_async: bool) {
-    let Some(m) = meta else { return };
-    let v = (id(m.debug_id), m.data_size, m.offsets_size, m.extra_size);
+pub(crate) fn buffer_release(m: &mut Mapping, off: usize, user: bool, next_async: bool) {
+    if !release_enabled() {
+        return;
+    }
+    let Some(v) = m.trace_info(off) else { return };
+    let v = (id(v.0), v.1, v.2, v.3);
     if !next_async {
         fire!(update_buffer_release(v.0, v.1, v.2, v.3));
     } else if user {

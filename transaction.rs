@@ -596,8 +596,6 @@ impl Process {
         let meta = BufferMeta {
             data_size,
             offsets_size,
-            debug_id: id,
-            extra_size: extra,
             is_async: oneway,
             clear_on_free: tr.flags & TF_CLEAR_BUF != 0,
             sender_pid: self.pid,
@@ -631,9 +629,9 @@ impl Process {
                 ));
             }
         };
-        crate::trace::alloc_buf(id, data_size, offsets_size, extra);
         let mut fds = LazyVec::new();
         let off = pages.off();
+        crate::trace::alloc_buf(&target_proc, off, id, (data_size, offsets_size, extra));
         let mut res = self.fill_buffer(
             &Payload {
                 id,
