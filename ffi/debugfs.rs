@@ -7,7 +7,8 @@
 //! A [`Dir`] or [`ShowFile`] removes its entry when dropped; a file owns the
 //! value it shows. `debugfs_remove()` waits for operations in progress on
 //! the file and keeps new ones from starting, so the value outlives every
-//! callback that reads it.
+//! callback that reads it. In a kernel without `CONFIG_DEBUG_FS` (where the
+//! debugfs functions are inline stubs) nothing is created.
 
 use super::bindings;
 use super::layout::field;
@@ -39,9 +40,12 @@ unsafe impl Sync for Entry {}
 
 impl Drop for Entry {
     fn drop(&mut self) {
+        #[cfg(CONFIG_DEBUG_FS)]
         // SAFETY: by the type invariant the entry is ours and still there
         // (or an error pointer, ignored); it is removed once.
-        unsafe { bindings::debugfs_remove(self.0) };
+        unsafe {
+            bindings::debugfs_remove(self.0)
+        };
     }
 }
 
@@ -53,11 +57,16 @@ impl Dir {
     /// Creates directory `name` in `parent` (`None`: the debugfs root).
     pub(crate) fn new(name: &'static core::ffi::CStr, parent: Option<&Dir>) -> Self {
         let parent = parent.map_or(core::ptr::null_mut(), |p| p.0 .0);
+        #[cfg(CONFIG_DEBUG_FS)]
         // SAFETY: `name` is NUL-terminated; `parent` is null or a directory
         // (or error pointer) of ours that outlives this call.
-        Dir(Entry(unsafe {
-            bindings::debugfs_create_dir(name.as_ptr(), parent)
-        }))
+        let d = unsafe { bindings::debugfs_create_dir(name.as_ptr(), parent) };
+        #[cfg(not(CONFIG_DEBUG_FS))]
+        let d = {
+            let _ = (name, parent);
+            core::ptr::null_mut()
+        };
+        Dir(Entry(d))
     }
 }
 
@@ -148,11 +157,17 @@ impl<T: Show> ShowFile<T> {
     ) -> Result<Self> {
         let data = KBox::new(data, GFP_KERNEL)?;
         let private = (&*data as *const T).cast_mut().cast::<c_void>();
+        #[cfg(CONFIG_DEBUG_FS)]
         // SAFETY: `name` is NUL-terminated; `dir` is ours; `private` points
         // to the boxed `T`, which lives until the entry is removed (field
         // order); `fops` is static.
         let d = unsafe {
             bindings::debugfs_create_file(name.as_ptr(), 0o444, dir.0 .0, private, &fops.raw)
+        };
+        #[cfg(not(CONFIG_DEBUG_FS))]
+        let d = {
+            let _ = (name, dir, private, fops);
+            core::ptr::null_mut()
         };
         Ok(Self {
             _entry: Entry(d),
