@@ -615,16 +615,20 @@ impl Process {
         };
         let id = thread.id;
         let mut finish = None;
+        let mut nice_set = false;
         let res = if let Err(e) = noop {
             Err(e)
         } else {
             'retry: loop {
                 let mut inner = self.inner.lock();
                 let proc_work = inner.available_for_proc_work(id);
-                if proc_work && task::current_nice() != self.default_priority {
-                    // As C, after unlocking (it may audit a capability).
+                if proc_work && !nice_set && task::current_nice() != self.default_priority {
+                    // As C, after unlocking (it may audit a capability);
+                    // once per read: the nice value may stay different (a
+                    // lower `RLIMIT_NICE`), and that must not spin.
                     drop(inner);
                     task::set_current_nice(self.default_priority);
+                    nice_set = true;
                     continue 'retry;
                 }
                 if let Some(ts) = inner.thread_mut(id) {

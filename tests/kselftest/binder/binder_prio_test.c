@@ -291,6 +291,43 @@ TEST_F(prio, waiting_for_process_work_resets_to_nice_at_open)
 	self->s.pid = 0;
 }
 
+TEST_F(prio, nice_limit_above_nice_at_open_does_not_spin)
+{
+	/*
+	 * Opened at nice 0, then unprivileged at nice 10 with RLIMIT_NICE
+	 * allowing nothing below 10: a thread that may take process work
+	 * can't go back to 0 (binder_set_nice() falls back to the limit, 10),
+	 * and a non-blocking read still ends at once with EAGAIN.
+	 */
+	struct rlimit rl = { .rlim_cur = 10, .rlim_max = 10 };
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, set_nice(0));
+	pid = bt_fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct bt_proc p;
+		uint32_t buf[16];
+		size_t rc = 0;
+
+		alarm(20);
+		BT_CHECK_EQ(bt_open(self->dev.path, BT_MAP_SIZE, &p), 0);
+		BT_CHECK_EQ(setresgid(1000, 1000, 1000), 0);
+		BT_CHECK_EQ(setresuid(1000, 1000, 1000), 0);
+		BT_CHECK_EQ(set_nice(10), 0);
+		BT_CHECK_EQ(setrlimit(RLIMIT_NICE, &rl), 0);
+		BT_CHECK_EQ(bt_enter_looper(p.fd), 0);
+		BT_CHECK_EQ(bt_set_nonblock(p.fd, true), 0);
+		BT_CHECK_EQ(bt_wr(p.fd, NULL, 0, NULL, buf, sizeof(buf), &rc, 0), -EAGAIN);
+		BT_CHECK_EQ(get_nice(), 10);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+}
+
 TEST_F(prio, reply_restores_nice_saved_at_receive)
 {
 	struct bt_parcel pc;
