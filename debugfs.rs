@@ -11,7 +11,7 @@
 //! other open of the same pid exists; it goes when that open is released.
 //! It shows every open of that pid, whatever the device.
 
-use crate::binderfs::logs::{render_into, LogKind, FILES};
+use crate::binderfs::logs::{pid_cstr, render_into, LogKind, FILES};
 use crate::device::Registry;
 use crate::ffi::debugfs::{Dir, Show, ShowFile, ShowFops};
 use crate::ffi::vec::VecExt;
@@ -82,19 +82,7 @@ pub(crate) fn opened(proc: &Arc<Process>) {
         return;
     }
     let mut buf = [0u8; 12];
-    let mut i = buf.len() - 1;
-    let mut n = proc.pid.unsigned_abs();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    let Ok(name) = CStr::from_bytes_with_nul(&buf[i..]) else {
-        return;
-    };
+    let name = pid_cstr(proc.pid, &mut buf);
     let kind = LogKind::Proc {
         pid: proc.pid,
         device: proc.device.clone(),

@@ -77,8 +77,16 @@ fn proc_dir(sb: &SuperBlock<BinderFs>) -> Result<crate::ffi::fs::DentryRef<Binde
 }
 
 fn pid_name(pid: i32, buf: &mut [u8; 12]) -> &[u8] {
+    pid_cstr(pid, buf).to_bytes()
+}
+
+/// `pid` in decimal, NUL-terminated, written at the end of `buf` (a name
+/// for `proc/<pid>` in binder_logs and debugfs).
+pub(crate) fn pid_cstr(pid: i32, buf: &mut [u8; 12]) -> &core::ffi::CStr {
     let mut n = pid.unsigned_abs();
-    let mut i = buf.len();
+    // The NUL last; up to 10 digits before it.
+    let mut i = buf.len() - 1;
+    buf[i] = 0;
     loop {
         i -= 1;
         buf[i] = b'0' + (n % 10) as u8;
@@ -87,7 +95,7 @@ fn pid_name(pid: i32, buf: &mut [u8; 12]) -> &[u8] {
             break;
         }
     }
-    &buf[i..]
+    core::ffi::CStr::from_bytes_with_nul(&buf[i..]).unwrap_or_default()
 }
 
 /// Adds `proc/<pid>`; `Ok(false)` if it exists already.

@@ -18,11 +18,10 @@ fn key_enabled(tp: *const u8) -> bool {
     let count = tp
         .wrapping_add(c_layout!(tracepoint, enabled))
         .cast::<i32>();
-    // SAFETY: `tp` is the address of a `struct tracepoint` defined in
-    // ffi/trace_events.c, part of this module's image for as long as the
-    // module is loaded; at this offset (the C compiler's, ffi/layout.c) is its
-    // static key's `atomic_t enabled`, aligned, which this only reads, as
-    // `raw_atomic_read()` does (a volatile load).
+    // `tp` is a `struct tracepoint` of ffi/trace_events.c, in this module's
+    // image while it is loaded; at this offset (ffi/layout.c) is its key.
+    // SAFETY: an aligned `atomic_t enabled`, only read (volatile, as
+    // `raw_atomic_read()`).
     unsafe { core::ptr::read_volatile(count) > 0 }
 }
 

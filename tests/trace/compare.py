@@ -20,30 +20,7 @@ import difflib
 import re
 import sys
 
-LINE = re.compile(r'^# trace (\S+) (.*)$')
-EVENT = re.compile(r'^\s*(.+?)-(\d+)\s+\[\d+\]\s+\S+\s+[\d.]+: (binder_\w+): ?(.*)$')
-PIDS = re.compile(r'^pids C=(\d+) S=(\d+)$')
-
-
-def parse(path):
-    """{scenario: (roles, [(pid, event, fields)])}"""
-    out = {}
-    with open(path, errors='replace') as f:
-        for line in f:
-            m = LINE.match(line.rstrip('\n'))
-            if not m:
-                continue
-            sc, rest = m.groups()
-            roles, evs = out.setdefault(sc, ({}, []))
-            p = PIDS.match(rest)
-            if p:
-                roles[p.group(1)] = 'C'
-                roles[p.group(2)] = 'S'
-                continue
-            e = EVENT.match(rest)
-            if e:
-                evs.append((e.group(2), e.group(3), e.group(4)))
-    return out
+from tracelog import parse
 
 
 def normalise(roles, evs):
@@ -60,7 +37,7 @@ def normalise(roles, evs):
         return '0' if v == '0' else roles.get(v, 'K')
 
     res = []
-    for p, ev, f in evs:
+    for _, p, ev, f in evs:
         f = re.sub(r'\b(transaction|dest_node|node)=(-?\d+)',
                    lambda m: '%s=%s' % (m.group(1), did(m.group(2))), f)
         f = re.sub(r'\b(src_ref|dest_ref)=(-?\d+)', r'\1=R', f)

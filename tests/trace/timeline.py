@@ -14,9 +14,8 @@ Usage: timeline.py [--all] OUTPUT [SCENARIO]
 import re
 import sys
 
-LINE = re.compile(r'^# trace (\S+) (.*)$')
-EVENT = re.compile(r'^\s*(.+?)-(\d+)\s+\[\d+\]\s+\S+\s+([\d.]+): binder_(\w+): ?(.*)$')
-PIDS = re.compile(r'^pids C=(\d+) S=(\d+)$')
+from tracelog import parse
+
 TID = re.compile(r'\btransaction=(\d+)')
 
 
@@ -31,26 +30,9 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     only = argv[1] if len(argv) > 1 else None
-    scen = {}
-    order = []
-    with open(argv[0], errors='replace') as f:
-        for line in f:
-            m = LINE.match(line.rstrip('\n'))
-            if not m:
-                continue
-            sc, rest = m.groups()
-            if sc not in scen:
-                scen[sc] = ({}, [])
-                order.append(sc)
-            roles, evs = scen[sc]
-            p = PIDS.match(rest)
-            if p:
-                roles[p.group(1)] = 'C'
-                roles[p.group(2)] = 'S'
-                continue
-            e = EVENT.match(rest)
-            if e:
-                evs.append((float(e.group(3)), e.group(2), e.group(4), e.group(5)))
+    scen = {sc: (roles, [(ts, pid, ev[len('binder_'):], f) for ts, pid, ev, f in evs])
+            for sc, (roles, evs) in parse(argv[0]).items()}
+    order = list(scen)
     for sc in order:
         if only and sc != only:
             continue
