@@ -12,7 +12,7 @@ use crate::ffi::mm::VmaNew;
 use crate::ffi::mm::{MmGrab, VmOps};
 use crate::ffi::sync::TryMutex;
 use crate::ffi::task;
-use crate::ffi::vec::LazyVec;
+use crate::ffi::vec::ThinVec;
 use crate::node::Node;
 use crate::process::Process;
 use crate::work::DArc;
@@ -70,15 +70,19 @@ pub(crate) struct BufferMeta {
     /// References the objects in the buffer hold (one per binder or
     /// handle object: as many as user space fits in the buffer, so
     /// `kvmalloc`ed).
-    pub(crate) held: LazyVec<Held>,
+    pub(crate) held: ThinVec<Held>,
     /// The fds installed from fd arrays in the buffer when the receiver
     /// read it, closed when it frees the buffer (recorded at install time,
     /// so that the free needs no memory).
-    pub(crate) close_on_free: LazyVec<u32>,
+    pub(crate) close_on_free: ThinVec<u32>,
 }
 
 /// Room in `Mapping::free_by_size` for one entry, allocated in advance.
-type FreeSlot = RBTreeNodeReservation<(usize, usize), ()>;
+type FreeSlot = RBTreeNodeReservation<u64, ()>;
+
+// A buffer's entry in `Mapping::blocks` (tree links 24 bytes, key 8, then
+// this) fits a 96-byte slab.
+const _: () = assert!(core::mem::size_of::<(usize, Block)>() <= 64);
 
 enum Block {
     Free,
@@ -109,8 +113,8 @@ pub(crate) struct Mapping {
     ops: &'static VmOps,
     /// Every block by offset, with its size.
     blocks: RBTree<usize, (usize, Block)>,
-    /// Free blocks by (size, offset).
-    free_by_size: RBTree<(usize, usize), ()>,
+    /// Free blocks by size, then offset ([`free_key`]).
+    free_by_size: RBTree<u64, ()>,
     free_async_space: usize,
     /// A one-way spammer was reported since async space last ran low.
     spam_detected: bool,
@@ -127,7 +131,7 @@ pub(crate) struct Mapping {
 #[derive(Default)]
 struct Spare {
     blocks: [Option<RBTreeNodeReservation<usize, (usize, Block)>>; 2],
-    free: [Option<RBTreeNodeReservation<(usize, usize), ()>>; 2],
+    free: [Option<FreeSlot>; 2],
 }
 
 /// Keeps `r` in the first empty slot of `slots` (dropped if none).
@@ -140,6 +144,21 @@ fn keep<T>(slots: &mut [Option<T>], r: T) {
 /// Takes a kept reservation out of `slots`.
 fn take_kept<T>(slots: &mut [Option<T>]) -> Option<T> {
     slots.iter_mut().find_map(|s| s.take())
+}
+
+/// The key of a free block in `Mapping::free_by_size`: its size, then its
+/// offset, in one `u64` (a tree entry of 32 bytes, where a pair of `usize`
+/// takes a 64-byte slab). Both are below [`MAX_AREA`], so each fits in 32
+/// bits and the order is that of the pair.
+fn free_key(size: usize, off: usize) -> u64 {
+    // Saturating, should a caller pass more: still an upper bound.
+    let part = |v: usize| u64::from(u32::try_from(v).unwrap_or(u32::MAX));
+    (part(size) << 32) | part(off)
+}
+
+/// The size and offset in a [`free_key`].
+fn from_free_key(k: u64) -> (usize, usize) {
+    ((k >> 32) as usize, (k & 0xffff_ffff) as usize)
 }
 
 /// `v` rounded up to a multiple of 8 (`ALIGN(v, 8)`); `None` on overflow
@@ -189,7 +208,7 @@ impl Mapping {
         let mut blocks = RBTree::new();
         blocks.insert(RBTreeNode::new(0, (size, Block::Free), GFP_KERNEL)?);
         let mut free_by_size = RBTree::new();
-        free_by_size.insert(RBTreeNode::new((size, 0), (), GFP_KERNEL)?);
+        free_by_size.insert(RBTreeNode::new(free_key(size, 0), (), GFP_KERNEL)?);
         Ok(Self {
             start,
             size,
@@ -218,11 +237,13 @@ impl Mapping {
         size: usize,
         meta: BufferMeta,
     ) -> Result<(usize, bool)> {
-        if meta.is_async && self.free_async_space < size {
+        // Larger than the area: nothing fits (and the tree key below holds
+        // sizes up to the area's only).
+        if size > self.size || (meta.is_async && self.free_async_space < size) {
             return Err(ENOSPC);
         }
-        let (bsize, off) = match self.free_by_size.cursor_lower_bound(&(size, 0)) {
-            Some(c) => *c.current().0,
+        let (bsize, off) = match self.free_by_size.cursor_lower_bound(&free_key(size, 0)) {
+            Some(c) => from_free_key(*c.current().0),
             None => return Err(ENOSPC),
         };
         // Everything that can fail comes before any change.
@@ -233,7 +254,7 @@ impl Mapping {
                 Some(r) => r.into_node(k, v),
                 None => RBTreeNode::new(k, v, GFP_KERNEL)?,
             };
-            let k = (bsize - size, off + size);
+            let k = free_key(bsize - size, off + size);
             let f = match take_kept(&mut self.spare.free) {
                 Some(r) => r.into_node(k, ()),
                 None => match RBTreeNode::new(k, (), GFP_KERNEL) {
@@ -249,7 +270,7 @@ impl Mapping {
             None
         };
         // The free-list entry of the block becomes the buffer's slot.
-        let Some(slot) = self.free_by_size.remove_node(&(bsize, off)) else {
+        let Some(slot) = self.free_by_size.remove_node(&free_key(bsize, off)) else {
             return Err(ENOSPC);
         };
         crate::trace::alloc_range(self.pid, self.start, (off, bsize, size), &|i| {
@@ -348,7 +369,7 @@ impl Mapping {
             })
         });
         if let Some((poff, psize)) = prev {
-            if let Some(n) = self.free_by_size.remove_node(&(psize, poff)) {
+            if let Some(n) = self.free_by_size.remove_node(&free_key(psize, poff)) {
                 keep(&mut self.spare.free, n.into_reservation());
             }
             if let Some(n) = self.blocks.remove_node(&off) {
@@ -360,14 +381,15 @@ impl Mapping {
         if let Some(b) = self.blocks.get_mut(&start) {
             b.0 = len;
         }
-        self.free_by_size.insert(slot.into_node((len, start), ()));
+        self.free_by_size
+            .insert(slot.into_node(free_key(len, start), ()));
         Some(meta)
     }
 
     /// Removes the free block at `off` of `size` bytes from both trees,
     /// keeping their nodes.
     fn forget_free(&mut self, size: usize, off: usize) {
-        if let Some(n) = self.free_by_size.remove_node(&(size, off)) {
+        if let Some(n) = self.free_by_size.remove_node(&free_key(size, off)) {
             keep(&mut self.spare.free, n.into_reservation());
         }
         if let Some(n) = self.blocks.remove_node(&off) {
@@ -848,7 +870,7 @@ impl Process {
     }
 
     /// Records the references a buffer holds.
-    pub(crate) fn set_buffer_held(&self, off: usize, held: LazyVec<Held>) {
+    pub(crate) fn set_buffer_held(&self, off: usize, held: ThinVec<Held>) {
         // Most buffers hold nothing (the metadata starts empty).
         if held.is_empty() {
             return;
@@ -899,7 +921,7 @@ impl Process {
         let Some(mm) = self.mm.as_ref() else {
             return false;
         };
-        let mut to_close = LazyVec::new();
+        let mut to_close = ThinVec::new();
         let meta = match self.mapping.lock().as_mut() {
             Some(m) => {
                 let Some(off) = find(m) else {
@@ -908,7 +930,7 @@ impl Process {
                 // The fds its reader installed from fd arrays are closed
                 // when user space frees it (listed when installed).
                 if let Some(meta) = m.meta_mut(off).filter(|_| user) {
-                    to_close = core::mem::take(&mut meta.close_on_free);
+                    to_close = meta.close_on_free.take();
                 }
                 crate::trace::buffer_release(m, off, user, next_async);
                 m.free(mm, off)

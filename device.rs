@@ -9,7 +9,7 @@ use crate::ffi::file::{File, FileOperations, FileOpsTable, MiscOpen};
 use crate::ffi::mm::{VmOps, VmaNew};
 use crate::ffi::poll::PollTable;
 use crate::ffi::shrinker::Shrink;
-use crate::ffi::sync::TryMutex;
+use crate::ffi::sync::{with_arc, TryMutex};
 use crate::ffi::task::Kuid;
 use crate::ffi::vec::VecExt;
 use crate::ffi::ThisModulePtr;
@@ -69,7 +69,7 @@ pub(crate) struct DeadNode {
     /// References still held (the entry goes with the last).
     pub(crate) refs: u32,
     /// Pids of the processes still holding references.
-    pub(crate) ref_pids: KVVec<i32>,
+    pub(crate) holders: crate::node::Holders,
 }
 
 /// One record of `transaction_log` / `failed_transaction_log`.
@@ -104,6 +104,23 @@ pub(crate) struct TxnLogs {
     pub(crate) next_failed: usize,
 }
 
+/// Puts `e` in `slot`; returns the entry it replaced, if the device changed
+/// (a slot of the same device is overwritten in place: no reference count
+/// is taken or dropped per transaction).
+fn put_slot(
+    slot: &mut Option<LogSlot>,
+    e: TxnLogEntry,
+    dev: &Arc<BinderDevice>,
+) -> Option<LogSlot> {
+    match slot {
+        Some((old, d)) if Arc::ptr_eq(d, dev) => {
+            *old = e;
+            None
+        }
+        _ => slot.replace((e, dev.clone())),
+    }
+}
+
 impl TxnLogs {
     /// Records `e`; returns the entries it replaced, to be dropped after
     /// unlocking.
@@ -111,10 +128,10 @@ impl TxnLogs {
         let failed = e.return_error != crate::uapi::BR_OK;
         // One per transaction: wraps as C's `atomic_inc_return(&log->cur)`
         // (after 2^64 of them only the ring's order would suffer).
-        let a = self.all[self.next_all % LOG_SIZE].replace((e, dev.clone()));
+        let a = put_slot(&mut self.all[self.next_all % LOG_SIZE], e, dev);
         self.next_all = self.next_all.wrapping_add(1);
         let f = if failed {
-            let f = self.failed[self.next_failed % LOG_SIZE].replace((e, dev.clone()));
+            let f = put_slot(&mut self.failed[self.next_failed % LOG_SIZE], e, dev);
             self.next_failed = self.next_failed.wrapping_add(1);
             f
         } else {
@@ -218,9 +235,7 @@ impl Registry {
         else {
             return;
         };
-        if let Some(j) = d.ref_pids.iter().position(|&p| p == holder) {
-            d.ref_pids.remove_at(j);
-        }
+        d.holders.remove(holder);
         d.refs = d.refs.saturating_sub(1);
         if d.refs == 0 {
             let gone = dead.remove_node(&node.id);
@@ -239,7 +254,7 @@ impl Registry {
         {
             d.refs = d.refs.wrapping_add(1);
             // Only the logs miss the pid if there is no memory for it.
-            if d.ref_pids.push(holder, GFP_KERNEL).is_err() {
+            if d.holders.push(holder).is_err() {
                 pr_debug!(
                     "rust_binder: ref of {} to dead node {} unlisted\n",
                     holder,
@@ -398,8 +413,8 @@ impl FileOperations for BinderFile {
         arg: usize,
     ) -> Result<i32> {
         crate::trace::ioctl(cmd, arg);
-        let proc: Arc<Process> = proc.into();
-        let ret = proc.ioctl(cmd, arg, file.flags() & O_NONBLOCK != 0);
+        let nonblock = file.flags() & O_NONBLOCK != 0;
+        let ret = with_arc(proc, |proc| proc.ioctl(cmd, arg, nonblock));
         crate::trace::ioctl_done(&ret);
         ret
     }
@@ -413,8 +428,7 @@ impl FileOperations for BinderFile {
     }
 
     fn poll(proc: ArcBorrow<'_, Process>, file: &File<BinderFs>, table: Option<&PollTable>) -> u32 {
-        let proc: Arc<Process> = proc.into();
-        proc.poll(file.as_raw(), table)
+        with_arc(proc, |proc| proc.poll(file.as_raw(), table))
     }
 
     fn flush(proc: ArcBorrow<'_, Process>, _file: &File<BinderFs>) -> Result {

@@ -15,14 +15,14 @@
 //! [`ProcessRefs`]: crate::process::ProcessRefs
 
 use crate::ffi::sync::DeferGuard;
-use crate::ffi::vec::VecExt;
+use crate::ffi::vec::ThinVec;
 use crate::freeze::Freeze;
 use crate::process::{Process, ProcessInner};
 use crate::stats::{DeathCount, NodeCount, RefCount};
 use crate::thread::{Thread, LOOPER_ENTERED, LOOPER_REGISTERED};
 use crate::work::{same, DArc, Queue, View, WorkArc, Wrap};
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use kernel::alloc::{flags::GFP_KERNEL, KVVec};
+use kernel::alloc::flags::GFP_KERNEL;
 use kernel::error::{code::*, Result};
 use kernel::prelude::*;
 use kernel::rbtree::RBTreeNode;
@@ -140,9 +140,8 @@ pub(crate) struct NodeState {
     pub(crate) internal_strong: u32,
     /// References from other processes (each counts as a weak reference).
     pub(crate) refs: u32,
-    /// The pids of the processes holding them (one per holder: as many as
-    /// binder files are open, so `kvmalloc`ed).
-    pub(crate) ref_pids: KVVec<i32>,
+    /// The pids of the processes holding them, one per holder.
+    pub(crate) holders: Holders,
     /// Strong and weak counts held by the owner itself (objects in its own
     /// buffers, and the pending handshake).
     pub(crate) local_strong: u32,
@@ -161,8 +160,96 @@ pub(crate) struct NodeState {
     /// One-way transactions waiting for the current one to finish.
     pub(crate) async_todo: Queue,
     /// Death and freeze notifications registered by holders of references
-    /// (one vector for both: a node's state fits in a 128-byte slab).
-    pub(crate) watches: KVVec<Watch>,
+    /// (one vector for both, behind one pointer: a node's state tree entry
+    /// fits in a 96-byte slab).
+    pub(crate) watches: ThinVec<Watch>,
+}
+
+// A node's state tree entry (tree links 24 bytes, key 8, then this) fits
+// a 96-byte slab.
+const _: () = assert!(core::mem::size_of::<NodeState>() <= 64);
+
+/// How many holders' pids a node keeps inline.
+const INLINE_HOLDERS: usize = 2;
+
+/// The pids of the processes holding references to a node, one per
+/// holder, oldest first: the first two inline (most nodes have one or two
+/// holders), the others in a vector grown outside the owner's lock.
+///
+/// # Invariants
+///
+/// The used inline slots come first (a pid is never 0, the mark of an
+/// unused slot), and `more` is empty unless both are used.
+#[derive(Default)]
+pub(crate) struct Holders {
+    inline: [i32; INLINE_HOLDERS],
+    more: ThinVec<i32>,
+}
+
+impl Holders {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.inline.iter().all(|&p| p == 0)
+    }
+
+    /// The pids, oldest first.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = i32> + '_ {
+        Iterator::chain(
+            self.inline.iter().copied().filter(|&p| p != 0),
+            self.more.iter().copied(),
+        )
+    }
+
+    /// The vector a new pid goes to once the inline slots are used, for
+    /// [`Process::lock_with_vec_room`] to grow (`None`: a slot is free).
+    pub(crate) fn room(&mut self) -> Option<&mut ThinVec<i32>> {
+        self.inline
+            .iter()
+            .all(|&p| p != 0)
+            .then_some(&mut self.more)
+    }
+
+    /// Adds `pid` without allocating; gives it back if there is no room.
+    pub(crate) fn push_within_capacity(&mut self, pid: i32) -> Result<(), i32> {
+        match self.inline.iter_mut().find(|p| **p == 0) {
+            Some(slot) => {
+                // INVARIANT: the first unused slot; `more` stays empty.
+                *slot = pid;
+                Ok(())
+            }
+            None => self.more.push_within_capacity(pid),
+        }
+    }
+
+    /// Adds `pid`, allocating if needed (not under a spinlock).
+    pub(crate) fn push(&mut self, pid: i32) -> Result {
+        if let Err(pid) = self.push_within_capacity(pid) {
+            self.more.push(pid, GFP_KERNEL)?;
+        }
+        Ok(())
+    }
+
+    /// Removes one entry of `pid`.
+    pub(crate) fn remove(&mut self, pid: i32) {
+        if pid == 0 {
+            return;
+        }
+        match self.inline.iter().position(|&p| p == pid) {
+            Some(i) => {
+                // INVARIANT: the later pids move down one slot, the oldest
+                // of `more` into the last one.
+                // (`i` is a slot's index: `i + 1 <= INLINE_HOLDERS`.)
+                self.inline.copy_within(i + 1.., i);
+                if let Some(last) = self.inline.last_mut() {
+                    *last = self.more.remove_at(0).unwrap_or(0);
+                }
+            }
+            None => {
+                if let Some(i) = self.more.iter().position(|&p| p == pid) {
+                    self.more.remove_at(i);
+                }
+            }
+        }
+    }
 }
 
 /// A notification registered on a node by a holder of a reference to it.
@@ -196,7 +283,7 @@ impl NodeState {
             node,
             internal_strong: 0,
             refs: 0,
-            ref_pids: KVVec::new(),
+            holders: Holders::default(),
             local_strong: 0,
             local_weak: 0,
             has_strong: false,
@@ -206,7 +293,7 @@ impl NodeState {
             work_queued: false,
             has_async: false,
             async_todo: Queue::new(),
-            watches: KVVec::new(),
+            watches: ThinVec::new(),
         }
     }
 
@@ -401,11 +488,11 @@ impl Process {
     /// and the vector replaced, to drop after unlocking.
     pub(crate) fn lock_with_vec_room<T: Clone>(
         &self,
-        pick: impl Fn(&mut ProcessInner) -> Option<&mut KVVec<T>>,
-    ) -> Result<(DeferGuard<'_, ProcessInner>, Option<KVVec<T>>)> {
+        pick: impl Fn(&mut ProcessInner) -> Option<&mut ThinVec<T>>,
+    ) -> Result<(DeferGuard<'_, ProcessInner>, Option<ThinVec<T>>)> {
         // Every vector that is not installed is handed back to be dropped
         // after unlocking (`vfree` may sleep; `inner` is a spinlock).
-        let mut spare: Option<KVVec<T>> = None;
+        let mut spare: Option<ThinVec<T>> = None;
         loop {
             let mut inner = self.inner.lock();
             let Some(v) = pick(&mut inner) else {
@@ -434,7 +521,7 @@ impl Process {
             let want = v.len().saturating_mul(2).max(4);
             drop(inner);
             drop(unused);
-            spare = Some(KVVec::with_capacity(want, GFP_KERNEL)?);
+            spare = Some(ThinVec::with_capacity(want, GFP_KERNEL)?);
         }
     }
 
@@ -443,15 +530,16 @@ impl Process {
     pub(crate) fn count_ref(&self, node: &DArc<Node>, pid: i32) -> bool {
         // Without memory for a longer list of holders, only binder_logs
         // miss this one's pid.
-        let (mut inner, old) =
-            match self.lock_with_vec_room(|i| i.node_state(node).map(|ns| &mut ns.ref_pids)) {
-                Ok(v) => v,
-                Err(_) => (self.inner.lock(), None),
-            };
+        let (mut inner, old) = match self
+            .lock_with_vec_room(|i| i.node_state(node).and_then(|ns| ns.holders.room()))
+        {
+            Ok(v) => v,
+            Err(_) => (self.inner.lock(), None),
+        };
         let counted = match inner.node_state(node) {
             Some(ns) => {
                 ns.refs = ns.refs.wrapping_add(1);
-                if ns.ref_pids.push_within_capacity(pid).is_err() {
+                if ns.holders.push_within_capacity(pid).is_err() {
                     // No room was found (above): the pid goes unlisted.
                 }
                 true

@@ -99,9 +99,9 @@ impl Process {
                     ns.internal_strong,
                     ns.refs
                 )?;
-                if !ns.ref_pids.is_empty() {
+                if !ns.holders.is_empty() {
                     body.write_str(" proc")?;
-                    for p in ns.ref_pids.iter() {
+                    for p in ns.holders.iter() {
                         write!(body, " {}", p)?;
                     }
                 }
@@ -223,7 +223,7 @@ fn print_txn(
 ) -> core::fmt::Result {
     let (to_tid, buffer) = {
         let links = t.links.lock();
-        (links.to_thread.as_ref().map_or(0, |x| x.id), links.buffer)
+        (links.to_thread.as_ref().map_or(0, |x| x.id), links.buffer())
     };
     let elapsed = (kernel::time::Ktime::ktime_get().to_ns() - t.start_ns) / 1_000_000;
     write!(

@@ -18,8 +18,9 @@
 //! Apart from that order, and never nested with `inner` either way:
 //! `Process::mapping` (mutex), then `mmap_lock` of an address space (taken
 //! inside `mapping`), then `Process::area` (spinlock; the only lock the
-//! `mmap` handler and `vm_ops->close` take). `Registry::logs` (spinlock)
-//! is a leaf: entries are copied out to be printed.
+//! `mmap` handler and `vm_ops->close` take). `Registry::logs` and
+//! `Thread::ee` (spinlocks; a thread's extended error) are leaves: nothing
+//! is taken under them.
 //!
 //! `inner` is a [`DeferLock`], a spinlock as C's `proc->inner_lock`: the
 //! threads to wake are chosen under it and woken once it is released (only
@@ -58,8 +59,7 @@ use kernel::types::ARef;
 use kernel::uaccess::UserSlice;
 
 use crate::thread::{
-    read_u32, read_u64, ExtendedError, Thread, ThreadState, WakeKind, Wakes, LOOPER_POLL,
-    LOOPER_WAITING,
+    read_u32, read_u64, Thread, ThreadState, WakeKind, Wakes, LOOPER_POLL, LOOPER_WAITING,
 };
 
 /// The mutable state of a process.
@@ -464,17 +464,7 @@ impl Process {
                 w.write_slice(&b)?;
             }
             BINDER_GET_EXTENDED_ERROR => {
-                let ee = {
-                    let mut inner = self.inner.lock();
-                    let ts = inner.thread_mut(thread.id).ok_or(EINVAL)?;
-                    let ee = ts.ee;
-                    ts.ee = ExtendedError {
-                        id: 0,
-                        command: BR_OK,
-                        param: 0,
-                    };
-                    ee
-                };
+                let ee = thread.take_extended_error();
                 let mut b = [0u8; 12];
                 b[..4].copy_from_slice(&ee.id.to_ne_bytes());
                 b[4..8].copy_from_slice(&ee.command.to_ne_bytes());
@@ -525,7 +515,7 @@ impl Process {
     ) -> Option<usize> {
         let buffer = match t.buffer_inactive.swap(true, Ordering::Relaxed) {
             true => None,
-            false => t.links.lock().buffer,
+            false => t.links.lock().buffer(),
         };
         if t.counted.swap(false, Ordering::AcqRel) {
             inner.outstanding_txns = inner.outstanding_txns.saturating_sub(1);
@@ -554,37 +544,6 @@ impl Process {
     }
 
     // ---- used by transactions ----
-
-    /// Records the extended error of thread `id`.
-    pub(crate) fn set_extended_error(&self, id: i32, txn: usize, command: u32, param: i32) {
-        if let Some(ts) = self.inner.lock().thread_mut(id) {
-            ts.ee = ExtendedError {
-                id: txn as u32,
-                command,
-                param,
-            };
-        }
-    }
-
-    /// Records a failed reply in the extended error of the caller `thread`,
-    /// unless it already has one.
-    pub(crate) fn set_caller_error(
-        &self,
-        thread: &Arc<Thread>,
-        txn: usize,
-        command: u32,
-        param: i32,
-    ) {
-        if let Some(ts) = self.inner.lock().thread_mut(thread.id) {
-            if ts.ee.command == BR_OK {
-                ts.ee = ExtendedError {
-                    id: txn as u32,
-                    command,
-                    param,
-                };
-            }
-        }
-    }
 
     /// Makes `cmd` the pending return error of thread `id`.
     pub(crate) fn queue_return_error(&self, id: i32, cmd: u32) {
@@ -757,7 +716,7 @@ impl Process {
         // in the node's queue, so the node's one-way in flight is not this
         // one and stays (C frees only the buffer too).
         if let Some(Work::Transaction(old)) = outdated {
-            let buffer = old.links.lock().buffer.take();
+            let buffer = old.links.lock().take_buffer();
             if let Some(off) = buffer {
                 self.release_buffer(off, false, false);
             }
@@ -859,7 +818,7 @@ impl Process {
                 };
                 let (_, ns) = c.current_mut();
                 let owner = ns.node.clear_owner();
-                let watches = core::mem::replace(&mut ns.watches, KVVec::new());
+                let watches = ns.watches.take();
                 let async_todo = ns.async_todo.take_all();
                 let unused = match (slot, ns.refs > 0) {
                     (Some(slot), true) => {
@@ -869,7 +828,7 @@ impl Process {
                             has_weak: ns.has_weak,
                             internal_strong: ns.internal_strong,
                             refs: ns.refs,
-                            ref_pids: core::mem::replace(&mut ns.ref_pids, KVVec::new()),
+                            holders: core::mem::take(&mut ns.holders),
                         };
                         let id = dead.node.id;
                         dead_nodes.insert(slot.into_node(id, dead));

@@ -3,7 +3,6 @@
 //! The references a process holds on other processes' nodes: handles,
 //! their strong and weak counts, and what they count on the node.
 
-use crate::ffi::vec::VecExt;
 use crate::handles::Handles;
 use crate::node::{Node, NodeRef};
 use crate::process::Process;
@@ -120,9 +119,7 @@ impl Process {
             let mut inner = owner.inner.lock();
             if let Some(ns) = inner.node_state(node) {
                 ns.refs = ns.refs.saturating_sub(1);
-                if let Some(i) = ns.ref_pids.iter().position(|&p| p == self.pid) {
-                    ns.ref_pids.remove_at(i);
-                }
+                ns.holders.remove(self.pid);
                 drop(inner);
                 owner.dec_node(node, false, true);
                 return;

@@ -12,7 +12,7 @@
 use crate::ffi::file::ReservedFd;
 use crate::ffi::poll::PollWaitQueue;
 use crate::ffi::task;
-use crate::ffi::vec::{LazyVec, VecExt};
+use crate::ffi::vec::{ThinVec, VecExt};
 use crate::node::NodeState;
 use crate::process::{release_work, Process, ProcessInner};
 use crate::stats::{self, Stats, ThreadCount};
@@ -28,7 +28,7 @@ use kernel::alloc::{flags::GFP_KERNEL, KVVec};
 use kernel::error::{code::*, Result};
 use kernel::prelude::*;
 use kernel::rbtree::RBTreeNode;
-use kernel::sync::{Arc, CondVar};
+use kernel::sync::{Arc, CondVar, SpinLock};
 use kernel::uaccess::{UserSlice, UserSliceReader};
 
 /// Looper states of a thread (as in the C driver).
@@ -65,7 +65,40 @@ pub(crate) struct Thread {
     /// queued at most once, so they are made with the thread.
     pub(crate) return_work: DArc<ErrorWork>,
     pub(crate) reply_work: DArc<ErrorWork>,
+    /// The extended error (`BINDER_GET_EXTENDED_ERROR`): its own lock, so
+    /// that a transaction records its id without the process's lock.
+    #[pin]
+    ee: SpinLock<ExtendedError>,
     _count: ThreadCount,
+}
+
+impl Thread {
+    /// Records the thread's extended error.
+    pub(crate) fn set_extended_error(&self, txn: usize, command: u32, param: i32) {
+        *self.ee.lock() = ExtendedError {
+            id: txn as u32,
+            command,
+            param,
+        };
+    }
+
+    /// Records a failed reply as the extended error of this (calling)
+    /// thread, unless it already has one.
+    pub(crate) fn set_caller_error(&self, txn: usize, command: u32, param: i32) {
+        let mut ee = self.ee.lock();
+        if ee.command == BR_OK {
+            *ee = ExtendedError {
+                id: txn as u32,
+                command,
+                param,
+            };
+        }
+    }
+
+    /// Takes the extended error, leaving none.
+    pub(crate) fn take_extended_error(&self) -> ExtendedError {
+        core::mem::replace(&mut *self.ee.lock(), ExtendedError::NONE)
+    }
 }
 
 /// How a thread is to be woken.
@@ -164,6 +197,15 @@ pub(crate) struct ExtendedError {
     pub(crate) param: i32,
 }
 
+impl ExtendedError {
+    /// No error.
+    const NONE: Self = Self {
+        id: 0,
+        command: BR_OK,
+        param: 0,
+    };
+}
+
 /// The state of a thread, kept in its process's inner state.
 pub(crate) struct ThreadState {
     pub(crate) thread: Arc<Thread>,
@@ -175,7 +217,6 @@ pub(crate) struct ThreadState {
     /// Top of the thread's transaction stack.
     pub(crate) stack: Option<DArc<Transaction>>,
     pub(crate) reply_error: u32,
-    pub(crate) ee: ExtendedError,
 }
 
 /// Reads one value of a fixed size from a user command buffer.
@@ -365,6 +406,7 @@ impl Process {
                 return_error: AtomicU32::new(BR_OK),
                 return_work,
                 reply_work,
+                ee <- kernel::new_spinlock!(ExtendedError::NONE, "Thread::ee"),
                 _count: ThreadCount::new(),
                 poll_wq <- PollWaitQueue::new(kernel::c_str!("Thread::poll_wq"), kernel::static_lock_class!()),
             }),
@@ -379,11 +421,6 @@ impl Process {
                 process_todo: false,
                 stack: None,
                 reply_error: BR_OK,
-                ee: ExtendedError {
-                    id: 0,
-                    command: BR_OK,
-                    param: 0,
-                },
             },
             GFP_KERNEL,
         )?;
@@ -946,14 +983,16 @@ impl Process {
             Some(from) => task::tgid_in_current_ns(&from.process.task),
             None => 0,
         };
-        tr.data_size = t.data_size as u64;
-        tr.offsets_size = t.offsets_size as u64;
+        tr.data_size = u64::from(t.data_size);
+        tr.offsets_size = u64::from(t.offsets_size);
         tr.buffer = t.buffer_addr as u64;
         // `data_size` was checked against the buffer when it was sent.
-        tr.offsets = t.buffer_addr.wrapping_add(t.data_size.wrapping_add(7) & !7) as u64;
+        tr.offsets = t
+            .buffer_addr
+            .wrapping_add((t.data_size as usize).wrapping_add(7) & !7) as u64;
         let (buffer, fds) = {
             let mut links = t.links.lock();
-            (links.buffer, core::mem::take(&mut links.fds))
+            (links.buffer(), links.fds.take())
         };
         if !fds.is_empty() {
             let installed = buffer.is_some_and(|off| self.install_fds(t.id, off, fds).is_ok());
@@ -973,7 +1012,7 @@ impl Process {
             }
         }
         let mut b = [0u8; 4 + TXN_DATA_SIZE + 8];
-        let (cmd, len) = match t.secctx_addr {
+        let (cmd, len) = match t.secctx_addr() {
             Some(addr) if cmd == BR_TRANSACTION => {
                 b[4 + TXN_DATA_SIZE..].copy_from_slice(&(addr as u64).to_ne_bytes());
                 (BR_TRANSACTION_SEC_CTX, b.len())
@@ -1032,7 +1071,7 @@ impl Process {
     /// the buffer is freed: its references released, files it installed
     /// closed in the reading task, the node's next one-way started.
     fn fail_popped(&self, t: DArc<Transaction>) {
-        let buffer = t.links.lock().buffer.take();
+        let buffer = t.links.lock().take_buffer();
         if t.target_node.is_some() && !t.is_oneway() {
             // Also marks it done here.
             send_failed_reply(t, BR_FAILED_REPLY);
@@ -1047,8 +1086,8 @@ impl Process {
     /// Installs the files a transaction carries into the current (reading)
     /// task and writes their descriptor numbers into buffer `off`; on
     /// failure nothing stays installed.
-    fn install_fds(&self, id: usize, off: usize, fds: LazyVec<FdFixup>) -> Result {
-        let fds = fds.into_inner();
+    fn install_fds(&self, id: usize, off: usize, fds: ThinVec<FdFixup>) -> Result {
+        let fds = fds.into_vec();
         let mut reserved = KVVec::with_capacity(fds.len(), gfp_user_sized())?;
         for _ in 0..fds.len() {
             reserved.push(ReservedFd::new().map_err(|_| ENOMEM)?, gfp_user_sized())?;
@@ -1057,7 +1096,7 @@ impl Process {
         // The fds a free of the buffer closes, listed now (room made
         // before the lock): the free needs no memory.
         let in_arrays = fds.iter().filter(|f| f.in_array).count();
-        let mut closable = LazyVec::new();
+        let mut closable = ThinVec::new();
         closable.reserve(in_arrays, gfp_user_sized())?;
         for (f, r) in fds.iter().zip(reserved.iter()) {
             if f.in_array && closable.push_within_capacity(r.fd()).is_err() {

@@ -15,7 +15,7 @@ use crate::allocation::{align8, buffer_layout, buffer_size, BufferMeta, BufferPa
 use crate::device::TxnLogEntry;
 use crate::ffi::file::FileRef;
 use crate::ffi::task::{security, Kuid};
-use crate::ffi::vec::LazyVec;
+use crate::ffi::vec::ThinVec;
 use crate::node::{next_debug_id, Node};
 use crate::process::Process;
 use crate::thread::Thread;
@@ -24,7 +24,7 @@ use crate::work::{Complete, CompleteKind, DArc, View, Wrap};
 use core::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use kernel::alloc::{
     flags::{__GFP_NOWARN, GFP_KERNEL},
-    Flags, KVVec,
+    Flags,
 };
 use kernel::error::{code::*, Error, Result};
 use kernel::prelude::*;
@@ -103,11 +103,13 @@ pub(crate) struct Links {
     pub(crate) to_thread: Option<Arc<Thread>>,
     /// The handler's previous transaction.
     pub(crate) to_parent: Option<DArc<Transaction>>,
-    /// The buffer, while it is not freed.
-    pub(crate) buffer: Option<usize>,
+    /// The buffer's offset in the target's area, while it is not freed
+    /// (below `MAX_AREA`: 32 bits, to keep a transaction in a 192-byte
+    /// slab).
+    buffer: Option<u32>,
     /// Files to install in the receiver when it reads the transaction (an
     /// fd array alone can carry a million: `kvmalloc`ed).
-    pub(crate) fds: LazyVec<FdFixup>,
+    pub(crate) fds: ThinVec<FdFixup>,
 }
 
 /// A file sent in a transaction: installed in the receiver at read time,
@@ -147,12 +149,13 @@ pub(crate) struct Transaction {
     pub(crate) to_proc: Arc<Process>,
     /// The node a (non-reply) transaction goes to.
     pub(crate) target_node: Option<DArc<Node>>,
-    pub(crate) data_size: usize,
-    pub(crate) offsets_size: usize,
+    /// Sizes of the data and offsets (they fit in the buffer: 32 bits).
+    pub(crate) data_size: u32,
+    pub(crate) offsets_size: u32,
     /// User address of the buffer in the target.
     pub(crate) buffer_addr: usize,
-    /// User address of the sender's security context in the buffer.
-    pub(crate) secctx_addr: Option<usize>,
+    /// Where the sender's security context is in the buffer.
+    secctx_off: Option<u32>,
     #[pin]
     pub(crate) links: SpinLock<Links>,
     /// Counted in the target's `outstanding_txns`.
@@ -173,6 +176,12 @@ pub(crate) struct Transaction {
     /// reply).
     pub(crate) saved_priority: AtomicI32,
 }
+
+// A queued transaction, with its reference count, fits the 192-byte slab
+// that C's `binder_transaction` takes (kernels without lock debugging,
+// where a spinlock is 4 bytes).
+#[cfg(not(any(CONFIG_DEBUG_SPINLOCK, CONFIG_DEBUG_LOCK_ALLOC, CONFIG_PREEMPT_RT)))]
+const _: () = assert!(core::mem::size_of::<Wrap<Transaction>>() + 8 <= 192);
 
 impl Transaction {
     pub(crate) fn is_oneway(&self) -> bool {
@@ -199,6 +208,24 @@ impl Transaction {
 
     pub(crate) fn from(&self) -> Option<Arc<Thread>> {
         self.links.lock().from.clone()
+    }
+
+    /// User address of the sender's security context in the buffer.
+    pub(crate) fn secctx_addr(&self) -> Option<usize> {
+        self.secctx_off
+            .map(|off| self.buffer_addr.wrapping_add(off as usize))
+    }
+}
+
+impl Links {
+    /// The buffer's offset, while it is not freed.
+    pub(crate) fn buffer(&self) -> Option<usize> {
+        self.buffer.map(|off| off as usize)
+    }
+
+    /// Takes the buffer: whoever takes it frees it.
+    pub(crate) fn take_buffer(&mut self) -> Option<usize> {
+        self.buffer.take().map(|off| off as usize)
     }
 }
 
@@ -336,7 +363,7 @@ impl Process {
         sg_size: u64,
     ) {
         let id = next_debug_id();
-        self.set_extended_error(thread.id, id, BR_OK, 0);
+        thread.set_extended_error(id, BR_OK, 0);
         let mut log = TxnLogEntry {
             debug_id: id,
             call_type: if reply {
@@ -410,7 +437,7 @@ impl Process {
         };
         res.map_err(|e| {
             if let Some(caller) = orig.from() {
-                caller.process.set_caller_error(&caller, id, e.cmd, e.param);
+                caller.set_caller_error(id, e.cmd, e.param);
             }
             self.queue_return_error(thread.id, BR_TRANSACTION_COMPLETE);
             send_failed_reply(orig, e.cmd);
@@ -429,7 +456,7 @@ impl Process {
                 e.param
             );
         }
-        self.set_extended_error(thread.id, id, e.cmd, e.param);
+        thread.set_extended_error(id, e.cmd, e.param);
         self.queue_return_error(thread.id, e.cmd);
     }
 
@@ -602,12 +629,12 @@ impl Process {
             target_node: node.clone(),
             allow_user_free: false,
             active: true,
-            held: LazyVec::new(),
-            close_on_free: LazyVec::new(),
+            held: ThinVec::new(),
+            close_on_free: ThinVec::new(),
         };
         // A call pins its target node strongly until its buffer is freed
         // (`BufferMeta::target_node`).
-        let mut held = LazyVec::new();
+        let mut held = ThinVec::new();
         if let Some(n) = &node {
             target_proc
                 .inc_node_local(n, true)
@@ -629,7 +656,7 @@ impl Process {
                 ));
             }
         };
-        let mut fds = LazyVec::new();
+        let mut fds = ThinVec::new();
         let off = pages.off();
         crate::trace::alloc_buf(&target_proc, off, id, (data_size, offsets_size, extra));
         let mut res = self.fill_buffer(
@@ -662,6 +689,18 @@ impl Process {
             return Err(e);
         }
 
+        // Every part is inside the buffer, and the buffer inside the area
+        // (at most `MAX_AREA`): each fits in 32 bits.
+        let parts = (
+            u32::try_from(off),
+            u32::try_from(data_size),
+            u32::try_from(offsets_size),
+            u32::try_from(ctx_off),
+        );
+        let (Ok(off32), Ok(data_size), Ok(offsets_size), Ok(ctx_off)) = parts else {
+            target_proc.free_buffer(off);
+            return Err(TxnError::failed(EINVAL));
+        };
         let to_proc = target_proc.clone();
         let t = Wrap::pin_new(pin_init!(Transaction {
             id,
@@ -674,7 +713,7 @@ impl Process {
             data_size,
             offsets_size,
             buffer_addr: start + off,
-            secctx_addr: secctx.as_ref().map(|_| start + off + ctx_off),
+            secctx_off: secctx.as_ref().map(|_| ctx_off),
             counted: AtomicBool::new(false),
             buffer_inactive: AtomicBool::new(false),
             from_tgid: self.pid,
@@ -688,7 +727,7 @@ impl Process {
                 from_parent: None,
                 to_thread: None,
                 to_parent: None,
-                buffer: Some(off),
+                buffer: Some(off32),
                 fds,
             }, "Transaction::links"),
         }));
@@ -764,8 +803,8 @@ impl Process {
         p: &Payload<'_>,
         buf: &mut BufferPages<'_>,
         thread: &Arc<Thread>,
-        held: &mut KVVec<Held>,
-        fds: &mut KVVec<FdFixup>,
+        held: &mut ThinVec<Held>,
+        fds: &mut ThinVec<FdFixup>,
     ) -> Result<(), TxnError> {
         let fail = TxnError::failed;
         let (data_size, offsets_size, sg_size) = (p.data_size, p.offsets_size, p.sg_size);
@@ -1011,7 +1050,7 @@ impl Process {
         thread: &Arc<Thread>,
         p: &Payload<'_>,
         fp: &mut [u8; FLAT_OBJ_SIZE],
-        held: &mut KVVec<Held>,
+        held: &mut ThinVec<Held>,
     ) -> Result {
         let target = p.target;
         let ty = u32_at(fp, 0);

@@ -6,17 +6,21 @@
 # functions while one cell runs, then prints the top functions by total
 # time, per CPU summed. Under TCG only the shares matter, not the times.
 #
+# Mode "calls": every traceable kernel function (no filter), sorted by hit
+# count and divided by the cell's calls: what one call costs in kernel
+# calls (refcount helpers, user copies, locks, wake-ups), on either driver.
+#
 # Mode "sample" (third argument, or PROFILE_MODE=sample): instead, the
 # sampling profiler benchmarks/ksample (perf cpu-clock samples of kernel
 # IPs on every CPU, resolved with /proc/kallsyms), which also sees the Rust
 # module's own functions: top functions by samples, and the share of the
 # binder module against the rest of the kernel.
 #
-#   profile.sh CELL [SECONDS [ftrace|sample]]
+#   profile.sh CELL [SECONDS [ftrace|sample|calls]]
 cell=${1:?usage: profile.sh CELL [SECONDS [ftrace|sample]]}
 secs=${2:-4}
 mode=${3:-${PROFILE_MODE:-ftrace}}
-case $mode in ftrace|sample) ;; *) echo "profile.sh: unknown mode $mode" >&2; exit 2 ;; esac
+case $mode in ftrace|sample|calls) ;; *) echo "profile.sh: unknown mode $mode" >&2; exit 2 ;; esac
 T=/sys/kernel/tracing
 [ -d $T/trace_stat ] || mount -t tracefs nodev $T 2>/dev/null
 mod=$(grep -oE '^(binder_linux|rust_binder) ' /proc/modules | tr -d ' ')
@@ -30,6 +34,24 @@ if [ "$mode" = sample ]; then
     rc=$?
     umount $FS
     exit $rc
+fi
+if [ "$mode" = calls ]; then
+    echo "# profile: cell $cell, driver $mod, ${secs}s, calls per call"
+    echo > $T/set_ftrace_filter
+    binder_bench -d $FS/binder -t 1 "$cell" > /dev/null
+    echo 1 > $T/function_profile_enabled
+    binder_bench -d $FS/binder -t "$secs" "$cell" > /tmp/cell.out
+    echo 0 > $T/function_profile_enabled
+    cat /tmp/cell.out
+    n=$(sed -n 's/^cell .* calls=\([0-9]*\) .*/\1/p' /tmp/cell.out | head -n1)
+    [ -n "$n" ] && [ "$n" -gt 0 ] 2>/dev/null || { echo "# profile: no call count in the cell's output"; n=1; }
+    cat $T/trace_stat/function* | awk -v n="$n" '
+        $1 == "Function" || $1 ~ /^-+$/ || NF < 4 { next }
+        { hits[$1] += $2 }
+        END { for (f in hits) printf "%12.2f %s\n", hits[f] / n, f }' |
+        sort -rn | head -n 70 | awk '{ printf "# prof: %-48s per_call %8.2f\n", $2, $1 }'
+    umount $FS
+    exit 0
 fi
 echo "# profile: cell $cell, driver $mod, ${secs}s"
 # The module's own functions (C: all of binder_linux; Rust code has no

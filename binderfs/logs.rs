@@ -225,7 +225,7 @@ pub(crate) fn render_into(kind: &LogKind, out: &mut dyn Write) -> core::fmt::Res
                         d.internal_strong,
                         d.refs
                     )?;
-                    for p in d.ref_pids.iter() {
+                    for p in d.holders.iter() {
                         write!(out, " {}", p)?;
                     }
                     out.write_str("\n")?;

@@ -12,7 +12,7 @@ use core::mem::ManuallyDrop;
 use core::ops::{Deref, DerefMut};
 use kernel::prelude::*;
 use kernel::sync::lock::{spinlock::SpinLockBackend, Guard};
-use kernel::sync::LockClassKey;
+use kernel::sync::{Arc, ArcBorrow, LockClassKey};
 use kernel::types::Opaque;
 
 /// A kernel `struct mutex` protecting a `T`.
@@ -195,4 +195,19 @@ macro_rules! new_defer_lock {
     ($t:expr, $name:literal) => {
         $crate::ffi::sync::DeferLock::new($t, kernel::c_str!($name), kernel::static_lock_class!())
     };
+}
+
+/// Runs `f` on the [`Arc`] that `b` borrows, without taking a reference
+/// (a file operation borrows its file's data; the methods it calls take
+/// `&Arc<Self>` to clone it where they keep it).
+pub(crate) fn with_arc<T, R>(b: ArcBorrow<'_, T>, f: impl FnOnce(&Arc<T>) -> R) -> R {
+    let p: *const T = &*b;
+    // SAFETY: an `ArcBorrow` points at the data of a live `Arc` (made by
+    // `Arc::into_raw`, as `ForeignOwnable` does, or borrowed from an
+    // `Arc`), whose reference outlives `'_`. The `Arc` made here stands for
+    // that same reference and is never dropped (`ManuallyDrop`), so the
+    // count is untouched; `f` only gets `&Arc<T>`, so it can clone it but
+    // not move it out.
+    let arc = ManuallyDrop::new(unsafe { Arc::from_raw(p) });
+    f(&arc)
 }

@@ -2,12 +2,12 @@
 
 //! Vector operations that the 6.12 `KVec` lacks and newer kernels have
 //! (`pop`, `remove`, `retain`, `push_within_capacity`), as an extension
-//! trait; and [`LazyVec`], a vector that costs nothing until it allocates.
+//! trait; and [`ThinVec`], a vector that costs one pointer and nothing
+//! else until it allocates.
 
-use core::mem::ManuallyDrop;
-use core::ops::{Deref, DerefMut};
+use core::ops::Deref;
 use core::ptr;
-use kernel::alloc::{Allocator, KVVec, Vec};
+use kernel::alloc::{AllocError, Allocator, Flags, KBox, KVVec, Vec};
 
 /// `pop`, `remove` and `retain` for kernel vectors.
 pub(crate) trait VecExt<T> {
@@ -72,60 +72,100 @@ impl<T, A: Allocator> VecExt<T> for Vec<T, A> {
     }
 }
 
-/// A `KVVec` that never calls its allocator unless it holds memory.
-///
-/// The 6.12 `Vec` frees through its allocator on drop even when it never
-/// allocated (a `krealloc`/`kvrealloc` call and a `kfree` of nothing); the
-/// transaction paths make several vectors that stay empty for almost every
-/// call (the references and fds a buffer holds), so this one skips it.
-///
-/// # Invariants
-///
-/// The inner vector is dropped exactly once, in [`Drop::drop`], unless its
-/// capacity is zero (then it owns no memory and holds no element).
-pub(crate) struct LazyVec<T>(ManuallyDrop<KVVec<T>>);
+/// A vector kept behind one pointer, for vectors that are almost always
+/// empty (the references and fds a buffer or transaction carries): 8 bytes
+/// in the object that holds it, where a `KVVec` takes 24, and no allocator
+/// call at all while it stays empty (the 6.12 `Vec` frees through its
+/// allocator on drop even when it never allocated).
+pub(crate) struct ThinVec<T>(Option<KBox<KVVec<T>>>);
 
-impl<T> LazyVec<T> {
+impl<T> ThinVec<T> {
     /// An empty vector; nothing is allocated.
     pub(crate) const fn new() -> Self {
-        Self(ManuallyDrop::new(KVVec::new()))
+        Self(None)
     }
 
-    /// The vector itself (to be consumed by value).
-    pub(crate) fn into_inner(self) -> KVVec<T> {
-        let mut me = ManuallyDrop::new(self);
-        // SAFETY: `me` is never dropped, so the inner vector is taken out
-        // of it once and not dropped twice.
-        unsafe { ManuallyDrop::take(&mut me.0) }
+    /// An empty vector with room for `n` elements.
+    pub(crate) fn with_capacity(n: usize, flags: Flags) -> Result<Self, AllocError> {
+        let mut v = Self::new();
+        v.reserve(n, flags)?;
+        Ok(v)
+    }
+
+    /// How many elements it holds without allocating.
+    pub(crate) fn capacity(&self) -> usize {
+        self.0.as_ref().map_or(0, |v| v.capacity())
+    }
+
+    /// Removes and returns the element at `i` (shifting the rest down).
+    pub(crate) fn remove_at(&mut self, i: usize) -> Option<T> {
+        self.0.as_mut()?.remove_at(i)
+    }
+
+    /// Keeps only the elements for which `f` holds, in order.
+    pub(crate) fn retain(&mut self, f: impl FnMut(&T) -> bool) {
+        if let Some(v) = self.0.as_mut() {
+            v.retain(f);
+        }
+    }
+
+    /// Makes room for `n` more elements (none: no allocation).
+    pub(crate) fn reserve(&mut self, n: usize, flags: Flags) -> Result<(), AllocError> {
+        match &mut self.0 {
+            Some(v) => v.reserve(n, flags),
+            None if n == 0 => Ok(()),
+            None => {
+                let v = KVVec::with_capacity(n, flags)?;
+                self.0 = Some(KBox::new(v, flags)?);
+                Ok(())
+            }
+        }
+    }
+
+    /// Appends `v`, allocating if needed.
+    pub(crate) fn push(&mut self, v: T, flags: Flags) -> Result<(), AllocError> {
+        self.reserve(1, flags)?;
+        match &mut self.0 {
+            Some(vec) => vec.push(v, flags),
+            None => Err(AllocError),
+        }
+    }
+
+    /// Appends `v` if there is room for it without allocating; gives it
+    /// back otherwise.
+    pub(crate) fn push_within_capacity(&mut self, v: T) -> Result<(), T> {
+        match &mut self.0 {
+            Some(vec) => vec.push_within_capacity(v),
+            None => Err(v),
+        }
+    }
+
+    /// Takes the elements out, leaving it empty (no allocator call).
+    pub(crate) fn take(&mut self) -> Self {
+        Self(self.0.take())
+    }
+
+    /// The elements as a vector (for consuming them by value).
+    pub(crate) fn into_vec(self) -> KVVec<T> {
+        match self.0 {
+            Some(b) => KBox::into_inner(b),
+            None => KVVec::new(),
+        }
     }
 }
 
-impl<T> Default for LazyVec<T> {
+impl<T> Default for ThinVec<T> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<T> Deref for LazyVec<T> {
-    type Target = KVVec<T>;
-    fn deref(&self) -> &KVVec<T> {
-        &self.0
-    }
-}
-
-impl<T> DerefMut for LazyVec<T> {
-    fn deref_mut(&mut self) -> &mut KVVec<T> {
-        &mut self.0
-    }
-}
-
-impl<T> Drop for LazyVec<T> {
-    fn drop(&mut self) {
-        if self.0.capacity() != 0 {
-            // SAFETY: dropped once, here; `self` is not used afterwards
-            // (type invariant).
-            unsafe { ManuallyDrop::drop(&mut self.0) };
+impl<T> Deref for ThinVec<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        match &self.0 {
+            Some(v) => v,
+            None => &[],
         }
-        // Otherwise it holds neither memory nor elements: nothing to do.
     }
 }

@@ -4,18 +4,19 @@
 # a cell goes, function by function (total time including children, per
 # call). Under TCG only the shares and the rust/C comparison mean anything.
 #
-# Usage: scripts/bench-profile.sh CELL [SECONDS [sample]]   (e.g. sync_p1_64KiB 4)
+# Usage: scripts/bench-profile.sh CELL [SECONDS [sample|calls]]   (e.g. sync_p1_64KiB 4)
 #
 # With "sample", the sampling profiler benchmarks/ksample.c instead of the
 # function profiler: kernel time by function from perf cpu-clock samples,
 # the Rust module's own functions included (they have no ftrace hooks).
+# With "calls", every traceable kernel function's hits per call of the cell.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/scripts/env.sh"
 CELL=${1:?usage: bench-profile.sh CELL [SECONDS [sample]]}
 SECS=${2:-4}
 MODE=${3:-ftrace}
-case $MODE in ftrace|sample) ;; *) echo "bench-profile: unknown mode $MODE (want: sample)" >&2; exit 2 ;; esac
+case $MODE in ftrace|sample|calls) ;; *) echo "bench-profile: unknown mode $MODE (want: ftrace, sample, calls)" >&2; exit 2 ;; esac
 KDIR=$(bash "$ROOT/scripts/build-kernel.sh" perf | tail -n1)
 export KDIR
 MODULE=$(bash "$ROOT/scripts/build-module-copy.sh" "$KDIR" "$ROOT/build/module-perf" | tail -n1)
