@@ -12,7 +12,7 @@
 //! It shows every open of that pid, whatever the device.
 
 use crate::binderfs::logs::{pid_cstr, render_into, LogKind, FILES};
-use crate::device::Registry;
+use crate::context::Registry;
 use crate::ffi::debugfs::{Dir, Show, ShowFile, ShowFops};
 use crate::ffi::vec::VecExt;
 use crate::process::Process;

@@ -173,8 +173,8 @@ const _: () = assert!(core::mem::size_of::<NodeState>() <= 64);
 const INLINE_HOLDERS: usize = 2;
 
 /// The pids of the processes holding references to a node, one per
-/// holder, oldest first: the first two inline (most nodes have one or two
-/// holders), the others in a vector grown outside the owner's lock.
+/// holder, kept oldest first: the first two inline (most nodes have one or
+/// two holders), the others in a vector grown outside the owner's lock.
 ///
 /// # Invariants
 ///
@@ -191,11 +191,12 @@ impl Holders {
         self.inline.iter().all(|&p| p == 0)
     }
 
-    /// The pids, oldest first.
+    /// The pids, newest first (as C lists a node's references: each new
+    /// one goes at the head of `node->refs`).
     pub(crate) fn iter(&self) -> impl Iterator<Item = i32> + '_ {
         Iterator::chain(
-            self.inline.iter().copied().filter(|&p| p != 0),
-            self.more.iter().copied(),
+            self.more.iter().rev().copied(),
+            self.inline.iter().rev().copied().filter(|&p| p != 0),
         )
     }
 
@@ -376,14 +377,40 @@ impl Process {
     ) -> Result {
         // Only an internal strong count taken outside a thread asks whether
         // the node is the manager's (the manager lock goes before `inner`).
-        let is_mgr = strong
+        let is_mgr = self.is_mgr_for_inc(node, strong, internal, thread);
+        let mut inner = self.inner.lock();
+        Self::inc_node_locked(&mut inner, node, (strong, internal), thread, is_mgr)
+    }
+
+    /// Whether [`Process::inc_node_locked`] needs to know that `node` is
+    /// the context manager's, and it is (the manager lock is taken before
+    /// `inner`).
+    fn is_mgr_for_inc(
+        &self,
+        node: &DArc<Node>,
+        strong: bool,
+        internal: bool,
+        thread: Option<&Arc<Thread>>,
+    ) -> bool {
+        // Only an internal strong count taken outside a thread asks.
+        strong
             && internal
             && thread.is_none()
             && self
                 .device
                 .context_manager()
-                .is_some_and(|m| Arc::ptr_eq(&m, node));
-        let mut inner = self.inner.lock();
+                .is_some_and(|m| Arc::ptr_eq(&m, node))
+    }
+
+    /// [`Process::inc_node`] under the lock; `is_mgr` from
+    /// [`Process::is_mgr_for_inc`].
+    fn inc_node_locked(
+        inner: &mut ProcessInner,
+        node: &DArc<Node>,
+        (strong, internal): (bool, bool),
+        thread: Option<&Arc<Thread>>,
+        is_mgr: bool,
+    ) -> Result {
         let Some(ns) = inner.node_state(node) else {
             return Ok(());
         };
@@ -527,7 +554,17 @@ impl Process {
 
     /// Counts a new reference of process `pid` to our `node`; `false` if
     /// the node is not ours any more.
-    pub(crate) fn count_ref(&self, node: &DArc<Node>, pid: i32) -> bool {
+    ///
+    /// With `first` (`strong`, `thread`), the new reference's first count
+    /// is taken too, as [`Process::inc_node`] with `internal`, under the
+    /// same lock; if that fails, nothing is counted.
+    pub(crate) fn count_ref(
+        &self,
+        node: &DArc<Node>,
+        pid: i32,
+        first: Option<(bool, Option<&Arc<Thread>>)>,
+    ) -> Result<bool> {
+        let is_mgr = first.is_some_and(|(strong, th)| self.is_mgr_for_inc(node, strong, true, th));
         // Without memory for a longer list of holders, only binder_logs
         // miss this one's pid.
         let (mut inner, old) = match self
@@ -536,19 +573,20 @@ impl Process {
             Ok(v) => v,
             Err(_) => (self.inner.lock(), None),
         };
-        let counted = match inner.node_state(node) {
-            Some(ns) => {
-                ns.refs = ns.refs.wrapping_add(1);
-                if ns.holders.push_within_capacity(pid).is_err() {
-                    // No room was found (above): the pid goes unlisted.
-                }
-                true
+        let mut res = Ok(inner.node_state(node).is_some());
+        if let (Ok(true), Some((strong, th))) = (&res, first) {
+            res =
+                Self::inc_node_locked(&mut inner, node, (strong, true), th, is_mgr).map(|()| true);
+        }
+        if let (Ok(true), Some(ns)) = (&res, inner.node_state(node)) {
+            ns.refs = ns.refs.wrapping_add(1);
+            if ns.holders.push_within_capacity(pid).is_err() {
+                // No room was found (above): the pid goes unlisted.
             }
-            None => false,
-        };
+        }
         drop(inner);
         drop(old);
-        counted
+        res
     }
 
     /// `BC_INCREFS_DONE` / `BC_ACQUIRE_DONE` for our node at `ptr`.

@@ -36,6 +36,9 @@
 
 use crate::allocation::Mapping;
 use crate::device::BinderDevice;
+use crate::ffi::abi::FlatObject;
+use crate::ffi::file::File;
+use crate::ffi::fs::FileSystem;
 use crate::ffi::mm::MmGrab;
 use crate::ffi::poll::{PollTable, POLLERR, POLLIN};
 use crate::ffi::sync::{AfterUnlock, DeferLock, TryMutex};
@@ -48,6 +51,7 @@ use crate::stats::{ProcCount, Stats};
 use crate::transaction::{send_failed_reply, Transaction};
 use crate::uapi::*;
 use crate::work::{Complete, CompleteArc, DArc, Queue, View, Work, WorkArc, Wrap};
+use core::mem::size_of;
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KVVec};
 use kernel::error::{code::*, Result};
@@ -58,9 +62,7 @@ use kernel::task::Task;
 use kernel::types::ARef;
 use kernel::uaccess::UserSlice;
 
-use crate::thread::{
-    read_u32, read_u64, Thread, ThreadState, WakeKind, Wakes, LOOPER_POLL, LOOPER_WAITING,
-};
+use crate::thread::{Thread, ThreadState, WakeKind, Wakes, LOOPER_POLL, LOOPER_WAITING};
 
 /// The mutable state of a process.
 pub(crate) struct ProcessInner {
@@ -350,22 +352,15 @@ impl Process {
         match cmd {
             BINDER_WRITE_READ => self.write_read(thread, arg, nonblock)?,
             BINDER_SET_MAX_THREADS => {
-                let mut r = UserSlice::new(arg, 4).reader();
-                let max = read_u32(&mut r).map_err(|_| EINVAL)?;
+                let max: u32 = UserSlice::new(arg, 4).reader().read().map_err(|_| EINVAL)?;
                 self.inner.lock().max_threads = max;
             }
             BINDER_SET_CONTEXT_MGR_EXT => {
-                let mut b = [0u8; 24];
-                UserSlice::new(arg, 24)
+                let fp: FlatObject = UserSlice::new(arg, size_of::<FlatObject>())
                     .reader()
-                    .read_slice(&mut b)
+                    .read()
                     .map_err(|_| EINVAL)?;
-                let flags = u32::from_ne_bytes([b[4], b[5], b[6], b[7]]);
-                let mut p = [0u8; 8];
-                p.copy_from_slice(&b[8..16]);
-                let mut c = [0u8; 8];
-                c.copy_from_slice(&b[16..24]);
-                self.set_context_mgr(u64::from_ne_bytes(p), u64::from_ne_bytes(c), flags)?;
+                self.set_context_mgr(fp.binder, fp.cookie, fp.flags)?;
             }
             BINDER_SET_CONTEXT_MGR => self.set_context_mgr(0, 0, 0)?,
             BINDER_THREAD_EXIT => self.thread_release(thread),
@@ -378,9 +373,10 @@ impl Process {
                     .map_err(|_| EINVAL)?;
             }
             BINDER_GET_NODE_DEBUG_INFO => {
-                let (mut r, mut w) = UserSlice::new(arg, 24).reader_writer();
-                let ptr = read_u64(&mut r)?;
-                let mut out = [0u8; 24];
+                let (mut r, mut w) =
+                    UserSlice::new(arg, size_of::<binder_node_debug_info>()).reader_writer();
+                let ptr = r.read::<binder_node_debug_info>()?.ptr;
+                let mut out = binder_node_debug_info::default();
                 let mut inner = self.inner.lock();
                 if let Some(c) = inner
                     .nodes
@@ -388,22 +384,29 @@ impl Process {
                     .filter(|_| ptr != u64::MAX)
                 {
                     let (_, ns) = c.current();
-                    out[..8].copy_from_slice(&ns.node.ptr.to_ne_bytes());
-                    out[8..16].copy_from_slice(&ns.node.cookie.to_ne_bytes());
-                    out[16..20].copy_from_slice(&(ns.has_strong as u32).to_ne_bytes());
-                    out[20..24].copy_from_slice(&(ns.has_weak as u32).to_ne_bytes());
+                    out = binder_node_debug_info {
+                        ptr: ns.node.ptr,
+                        cookie: ns.node.cookie,
+                        has_strong_ref: ns.has_strong as u32,
+                        has_weak_ref: ns.has_weak as u32,
+                    };
                 }
                 drop(inner);
-                w.write_slice(&out)?;
+                w.write(&out)?;
             }
             BINDER_GET_NODE_INFO_FOR_REF => {
-                let (mut r, mut w) = UserSlice::new(arg, 24).reader_writer();
-                let mut b = [0u8; 24];
-                r.read_slice(&mut b)?;
-                if b[4..].iter().any(|&x| x != 0) {
+                let (mut r, mut w) =
+                    UserSlice::new(arg, size_of::<binder_node_info_for_ref>()).reader_writer();
+                let mut info: binder_node_info_for_ref = r.read()?;
+                if info.strong_count != 0
+                    || info.weak_count != 0
+                    || info.reserved1 != 0
+                    || info.reserved2 != 0
+                    || info.reserved3 != 0
+                {
                     return Err(EINVAL);
                 }
-                let handle = u32::from_ne_bytes([b[0], b[1], b[2], b[3]]);
+                let handle = info.handle;
                 match self.device.context_manager() {
                     Some(n) if n.is_owned_by(self) => {}
                     _ => return Err(EPERM),
@@ -419,37 +422,35 @@ impl Process {
                     },
                     None => (0, 0),
                 };
-                b[4..8].copy_from_slice(&strong.to_ne_bytes());
-                b[8..12].copy_from_slice(&weak.to_ne_bytes());
-                w.write_slice(&b)?;
+                info.strong_count = strong;
+                info.weak_count = weak;
+                w.write(&info)?;
             }
             BINDER_ENABLE_ONEWAY_SPAM_DETECTION => {
-                let mut r = UserSlice::new(arg, 4).reader();
-                let v = read_u32(&mut r)?;
+                let v: u32 = UserSlice::new(arg, 4).reader().read()?;
                 self.spam_detection.store(v != 0, Ordering::Relaxed);
             }
             BINDER_FREEZE => {
-                let mut b = [0u8; 12];
-                UserSlice::new(arg, 12).reader().read_slice(&mut b)?;
-                let w = |i: usize| u32::from_ne_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
-                let targets = self.device.registry.with_pid(w(0) as i32)?;
+                let info: binder_freeze_info = UserSlice::new(arg, size_of::<binder_freeze_info>())
+                    .reader()
+                    .read()?;
+                let targets = self.device.registry.with_pid(info.pid as i32)?;
                 if targets.is_empty() {
                     return Err(EINVAL);
                 }
                 let mut res = Ok(());
                 for p in targets.iter() {
                     if res.is_ok() {
-                        res = p.freeze(w(4) != 0, w(8));
+                        res = p.freeze(info.enable != 0, info.timeout_ms);
                     }
                 }
                 res?;
             }
             BINDER_GET_FROZEN_INFO => {
-                let (mut r, mut w) = UserSlice::new(arg, 12).reader_writer();
-                let mut b = [0u8; 12];
-                r.read_slice(&mut b)?;
-                let pid = i32::from_ne_bytes([b[0], b[1], b[2], b[3]]);
-                let targets = self.device.registry.with_pid(pid)?;
+                let (mut r, mut w) =
+                    UserSlice::new(arg, size_of::<binder_frozen_status_info>()).reader_writer();
+                let mut info: binder_frozen_status_info = r.read()?;
+                let targets = self.device.registry.with_pid(info.pid as i32)?;
                 if targets.is_empty() {
                     return Err(EINVAL);
                 }
@@ -459,17 +460,20 @@ impl Process {
                     sync |= inner.sync_recv as u32 | ((inner.txns_pending() as u32) << 1);
                     async_ |= inner.async_recv as u32;
                 }
-                b[4..8].copy_from_slice(&sync.to_ne_bytes());
-                b[8..12].copy_from_slice(&async_.to_ne_bytes());
-                w.write_slice(&b)?;
+                info.sync_recv = sync;
+                info.async_recv = async_;
+                w.write(&info)?;
             }
             BINDER_GET_EXTENDED_ERROR => {
                 let ee = thread.take_extended_error();
-                let mut b = [0u8; 12];
-                b[..4].copy_from_slice(&ee.id.to_ne_bytes());
-                b[4..8].copy_from_slice(&ee.command.to_ne_bytes());
-                b[8..].copy_from_slice(&ee.param.to_ne_bytes());
-                UserSlice::new(arg, 12).writer().write_slice(&b)?;
+                let out = binder_extended_error {
+                    id: ee.id,
+                    command: ee.command,
+                    param: ee.param,
+                };
+                UserSlice::new(arg, size_of::<binder_extended_error>())
+                    .writer()
+                    .write(&out)?;
             }
             _ => return Err(EINVAL),
         }
@@ -626,14 +630,14 @@ impl Process {
     /// given, else for a waiting thread or the process.
     pub(crate) fn deliver(
         &self,
-        t: DArc<Transaction>,
+        t: &DArc<Transaction>,
         thread: Option<Arc<Thread>>,
     ) -> Result<bool, crate::transaction::TxnError> {
         let err = |cmd| crate::transaction::TxnError::new(cmd, 0);
         let oneway = t.is_oneway();
         let mut outdated = None;
         // A new transaction is in no queue yet.
-        let item = Wrap::item(&t).ok_or(err(BR_FAILED_REPLY))?;
+        let item = Wrap::item(t).ok_or(err(BR_FAILED_REPLY))?;
         let mut inner = self.inner.lock();
         // A one-way waits behind the one its node is handling.
         let pending_async = oneway
@@ -659,9 +663,12 @@ impl Process {
             return Err(err(BR_DEAD_REPLY));
         }
         let idle = thread.is_none() && !pending_async;
+        // An idle process's work goes to the thread that waited last, taken
+        // off the list of waiting threads (the error below needs a pending
+        // one-way: never with this).
         let thread = match thread {
             Some(th) => Some(th),
-            None if idle => inner.waiting.last().cloned(),
+            None if idle => inner.waiting.pop(),
             None => None,
         };
         // A one-way behind another needs its node's queue.
@@ -673,9 +680,6 @@ impl Process {
                 .is_some_and(|n| inner.node_state(n).is_some())
         {
             return Err(err(BR_FAILED_REPLY));
-        }
-        if idle && thread.is_some() {
-            inner.waiting.pop();
         }
         if oneway && !pending_async {
             if let Some(ns) = t.target_node.as_ref().and_then(|n| inner.node_state(n)) {
@@ -730,10 +734,10 @@ impl Process {
         &self,
         thread: &Arc<Thread>,
         orig: &DArc<Transaction>,
-        t: DArc<Transaction>,
+        t: &DArc<Transaction>,
     ) -> Result<(), crate::transaction::TxnError> {
         // A new reply is in no queue yet.
-        let item = Wrap::item(&t).ok_or(crate::transaction::TxnError::new(BR_FAILED_REPLY, 0))?;
+        let item = Wrap::item(t).ok_or(crate::transaction::TxnError::new(BR_FAILED_REPLY, 0))?;
         let mut inner = self.inner.lock();
         let Some(ts) = inner
             .thread_mut(thread.id)
@@ -822,7 +826,7 @@ impl Process {
                 let async_todo = ns.async_todo.take_all();
                 let unused = match (slot, ns.refs > 0) {
                     (Some(slot), true) => {
-                        let dead = crate::device::DeadNode {
+                        let dead = crate::context::DeadNode {
                             node: ns.node.clone(),
                             has_strong: ns.has_strong,
                             has_weak: ns.has_weak,
@@ -911,9 +915,9 @@ impl Process {
     }
 
     /// `poll()`: readable when the calling thread has work.
-    pub(crate) fn poll(
+    pub(crate) fn poll<F: FileSystem>(
         self: &Arc<Self>,
-        file: *mut crate::ffi::bindings::file,
+        file: &File<F>,
         table: Option<&PollTable>,
     ) -> u32 {
         let Ok(thread) = self.get_thread() else {
@@ -927,8 +931,7 @@ impl Process {
             inner.available_for_proc_work(thread.id)
         };
         if let Some(t) = table {
-            // SAFETY: `file` is the file being polled.
-            unsafe { t.register(file, &thread.poll_wq) };
+            t.register(file, &thread.poll_wq);
         }
         if self.inner.lock().has_work(thread.id, proc_work) {
             POLLIN

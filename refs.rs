@@ -71,9 +71,21 @@ impl Process {
                 )?;
                 let n2 = RBTreeNode::new(node.id, h, GFP_KERNEL)?;
                 refs.handles.set(h)?;
+                // Counted, and its first count taken, in one round of the
+                // owner's lock; if that count fails, the reference is not
+                // made.
+                let counted = match node.owner() {
+                    Some(o) => match o.count_ref(node, self.pid, Some((strong, thread))) {
+                        Ok(c) => c,
+                        Err(e) => {
+                            refs.handles.clear(h);
+                            return Err(e);
+                        }
+                    },
+                    None => false,
+                };
                 refs.by_handle.insert(n1);
                 refs.by_node.insert(n2);
-                let counted = node.owner().is_some_and(|o| o.count_ref(node, self.pid));
                 if !counted {
                     // Its owner died (and moved it to the dead nodes under
                     // its inner lock, so it is there by now).
@@ -85,7 +97,8 @@ impl Process {
         let r = refs.by_handle.get(&handle).ok_or(EINVAL)?;
         let first = if strong { r.strong == 0 } else { r.weak == 0 };
         let res = match node.owner() {
-            Some(o) if first => o.inc_node(node, strong, true, thread),
+            // (A new reference took its first count with it.)
+            Some(o) if first && !created => o.inc_node(node, strong, true, thread),
             _ => Ok(()),
         };
         match res {

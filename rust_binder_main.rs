@@ -10,6 +10,7 @@
 
 mod allocation;
 mod binderfs;
+mod context;
 mod debug;
 mod debugfs;
 mod device;
@@ -65,8 +66,8 @@ module_uint_param!(
 );
 
 struct RustBinder {
-    registry: Arc<device::Registry>,
-    _shrinker: ffi::shrinker::Shrinker<device::Registry>,
+    registry: Arc<context::Registry>,
+    _shrinker: ffi::shrinker::Shrinker<context::Registry>,
     _debugfs: debugfs::DebugFs,
     // Dropped in order: legacy devices, the filesystem, its device numbers.
     _legacy: KVec<Pin<KBox<ffi::misc::MiscDevice<Arc<device::BinderDevice>>>>>,

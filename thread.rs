@@ -9,6 +9,7 @@
 //! lock order); work is taken from the queues under that lock and written
 //! to user memory, and its fds installed, without it.
 
+use crate::ffi::abi;
 use crate::ffi::file::ReservedFd;
 use crate::ffi::poll::PollWaitQueue;
 use crate::ffi::task;
@@ -219,17 +220,78 @@ pub(crate) struct ThreadState {
     pub(crate) reply_error: u32,
 }
 
-/// Reads one value of a fixed size from a user command buffer.
-pub(crate) fn read_u32(r: &mut UserSliceReader) -> Result<u32> {
-    let mut b = [0u8; 4];
-    r.read_slice(&mut b)?;
-    Ok(u32::from_ne_bytes(b))
+/// The `binder_transaction_data` of a command.
+fn read_txn(b: &[u8; TXN_DATA_SIZE]) -> Result<TxnData> {
+    abi::read(b).ok_or(EINVAL)
 }
 
-pub(crate) fn read_u64(r: &mut UserSliceReader) -> Result<u64> {
-    let mut b = [0u8; 8];
-    r.read_slice(&mut b)?;
-    Ok(u64::from_ne_bytes(b))
+/// The longest command: `BC_TRANSACTION_SG` / `BC_REPLY_SG`.
+const CMD_MAX: usize = 4 + TXN_DATA_SIZE + 8;
+
+/// The bytes of one command in a write buffer. The longest a command can
+/// be is fetched in one copy (less at the end of the buffer); if that
+/// faults (the rest of the buffer may, the command itself may not), the
+/// command is read piece by piece from user memory instead, as C reads it.
+///
+/// # Invariants
+///
+/// For `Fetched`, `at <= len <= CMD_MAX`.
+enum CmdReader {
+    Fetched {
+        b: [u8; CMD_MAX],
+        len: usize,
+        at: usize,
+    },
+    User(UserSliceReader),
+}
+
+impl CmdReader {
+    /// The command at `ptr`, with `avail` bytes of buffer from there.
+    fn new(ptr: usize, avail: usize) -> Self {
+        let len = avail.min(CMD_MAX);
+        let mut b = [0u8; CMD_MAX];
+        match UserSlice::new(ptr, len).reader().read_slice(&mut b[..len]) {
+            // INVARIANT: `len <= CMD_MAX`, nothing read yet.
+            Ok(()) => Self::Fetched { b, len, at: 0 },
+            Err(_) => Self::User(UserSlice::new(ptr, avail).reader()),
+        }
+    }
+
+    /// Bytes of the buffer left to read.
+    fn len(&self) -> usize {
+        match self {
+            Self::Fetched { len, at, .. } => len - at,
+            Self::User(r) => r.len(),
+        }
+    }
+
+    /// Reads `out.len()` bytes; `EFAULT` past the end of the buffer (as a
+    /// user slice reader).
+    fn read_slice(&mut self, out: &mut [u8]) -> Result {
+        match self {
+            Self::Fetched { b, len, at } => {
+                let end = at.checked_add(out.len()).filter(|&e| e <= *len);
+                let src = end.and_then(|e| b.get(*at..e)).ok_or(EFAULT)?;
+                out.copy_from_slice(src);
+                // INVARIANT: `at + out.len() <= len`.
+                *at += out.len();
+                Ok(())
+            }
+            Self::User(r) => r.read_slice(out),
+        }
+    }
+
+    fn read_u32(&mut self) -> Result<u32> {
+        let mut b = [0u8; 4];
+        self.read_slice(&mut b)?;
+        Ok(u32::from_ne_bytes(b))
+    }
+
+    fn read_u64(&mut self) -> Result<u64> {
+        let mut b = [0u8; 8];
+        self.read_slice(&mut b)?;
+        Ok(u64::from_ne_bytes(b))
+    }
 }
 
 /// What delivering one work item did.
@@ -301,6 +363,15 @@ impl Items {
         self.push(&cmd.to_ne_bytes());
     }
 
+    /// `cmd` followed by `payload` (at most 16 bytes).
+    fn cmd_with(&mut self, cmd: u32, payload: &[u8]) {
+        let mut b = [0u8; 20];
+        b[..4].copy_from_slice(&cmd.to_ne_bytes());
+        let n = payload.len().min(16);
+        b[4..4 + n].copy_from_slice(&payload[..n]);
+        self.push(&b[..4 + n]);
+    }
+
     fn cmd_u64(&mut self, cmd: u32, v: u64) {
         let mut b = [0u8; 12];
         b[..4].copy_from_slice(&cmd.to_ne_bytes());
@@ -325,8 +396,17 @@ impl Items {
     }
 }
 
+/// Bytes of return commands a read gathers before copying them to user
+/// memory: small commands (`BR_NOOP`, completions, refcount updates) go
+/// out with what follows them, in one copy.
+const STAGE: usize = 128;
+
+/// How many commands a read gathers at most (their counts are taken when
+/// they reach user memory).
+const STAGE_CMDS: usize = 8;
+
 /// A user read buffer being filled; every item starts with its return
-/// command, which is counted.
+/// command, which is counted once it is copied.
 ///
 /// `base`, `size` and `pos` (the read cursor, `read_consumed`) come from
 /// user space unchecked, and they are treated exactly as the C driver's
@@ -335,52 +415,126 @@ impl Items {
 /// `size - pos`, so with `pos > size` the room is huge and items go past
 /// `base + size` (into the caller's own memory, checked by the user copy),
 /// as C writes them.
+///
+/// Items after the leading `BR_NOOP` (written at once, as C's first
+/// `put_user()`) are gathered in `stage` and copied together
+/// ([`ReadBuf::flush`]): before the read sleeps, with a transaction, and
+/// when the read ends.
+///
+/// # Invariants
+///
+/// `stage[..staged]` are the bytes of `[pos - staged, pos)` (wrapping), not
+/// yet copied; `cmds[..ncmds]` are their commands.
 struct ReadBuf<'a> {
     base: usize,
     size: usize,
     pos: usize,
+    stage: [u8; STAGE],
+    staged: usize,
+    cmds: [u32; STAGE_CMDS],
+    ncmds: usize,
     stats: &'a Stats,
 }
 
-impl ReadBuf<'_> {
+impl<'a> ReadBuf<'a> {
+    fn new(base: usize, size: usize, pos: usize, stats: &'a Stats) -> Self {
+        // INVARIANT: nothing gathered.
+        Self {
+            base,
+            size,
+            pos,
+            stage: [0; STAGE],
+            staged: 0,
+            cmds: [0; STAGE_CMDS],
+            ncmds: 0,
+            stats,
+        }
+    }
+
     /// Bytes left between the cursor and the end of the buffer, as C's
     /// unsigned view of `end - ptr`.
     fn room(&self) -> usize {
         self.size.wrapping_sub(self.pos)
     }
 
+    /// Whether items are gathered and not yet copied.
+    fn has_staged(&self) -> bool {
+        self.staged != 0
+    }
+
+    /// Adds item `data` (at least its 4-byte command) at the cursor.
     fn put(&mut self, data: &[u8]) -> Result {
         if self.room() < data.len() {
             return Err(EFAULT);
         }
-        UserSlice::new(self.base.wrapping_add(self.pos), data.len())
-            .writer()
-            .write_slice(data)?;
-        // A pointer that wraps, as C's `ptr += size`.
-        self.pos = self.pos.wrapping_add(data.len());
-        if data.len() >= 4 {
-            stats::br(
-                self.stats,
-                u32::from_ne_bytes([data[0], data[1], data[2], data[3]]),
-            );
-        }
-        Ok(())
+        self.stage_item(data)
     }
 
-    /// Writes `v` at the cursor without looking at the room (C's
-    /// `put_user()` of `BR_NOOP`).
+    /// Writes `v` at the cursor now, without looking at the room (C's
+    /// `put_user()` of `BR_NOOP`: a bad buffer fails the read before any
+    /// work is taken).
     fn put_raw_u32(&mut self, v: u32) -> Result {
-        let data = v.to_ne_bytes();
-        UserSlice::new(self.base.wrapping_add(self.pos), data.len())
-            .writer()
-            .write_slice(&data)?;
-        self.pos = self.pos.wrapping_add(data.len());
-        stats::br(self.stats, v);
-        Ok(())
+        self.stage_item(&v.to_ne_bytes())?;
+        self.flush()
     }
 
     fn put_u32(&mut self, v: u32) -> Result {
         self.put(&v.to_ne_bytes())
+    }
+
+    fn stage_item(&mut self, data: &[u8]) -> Result {
+        if self.staged + data.len() > STAGE || self.ncmds == STAGE_CMDS {
+            self.flush()?;
+        }
+        let cmd = match data.get(..4) {
+            Some(c) => u32::from_ne_bytes([c[0], c[1], c[2], c[3]]),
+            None => return Err(EINVAL),
+        };
+        match self.stage.get_mut(self.staged..self.staged + data.len()) {
+            Some(dst) => {
+                dst.copy_from_slice(data);
+                // INVARIANT: the bytes and command of `[pos, pos + len)`.
+                self.staged += data.len();
+                if let Some(c) = self.cmds.get_mut(self.ncmds) {
+                    *c = cmd;
+                    self.ncmds += 1;
+                }
+            }
+            None => {
+                // Larger than the stage (no item is): copied at once.
+                UserSlice::new(self.base.wrapping_add(self.pos), data.len())
+                    .writer()
+                    .write_slice(data)?;
+                stats::br(self.stats, cmd);
+            }
+        }
+        // A pointer that wraps, as C's `ptr += size`.
+        self.pos = self.pos.wrapping_add(data.len());
+        Ok(())
+    }
+
+    /// Copies the gathered items to user memory. On failure they are not
+    /// written: the cursor goes back to where they started.
+    fn flush(&mut self) -> Result {
+        if self.staged == 0 {
+            return Ok(());
+        }
+        let start = self.pos.wrapping_sub(self.staged);
+        let res = UserSlice::new(self.base.wrapping_add(start), self.staged)
+            .writer()
+            .write_slice(&self.stage[..self.staged]);
+        match res {
+            Ok(()) => {
+                for &c in &self.cmds[..self.ncmds] {
+                    stats::br(self.stats, c);
+                }
+            }
+            Err(_) => self.pos = start,
+        }
+        // INVARIANT: nothing gathered any more.
+        self.staged = 0;
+        self.ncmds = 0;
+        res
     }
 }
 
@@ -439,16 +593,20 @@ impl Process {
         arg: usize,
         nonblock: bool,
     ) -> Result {
-        let (mut r, mut w) = UserSlice::new(arg, 48).reader_writer();
-        let mut b = [0u8; 48];
-        r.read_slice(&mut b)?;
-        let f = |i: usize| {
-            let mut a = [0u8; 8];
-            a.copy_from_slice(&b[i * 8..i * 8 + 8]);
-            u64::from_ne_bytes(a) as usize
-        };
-        let (write_size, mut write_consumed, write_buffer) = (f(0), f(1), f(2));
-        let (read_size, mut read_consumed, read_buffer) = (f(3), f(4), f(5));
+        let size = core::mem::size_of::<binder_write_read>();
+        let (mut r, mut w) = UserSlice::new(arg, size).reader_writer();
+        let mut bwr: binder_write_read = r.read()?;
+        // User pointers and sizes, used as C uses them (wrapping cursors).
+        let (write_size, mut write_consumed, write_buffer) = (
+            bwr.write_size as usize,
+            bwr.write_consumed as usize,
+            bwr.write_buffer as usize,
+        );
+        let (read_size, mut read_consumed, read_buffer) = (
+            bwr.read_size as usize,
+            bwr.read_consumed as usize,
+            bwr.read_buffer as usize,
+        );
         let mut ret = Ok(());
         if write_size > 0 {
             ret = self.thread_write(thread, write_buffer, write_size, &mut write_consumed);
@@ -461,9 +619,9 @@ impl Process {
             ret = self.thread_read(thread, read_buffer, read_size, &mut read_consumed, nonblock);
             crate::trace::read_done(&ret);
         }
-        b[8..16].copy_from_slice(&(write_consumed as u64).to_ne_bytes());
-        b[32..40].copy_from_slice(&(read_consumed as u64).to_ne_bytes());
-        w.write_slice(&b)?;
+        bwr.write_consumed = write_consumed as u64;
+        bwr.read_consumed = read_consumed as u64;
+        w.write(&bwr)?;
         ret
     }
 
@@ -485,9 +643,9 @@ impl Process {
         // As C, commands run while the thread has no pending return error.
         while ptr < end && thread.return_error.load(Ordering::Relaxed) == BR_OK {
             // `ptr < end`, so `end - ptr` doesn't wrap.
-            let mut r = UserSlice::new(ptr, end - ptr).reader();
+            let mut r = CmdReader::new(ptr, end - ptr);
             let start = r.len();
-            let cmd = read_u32(&mut r)?;
+            let cmd = r.read_u32()?;
             stats::bc(&self.stats, cmd);
             self.command(thread, cmd, &mut r)?;
             // As C, only a command that succeeded counts as consumed; what
@@ -500,15 +658,10 @@ impl Process {
         Ok(())
     }
 
-    fn command(
-        self: &Arc<Self>,
-        thread: &Arc<Thread>,
-        cmd: u32,
-        r: &mut UserSliceReader,
-    ) -> Result {
+    fn command(self: &Arc<Self>, thread: &Arc<Thread>, cmd: u32, r: &mut CmdReader) -> Result {
         match cmd {
             BC_INCREFS | BC_ACQUIRE | BC_RELEASE | BC_DECREFS => {
-                let handle = read_u32(r)?;
+                let handle = r.read_u32()?;
                 let strong = cmd == BC_ACQUIRE || cmd == BC_RELEASE;
                 let increment = cmd == BC_INCREFS || cmd == BC_ACQUIRE;
                 let mut done = false;
@@ -537,13 +690,13 @@ impl Process {
                 }
             }
             BC_INCREFS_DONE | BC_ACQUIRE_DONE => {
-                let ptr = read_u64(r)?;
-                let cookie = read_u64(r)?;
+                let ptr = r.read_u64()?;
+                let cookie = r.read_u64()?;
                 self.refcount_done(ptr, cookie, cmd == BC_ACQUIRE_DONE);
             }
             BC_ATTEMPT_ACQUIRE | BC_ACQUIRE_RESULT => return Err(EINVAL),
             BC_FREE_BUFFER => {
-                let ptr = read_u64(r)? as usize;
+                let ptr = r.read_u64()? as usize;
                 if self.user_free_buffer(ptr) {
                     // The fds close on the way back to user space: the next
                     // read must not block (C: `looper_need_return`).
@@ -553,18 +706,13 @@ impl Process {
             BC_TRANSACTION | BC_REPLY => {
                 let mut b = [0u8; TXN_DATA_SIZE];
                 r.read_slice(&mut b)?;
-                self.transaction(thread, &TxnData::from_bytes(&b), cmd == BC_REPLY, 0);
+                self.transaction(thread, &read_txn(&b)?, cmd == BC_REPLY, 0);
             }
             BC_TRANSACTION_SG | BC_REPLY_SG => {
                 let mut b = [0u8; TXN_DATA_SIZE];
                 r.read_slice(&mut b)?;
-                let sg_size = read_u64(r)?;
-                self.transaction(
-                    thread,
-                    &TxnData::from_bytes(&b),
-                    cmd == BC_REPLY_SG,
-                    sg_size,
-                );
+                let sg_size = r.read_u64()?;
+                self.transaction(thread, &read_txn(&b)?, cmd == BC_REPLY_SG, sg_size);
             }
             BC_REGISTER_LOOPER => {
                 let mut inner = self.inner.lock();
@@ -599,8 +747,8 @@ impl Process {
                 }
             }
             BC_REQUEST_DEATH_NOTIFICATION | BC_CLEAR_DEATH_NOTIFICATION => {
-                let handle = read_u32(r)?;
-                let cookie = read_u64(r)?;
+                let handle = r.read_u32()?;
+                let cookie = r.read_u64()?;
                 if cmd == BC_REQUEST_DEATH_NOTIFICATION {
                     self.request_death(thread, handle, cookie)?;
                 } else {
@@ -608,8 +756,8 @@ impl Process {
                 }
             }
             BC_REQUEST_FREEZE_NOTIFICATION | BC_CLEAR_FREEZE_NOTIFICATION => {
-                let handle = read_u32(r)?;
-                let cookie = read_u64(r)?;
+                let handle = r.read_u32()?;
+                let cookie = r.read_u64()?;
                 if cmd == BC_REQUEST_FREEZE_NOTIFICATION {
                     self.request_freeze(handle, cookie)?;
                 } else {
@@ -617,11 +765,11 @@ impl Process {
                 }
             }
             BC_FREEZE_NOTIFICATION_DONE => {
-                let cookie = read_u64(r)?;
+                let cookie = r.read_u64()?;
                 self.freeze_done(cookie)?;
             }
             BC_DEAD_BINDER_DONE => {
-                let cookie = read_u64(r)?;
+                let cookie = r.read_u64()?;
                 self.dead_binder_done(thread, cookie);
             }
             _ => return Err(EINVAL),
@@ -637,12 +785,7 @@ impl Process {
         consumed: &mut usize,
         nonblock: bool,
     ) -> Result {
-        let mut out = ReadBuf {
-            base: buf,
-            size,
-            pos: *consumed,
-            stats: &self.stats,
-        };
+        let mut out = ReadBuf::new(buf, size, *consumed, &self.stats);
         // As C, a read from the start begins with BR_NOOP, written whatever
         // `size` says (a bad buffer: `EFAULT`).
         let noop = if out.pos == 0 {
@@ -683,6 +826,17 @@ impl Process {
                     }
                 } else {
                     while !inner.has_work(id, proc_work) {
+                        if out.has_staged() {
+                            // What is gathered is copied before sleeping.
+                            if let Some(ts) = inner.thread_mut(id) {
+                                ts.looper &= !LOOPER_WAITING;
+                            }
+                            drop(inner);
+                            if let Err(e) = out.flush() {
+                                break 'retry Err(e);
+                            }
+                            continue 'retry;
+                        }
                         if proc_work && inner.waiting.len() >= inner.waiting.capacity() {
                             // The list of waiters grows outside the lock,
                             // then the read starts over.
@@ -778,6 +932,12 @@ impl Process {
                 }
             }
         };
+        // What is still gathered goes out now; if it can't, the read fails
+        // with `EFAULT` (as C's `put_user()` of one of them would have).
+        let res = match out.flush() {
+            Ok(()) => res,
+            Err(e) => Err(e),
+        };
         *consumed = out.pos;
         // One lock ends the read: the delivered transaction is finished,
         // a looper may be asked for (as C, after the read), and process
@@ -863,12 +1023,12 @@ impl Process {
             }
             View::Freeze(f) if !f.clear.load(Ordering::Relaxed) => {
                 f.sent.store(true, Ordering::Relaxed);
-                let mut b = [0u8; 20];
-                b[..4].copy_from_slice(&BR_FROZEN_BINDER.to_ne_bytes());
-                b[4..12].copy_from_slice(&f.cookie.to_ne_bytes());
-                b[12..16]
-                    .copy_from_slice(&(f.is_frozen.load(Ordering::Relaxed) as u32).to_ne_bytes());
-                items.push(&b);
+                let state = binder_frozen_state_info {
+                    cookie: f.cookie,
+                    is_frozen: f.is_frozen.load(Ordering::Relaxed) as u32,
+                    reserved: 0,
+                };
+                items.cmd_with(BR_FROZEN_BINDER, abi::bytes(&state));
                 items.end = true;
                 inner.delivered_freeze.push_back(item);
                 return Ok(Prepared::Write(items));
@@ -1020,9 +1180,11 @@ impl Process {
             _ => (cmd, 4 + TXN_DATA_SIZE),
         };
         b[..4].copy_from_slice(&cmd.to_ne_bytes());
-        b[4..4 + TXN_DATA_SIZE].copy_from_slice(&tr.to_bytes());
+        b[4..4 + TXN_DATA_SIZE].copy_from_slice(abi::bytes(&tr));
         crate::trace::received(t.id);
-        if let Err(e) = out.put(&b[..len]) {
+        // Copied now with what was gathered before it, so that a faulting
+        // buffer fails this transaction back.
+        if let Err(e) = out.put(&b[..len]).and_then(|()| out.flush()) {
             // A bad or faulting read buffer: the transaction is failed back
             // (C: binder_cleanup_transaction), not lost.
             return Ok(Step::CopyFailed(t, e));

@@ -12,7 +12,8 @@
 //! `links` (a spinlock) nests inside a process's `inner`.
 
 use crate::allocation::{align8, buffer_layout, buffer_size, BufferMeta, BufferPages, Held};
-use crate::device::TxnLogEntry;
+use crate::context::TxnLogEntry;
+use crate::ffi::abi::{self, FdObject, FlatObject};
 use crate::ffi::file::FileRef;
 use crate::ffi::task::{security, Kuid};
 use crate::ffi::vec::ThinVec;
@@ -21,6 +22,7 @@ use crate::process::Process;
 use crate::thread::Thread;
 use crate::uapi::*;
 use crate::work::{Complete, CompleteKind, DArc, View, Wrap};
+use core::mem::{offset_of, size_of};
 use core::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use kernel::alloc::{
     flags::{__GFP_NOWARN, GFP_KERNEL},
@@ -31,67 +33,10 @@ use kernel::prelude::*;
 use kernel::sync::{Arc, SpinLock};
 use kernel::uaccess::UserSlice;
 
-/// `struct binder_transaction_data` as user space passes it.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct TxnData {
-    pub(crate) target: u64,
-    pub(crate) cookie: u64,
-    pub(crate) code: u32,
-    pub(crate) flags: u32,
-    pub(crate) sender_pid: i32,
-    pub(crate) sender_euid: u32,
-    pub(crate) data_size: u64,
-    pub(crate) offsets_size: u64,
-    pub(crate) buffer: u64,
-    pub(crate) offsets: u64,
-}
+pub(crate) use crate::ffi::abi::TxnData;
 
 /// The size of `struct binder_transaction_data`.
-pub(crate) const TXN_DATA_SIZE: usize = 64;
-
-fn u32_at(b: &[u8], at: usize) -> u32 {
-    let mut a = [0u8; 4];
-    a.copy_from_slice(&b[at..at + 4]);
-    u32::from_ne_bytes(a)
-}
-
-fn u64_at(b: &[u8], at: usize) -> u64 {
-    let mut a = [0u8; 8];
-    a.copy_from_slice(&b[at..at + 8]);
-    u64::from_ne_bytes(a)
-}
-
-impl TxnData {
-    pub(crate) fn from_bytes(b: &[u8; TXN_DATA_SIZE]) -> Self {
-        Self {
-            target: u64_at(b, 0),
-            cookie: u64_at(b, 8),
-            code: u32_at(b, 16),
-            flags: u32_at(b, 20),
-            sender_pid: u32_at(b, 24) as i32,
-            sender_euid: u32_at(b, 28),
-            data_size: u64_at(b, 32),
-            offsets_size: u64_at(b, 40),
-            buffer: u64_at(b, 48),
-            offsets: u64_at(b, 56),
-        }
-    }
-
-    pub(crate) fn to_bytes(&self) -> [u8; TXN_DATA_SIZE] {
-        let mut b = [0u8; TXN_DATA_SIZE];
-        b[0..8].copy_from_slice(&self.target.to_ne_bytes());
-        b[8..16].copy_from_slice(&self.cookie.to_ne_bytes());
-        b[16..20].copy_from_slice(&self.code.to_ne_bytes());
-        b[20..24].copy_from_slice(&self.flags.to_ne_bytes());
-        b[24..28].copy_from_slice(&self.sender_pid.to_ne_bytes());
-        b[28..32].copy_from_slice(&self.sender_euid.to_ne_bytes());
-        b[32..40].copy_from_slice(&self.data_size.to_ne_bytes());
-        b[40..48].copy_from_slice(&self.offsets_size.to_ne_bytes());
-        b[48..56].copy_from_slice(&self.buffer.to_ne_bytes());
-        b[56..64].copy_from_slice(&self.offsets.to_ne_bytes());
-        b
-    }
-}
+pub(crate) const TXN_DATA_SIZE: usize = core::mem::size_of::<TxnData>();
 
 /// The links of a transaction into the two transaction stacks.
 pub(crate) struct Links {
@@ -276,10 +221,15 @@ impl TxnError {
     }
 }
 
-const FLAT_OBJ_SIZE: usize = 24;
-const PTR_OBJ_SIZE: usize = 40;
+const FLAT_OBJ_SIZE: usize = size_of::<FlatObject>();
+const PTR_OBJ_SIZE: usize = size_of::<binder_buffer_object>();
 /// The largest object (`struct binder_buffer_object`).
-const MAX_OBJ_SIZE: usize = 40;
+const MAX_OBJ_SIZE: usize = PTR_OBJ_SIZE;
+
+/// The type of the object in `b` (0 if too short to have one).
+fn obj_type(b: &[u8]) -> u32 {
+    abi::read::<binder_object_header>(b).map_or(0, |h| h.type_)
+}
 
 /// A failed access to the target buffer: the mapping gone is a dead
 /// target, anything else `errno`.
@@ -298,9 +248,9 @@ fn type_size(ty: u32) -> usize {
         | BINDER_TYPE_WEAK_BINDER
         | BINDER_TYPE_HANDLE
         | BINDER_TYPE_WEAK_HANDLE => FLAT_OBJ_SIZE,
-        BINDER_TYPE_FD => 24,
+        BINDER_TYPE_FD => size_of::<FdObject>(),
         BINDER_TYPE_PTR => PTR_OBJ_SIZE,
-        BINDER_TYPE_FDA => 32,
+        BINDER_TYPE_FDA => size_of::<binder_fd_array_object>(),
         _ => 0,
     }
 }
@@ -323,7 +273,7 @@ fn user_object(ubuf: usize, data_size: usize, off: usize) -> ([u8; MAX_OBJ_SIZE]
     let copied = UserSlice::new(ubuf.wrapping_add(off), read)
         .reader()
         .read_slice(&mut obj[..read]);
-    let size = type_size(u32_at(&obj, 0));
+    let size = type_size(obj_type(&obj));
     if copied.is_err() || size > read {
         return (obj, 0);
     }
@@ -344,7 +294,7 @@ fn buffer_object(
     if buf.read(off, &mut obj[..read]).is_err() {
         return (obj, 0);
     }
-    let size = type_size(u32_at(&obj, 0));
+    let size = type_size(obj_type(&obj));
     if size > read {
         return (obj, 0);
     }
@@ -709,7 +659,7 @@ impl Process {
             is_reply: reply,
             sender_euid: Kuid::current_euid(),
             to_proc,
-            target_node: node.clone(),
+            target_node: node,
             data_size,
             offsets_size,
             buffer_addr: start + off,
@@ -746,7 +696,7 @@ impl Process {
             // A reply always has its target thread; without one it fails
             // below like any other delivery (its buffer freed).
             let delivered = match target_thread.as_ref() {
-                Some(target) => target_proc.deliver_reply(target, &orig, t.clone()),
+                Some(target) => target_proc.deliver_reply(target, &orig, &t),
                 None => Err(TxnError::dead()),
             };
             if delivered.is_ok() {
@@ -764,7 +714,7 @@ impl Process {
             // back, this one and no other, if the call can't be sent).
             let mine = complete.clone_arc();
             self.push_outgoing(thread, &t, complete);
-            match target_proc.deliver(t.clone(), target_thread) {
+            match target_proc.deliver(&t, target_thread) {
                 Ok(_) => Ok(()),
                 Err(e) => {
                     self.pop_outgoing(thread, &t);
@@ -773,7 +723,7 @@ impl Process {
                 }
             }
         } else {
-            match target_proc.deliver(t.clone(), None) {
+            match target_proc.deliver(&t, None) {
                 Ok(pending_frozen) => {
                     if pending_frozen {
                         complete.set(CompleteKind::PendingFrozen);
@@ -848,45 +798,47 @@ impl Process {
                 copy_data(buf, user_off, obj_off - user_off)?;
             }
             // The object itself is read from the sender's memory.
-            let (mut obj, size) = user_object(ubuf, data_size, obj_off);
+            let (obj, size) = user_object(ubuf, data_size, obj_off);
             if size == 0 || obj_off < off_min {
                 return Err(fail(EINVAL));
             }
             // `user_object` checked `obj_off + size <= data_size`.
             user_off = obj_off + size;
             off_min = obj_off + size;
-            match u32_at(&obj, 0) {
+            match obj_type(&obj) {
                 BINDER_TYPE_BINDER
                 | BINDER_TYPE_WEAK_BINDER
                 | BINDER_TYPE_HANDLE
                 | BINDER_TYPE_WEAK_HANDLE => {
-                    let mut fp = [0u8; FLAT_OBJ_SIZE];
-                    fp.copy_from_slice(&obj[..FLAT_OBJ_SIZE]);
+                    let mut fp: FlatObject = abi::read(&obj).ok_or(fail(EINVAL))?;
                     self.translate_flat(thread, p, &mut fp, held)
                         .map_err(fail)?;
-                    buf.write(obj_off, &fp).map_err(|e| buf_err(e, EFAULT))?;
+                    buf.write(obj_off, abi::bytes(&fp))
+                        .map_err(|e| buf_err(e, EFAULT))?;
                 }
                 BINDER_TYPE_FD => {
-                    let fd = u32_at(&obj, 8);
-                    let file = self.translate_fd(p, fd, obj_off + 8).map_err(fail)?;
+                    let mut fo: FdObject = abi::read(&obj).ok_or(fail(EINVAL))?;
+                    let at = obj_off + offset_of!(FdObject, fd);
+                    let file = self.translate_fd(p, fo.fd, at).map_err(fail)?;
                     fds.push(
                         FdFixup {
                             file,
-                            offset: obj_off + 8,
+                            offset: at,
                             in_array: false,
                         },
                         gfp_user_sized(),
                     )
                     .map_err(|_| fail(ENOMEM))?;
                     // `pad_binder = 0`: the number is written at read time.
-                    obj[8..16].fill(0);
-                    buf.write(obj_off, &obj[..size])
+                    fo.fd = 0;
+                    fo.pad = 0;
+                    buf.write(obj_off, abi::bytes(&fo))
                         .map_err(|e| buf_err(e, EFAULT))?;
                 }
                 BINDER_TYPE_FDA => {
-                    let num_fds = u64_at(&obj, 8);
-                    let parent_idx = u64_at(&obj, 16);
-                    let parent_offset = u64_at(&obj, 24);
+                    let fda: binder_fd_array_object = abi::read(&obj).ok_or(fail(EINVAL))?;
+                    let (num_fds, parent_idx, parent_offset) =
+                        (fda.num_fds, fda.parent, fda.parent_offset);
                     let (parent_off, parent) = fixup_parent(
                         buf,
                         (off_start, data_size),
@@ -897,15 +849,14 @@ impl Process {
                     // The parent as the sender wrote it, read again from its
                     // memory (as C does): its pointer is where the fds are.
                     let (uparent, usize_) = user_object(ubuf, data_size, parent_off);
-                    if usize_ != PTR_OBJ_SIZE {
-                        return Err(fail(EINVAL));
-                    }
-                    let user_parent = u64_at(&uparent, 8);
+                    let user_parent = abi::read::<binder_buffer_object>(&uparent)
+                        .filter(|_| usize_ == PTR_OBJ_SIZE)
+                        .ok_or(fail(EINVAL))?
+                        .buffer;
                     // The translated parent (in the target's buffer) and its
                     // length, as the sender gave it (checked against the sg
                     // area when the parent was copied).
-                    let parent_buf = u64_at(&parent, 8);
-                    let parent_len = u64_at(&parent, 16);
+                    let (parent_buf, parent_len) = (parent.buffer, parent.length);
                     if num_fds > 0 {
                         // As `binder_translate_fd_array`: too many fds, or
                         // not in the parent, is EINVAL.
@@ -960,7 +911,7 @@ impl Process {
                             .map_err(|_| fail(ENOMEM))?;
                         }
                     }
-                    buf.write(obj_off, &obj[..size])
+                    buf.write(obj_off, abi::bytes(&fda))
                         .map_err(|e| buf_err(e, EFAULT))?;
                     last_fixup_obj = parent_off;
                     // C: `parent_offset + 4 * num_fds` in `binder_size_t`.
@@ -972,9 +923,9 @@ impl Process {
                             .unwrap_or(usize::MAX);
                 }
                 BINDER_TYPE_PTR => {
-                    let flags = u32_at(&obj, 4);
-                    let ubuf_ptr = u64_at(&obj, 8);
-                    let len = usize::try_from(u64_at(&obj, 16)).unwrap_or(usize::MAX);
+                    let mut bo: binder_buffer_object = abi::read(&obj).ok_or(fail(EINVAL))?;
+                    let (flags, ubuf_ptr) = (bo.flags, bo.buffer);
+                    let len = usize::try_from(bo.length).unwrap_or(usize::MAX);
                     // As C (`bp->length > buf_left`): EINVAL.
                     if len > sg_size - sg_used {
                         return Err(fail(EINVAL));
@@ -986,13 +937,12 @@ impl Process {
                     // Inside the allocated buffer: `buf_addr + sg_start +
                     // sg_size` is at most the end of the mapped area.
                     let new_buf = (p.buf_addr + sg_start + sg_used) as u64;
-                    obj[8..16].copy_from_slice(&new_buf.to_ne_bytes());
+                    bo.buffer = new_buf;
                     // `len <= sg_size - sg_used`, a multiple of 8: its
                     // rounding up stays within it.
                     sg_used += (len + 7) & !7;
                     if flags & BINDER_BUFFER_FLAG_HAS_PARENT != 0 {
-                        let parent_idx = u64_at(&obj, 24);
-                        let parent_offset = u64_at(&obj, 32);
+                        let (parent_idx, parent_offset) = (bo.parent, bo.parent_offset);
                         let (_, parent) = fixup_parent(
                             buf,
                             (off_start, data_size),
@@ -1000,13 +950,14 @@ impl Process {
                             parent_offset,
                             (last_fixup_obj, last_fixup_min),
                         )?;
-                        let parent_len = u64_at(&parent, 16);
+                        let parent_len = parent.length;
                         if parent_len < 8 || parent_offset > parent_len - 8 {
                             return Err(fail(EINVAL));
                         }
                         // `parent->buffer - user_data + parent_offset`, as
                         // for fd arrays: can't wrap; checked (EINVAL).
-                        let at = u64_at(&parent, 8)
+                        let at = parent
+                            .buffer
                             .checked_sub(p.buf_addr as u64)
                             .and_then(|o| o.checked_add(parent_offset))
                             .and_then(|o| usize::try_from(o).ok())
@@ -1020,7 +971,7 @@ impl Process {
                         buf.write(at, &new_buf.to_ne_bytes())
                             .map_err(|e| buf_err(e, EINVAL))?;
                     }
-                    buf.write(obj_off, &obj[..size])
+                    buf.write(obj_off, abi::bytes(&bo))
                         .map_err(|e| buf_err(e, EFAULT))?;
                     last_fixup_obj = obj_off;
                     last_fixup_min = 0;
@@ -1049,14 +1000,16 @@ impl Process {
         self: &Arc<Self>,
         thread: &Arc<Thread>,
         p: &Payload<'_>,
-        fp: &mut [u8; FLAT_OBJ_SIZE],
+        fp: &mut FlatObject,
         held: &mut ThinVec<Held>,
     ) -> Result {
         let target = p.target;
-        let ty = u32_at(fp, 0);
-        let flags = u32_at(fp, 4);
-        let binder = u64_at(fp, 8);
-        let cookie = u64_at(fp, 16);
+        let FlatObject {
+            type_: ty,
+            flags,
+            binder,
+            cookie,
+        } = *fp;
         held.reserve(1, gfp_user_sized())?;
         let (new_ty, new_binder, new_cookie) = match ty {
             BINDER_TYPE_BINDER | BINDER_TYPE_WEAK_BINDER => {
@@ -1114,9 +1067,9 @@ impl Process {
                 }
             }
         };
-        fp[0..4].copy_from_slice(&new_ty.to_ne_bytes());
-        fp[8..16].copy_from_slice(&new_binder.to_ne_bytes());
-        fp[16..24].copy_from_slice(&new_cookie.to_ne_bytes());
+        fp.type_ = new_ty;
+        fp.binder = new_binder;
+        fp.cookie = new_cookie;
         Ok(())
     }
 }
@@ -1133,7 +1086,7 @@ fn fixup_parent(
     parent: (u64, usize),
     fixup_offset: u64,
     last: (usize, usize),
-) -> Result<(usize, [u8; MAX_OBJ_SIZE]), TxnError> {
+) -> Result<(usize, binder_buffer_object), TxnError> {
     let (off, obj) =
         validate_ptr(buf, layout, parent.0, parent.1).ok_or(TxnError::failed(EINVAL))?;
     if !validate_fixup(buf, layout, parent.1, off, fixup_offset, last) {
@@ -1156,11 +1109,14 @@ fn validate_ptr(
     (off_start, data_size): (usize, usize),
     index: u64,
     num_valid: usize,
-) -> Option<(usize, [u8; MAX_OBJ_SIZE])> {
+) -> Option<(usize, binder_buffer_object)> {
     let index = usize::try_from(index).ok().filter(|&i| i < num_valid)?;
     let off = object_offset(buf, off_start, index)?;
     let (obj, size) = buffer_object(buf, data_size, off);
-    (size == PTR_OBJ_SIZE && u32_at(&obj, 0) == BINDER_TYPE_PTR).then_some((off, obj))
+    if size != PTR_OBJ_SIZE || obj_type(&obj) != BINDER_TYPE_PTR {
+        return None;
+    }
+    Some((off, abi::read(&obj)?))
 }
 
 /// Whether a fixup at `fixup_offset` in the buffer of the PTR object at
@@ -1181,14 +1137,18 @@ fn validate_fixup(
     let (mut lo, mut lm) = (last_obj, last_min as u64);
     while lo != parent_off {
         let (obj, size) = buffer_object(buf, data_size, lo);
-        if size != PTR_OBJ_SIZE || u32_at(&obj, 4) & BINDER_BUFFER_FLAG_HAS_PARENT == 0 {
+        let Some(bo) = abi::read::<binder_buffer_object>(&obj).filter(|_| size == PTR_OBJ_SIZE)
+        else {
+            return false;
+        };
+        if bo.flags & BINDER_BUFFER_FLAG_HAS_PARENT == 0 {
             return false;
         }
         // C: `parent_offset + sizeof(uintptr_t)` in `binder_size_t`; the
         // object's fixup was validated (`parent_offset <= length - 8`), so
         // it can't wrap: saturating gives the same value.
-        lm = u64_at(&obj, 32).saturating_add(8);
-        let Ok(idx) = usize::try_from(u64_at(&obj, 24)) else {
+        lm = bo.parent_offset.saturating_add(8);
+        let Ok(idx) = usize::try_from(bo.parent) else {
             return false;
         };
         // Keeps `idx * 8` inside the part of the offsets array read so far.

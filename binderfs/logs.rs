@@ -11,7 +11,8 @@
 //! nodes list are not kept.
 
 use super::{create_dir, BinderFs, Node, INODE_OFFSET, LOG_FOPS, MAX_MINOR};
-use crate::device::{BinderDevice, Registry};
+use crate::context::Registry;
+use crate::device::BinderDevice;
 use crate::ffi::file::{File, FileOperations, Seek};
 use crate::ffi::fs::{Dentry, Ino, InodeKind, InodeSpec, SuperBlock};
 use core::fmt::Write;

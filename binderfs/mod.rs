@@ -62,7 +62,7 @@ static FEATURE_FOPS: FileOpsTable<features::FeatureFile> = FileOpsTable::new(Thi
 pub(crate) struct Globals {
     major: u32,
     /// All binder processes.
-    registry: Arc<crate::device::Registry>,
+    registry: Arc<crate::context::Registry>,
     /// The devices every new instance starts with (`devices=`).
     default_devices: KVec<KVec<u8>>,
     #[pin]
@@ -86,7 +86,7 @@ impl Globals {
             v.extend_from_slice(name, GFP_KERNEL)?;
             default_devices.push(v, GFP_KERNEL)?;
         }
-        let registry = crate::device::Registry::new()?;
+        let registry = crate::context::Registry::new()?;
         Arc::pin_init(
             pin_init!(Self {
                 major,
@@ -101,7 +101,7 @@ impl Globals {
 
 impl Globals {
     /// The registry of all binder processes.
-    pub(crate) fn registry(&self) -> Arc<crate::device::Registry> {
+    pub(crate) fn registry(&self) -> Arc<crate::context::Registry> {
         self.registry.clone()
     }
 }

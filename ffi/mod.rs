@@ -8,6 +8,7 @@
 //! parameters), so that they can be swapped for those later. Code outside
 //! `ffi/` is safe Rust.
 
+pub(crate) mod abi;
 pub(crate) mod bindings;
 pub(crate) mod debugfs;
 pub(crate) mod file;

@@ -5,9 +5,12 @@
 //! crate's `PollTable` and `PollCondVar`).
 
 use super::bindings;
+use super::file::File;
+use super::fs::FileSystem;
 use super::layout::field;
 use core::ffi::c_uint;
 use core::marker::PhantomPinned;
+use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::prelude::*;
 use kernel::sync::LockClassKey;
 use kernel::types::Opaque;
@@ -19,13 +22,20 @@ pub(crate) const POLLERR: u32 = bindings::POLLERR;
 
 /// A wait queue for pollers.
 ///
+/// A poll table keeps pointers into the queue past the `poll` call (until
+/// the poller's next wake-up, or its `poll` ends): the queue is freed only
+/// after [`PollWaitQueue::pollfree`] has removed every poller and waited
+/// for them, which its drop does if it was ever polled since.
+///
 /// # Invariants
 ///
-/// `wq` is an initialised `wait_queue_head`; it is never moved.
+/// `wq` is an initialised `wait_queue_head`; it is never moved. `polled`
+/// is set whenever a poll table may hold a pointer to it.
 #[pin_data(PinnedDrop)]
 pub(crate) struct PollWaitQueue {
     #[pin]
     wq: Opaque<bindings::wait_queue_head>,
+    polled: AtomicBool,
     #[pin]
     _pin: PhantomPinned,
 }
@@ -48,6 +58,7 @@ impl PollWaitQueue {
                     (key as *const LockClassKey).cast_mut().cast(),
                 )
             }),
+            polled: AtomicBool::new(false),
             _pin: PhantomPinned,
         })
     }
@@ -59,9 +70,12 @@ impl PollWaitQueue {
     }
 
     /// Removes every poller (`wake_up_pollfree`) and waits until none can
-    /// still be looking at the queue; call before the queue is freed if it
-    /// was ever polled.
+    /// still be looking at the queue (it sleeps: process context, no lock
+    /// held). Nothing to do if it was not polled since the last time.
     pub(crate) fn pollfree(&self) {
+        if !self.polled.swap(false, Ordering::AcqRel) {
+            return;
+        }
         // SAFETY: initialised wait queue; `waitqueue_active` is an unlocked
         // emptiness check of its list, as in C.
         unsafe {
@@ -76,7 +90,12 @@ impl PollWaitQueue {
 
 #[pinned_drop]
 impl PinnedDrop for PollWaitQueue {
-    fn drop(self: Pin<&mut Self>) {}
+    fn drop(self: Pin<&mut Self>) {
+        // A queue polled since its last `pollfree` (which its owner runs
+        // where it may sleep, before the last reference can go): no poll
+        // table may keep pointing into freed memory.
+        self.pollfree();
+    }
 }
 
 /// The poll table of a `poll` file operation.
@@ -92,19 +111,19 @@ impl PollTable {
         unsafe { ptr.cast::<Self>().as_ref() }
     }
 
-    /// Registers `wq` as a queue the polling task waits on (`poll_wait`).
-    ///
-    /// # Safety
-    ///
-    /// `file` must be the file being polled.
-    pub(crate) unsafe fn register(&self, file: *mut bindings::file, wq: &PollWaitQueue) {
+    /// Registers `wq` as a queue the polling task waits on for `file`
+    /// (`poll_wait`).
+    pub(crate) fn register<F: FileSystem>(&self, file: &File<F>, wq: &PollWaitQueue) {
+        // INVARIANT: the table may keep a pointer to the queue from now on.
+        wq.polled.store(true, Ordering::Release);
         // SAFETY: the table is valid for the poll call; `_qproc` is called
-        // as `poll_wait()` does. The queue outlives the registration:
-        // it is only freed after `pollfree`.
+        // as `poll_wait()` does, with a live file (it takes a reference to
+        // it). The queue outlives the registration: it is freed only after
+        // `pollfree` (type invariant of `PollWaitQueue`).
         unsafe {
             let qproc = *field!(self.0.get(), poll_table_struct, _qproc);
             if let Some(q) = qproc {
-                q(file, wq.wq.get(), self.0.get());
+                q(file.as_raw(), wq.wq.get(), self.0.get());
             }
         }
     }

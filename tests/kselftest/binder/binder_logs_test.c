@@ -631,4 +631,44 @@ TEST_F(logs, dead_node_and_dead_ref)
 	ASSERT_LT(0, FIND(s0, s1, "^  ref [0-9]+: desc 1 node [0-9]+ s 1 w 0 d ", NULL));
 }
 
+/* A node's holders are listed newest first, as C walks node->refs (each
+ * new ref is added at the head); one going away leaves the others' order. */
+TEST_F(logs, node_holders_newest_first)
+{
+	struct bt_script h[3];
+	pid_t hp[3], me = getpid(), sp = self->s.pid;
+	int64_t obj;
+	int c0, c1, k;
+	long t0;
+
+	/* S holds C's node (handle 1); three more processes get it from S. */
+	for (k = 0; k < 3; k++) {
+		ASSERT_EQ(0, bt_script_start(&h[k], self->dev.path, NULL));
+		hp[k] = h[k].pid;
+		ASSERT_EQ(0, bt_script_async(&h[k], BT_SC_CALL_GET_OBJ, 0));
+		ASSERT_EQ(BT_OBJ_NONE, BT_SC_KIND(bt_script(&self->s, BT_SC_READ, 0)));
+		ASSERT_EQ(BR_TRANSACTION_COMPLETE, bt_script(&self->s, BT_SC_REPLY_HANDLE, 1));
+		obj = bt_script_result(&h[k]);
+		ASSERT_EQ(BT_OBJ_HANDLE, BT_SC_KIND(obj));
+	}
+	ASSERT_EQ(0, log_read(&self->lg, self->dev.mnt, "state"));
+	ASSERT_EQ(0, log_proc(&self->lg, 0, me, &c0, &c1));
+	ASSERT_LT(0, FIND(c0, c1, RE("^  node [0-9]+: u0000000000001000 c0000000000002000 hs 1 hw 1 ls [0-9]+ lw [0-9]+ is [0-9]+ iw 4 tr [0-9]+ proc %d %d %d %d$",
+				     hp[2], hp[1], hp[0], sp), NULL));
+	/* The second holder goes (its ref with its process). */
+	ASSERT_EQ(0, bt_script_stop(&h[1]));
+	t0 = bt_now_ms();
+	for (;;) {
+		ASSERT_EQ(0, log_read(&self->lg, self->dev.mnt, "state"));
+		ASSERT_EQ(0, log_proc(&self->lg, 0, me, &c0, &c1));
+		if (log_find(&self->lg, c0, c1, " iw 3 ", NULL) >= 0 || bt_now_ms() - t0 > 5000)
+			break;
+		bt_msleep(20);
+	}
+	ASSERT_LT(0, FIND(c0, c1, RE("^  node [0-9]+: u0000000000001000 c0000000000002000 hs 1 hw 1 ls [0-9]+ lw [0-9]+ is [0-9]+ iw 3 tr [0-9]+ proc %d %d %d$",
+				     hp[2], hp[0], sp), NULL));
+	bt_script_kill(&h[0]);
+	bt_script_kill(&h[2]);
+}
+
 TEST_HARNESS_MAIN
