@@ -401,12 +401,9 @@ impl Items {
 /// out with what follows them, in one copy.
 const STAGE: usize = 128;
 
-/// How many commands a read gathers at most (their counts are taken when
-/// they reach user memory).
-const STAGE_CMDS: usize = 8;
-
 /// A user read buffer being filled; every item starts with its return
-/// command, which is counted once it is copied.
+/// command, which is counted (and traced) as it is added, so that the
+/// events keep C's order.
 ///
 /// `base`, `size` and `pos` (the read cursor, `read_consumed`) come from
 /// user space unchecked, and they are treated exactly as the C driver's
@@ -424,15 +421,13 @@ const STAGE_CMDS: usize = 8;
 /// # Invariants
 ///
 /// `stage[..staged]` are the bytes of `[pos - staged, pos)` (wrapping), not
-/// yet copied; `cmds[..ncmds]` are their commands.
+/// yet copied.
 struct ReadBuf<'a> {
     base: usize,
     size: usize,
     pos: usize,
     stage: [u8; STAGE],
     staged: usize,
-    cmds: [u32; STAGE_CMDS],
-    ncmds: usize,
     stats: &'a Stats,
 }
 
@@ -445,8 +440,6 @@ impl<'a> ReadBuf<'a> {
             pos,
             stage: [0; STAGE],
             staged: 0,
-            cmds: [0; STAGE_CMDS],
-            ncmds: 0,
             stats,
         }
     }
@@ -483,7 +476,7 @@ impl<'a> ReadBuf<'a> {
     }
 
     fn stage_item(&mut self, data: &[u8]) -> Result {
-        if self.staged + data.len() > STAGE || self.ncmds == STAGE_CMDS {
+        if self.staged + data.len() > STAGE {
             self.flush()?;
         }
         let cmd = match data.get(..4) {
@@ -493,21 +486,17 @@ impl<'a> ReadBuf<'a> {
         match self.stage.get_mut(self.staged..self.staged + data.len()) {
             Some(dst) => {
                 dst.copy_from_slice(data);
-                // INVARIANT: the bytes and command of `[pos, pos + len)`.
+                // INVARIANT: the bytes of `[pos, pos + len)`.
                 self.staged += data.len();
-                if let Some(c) = self.cmds.get_mut(self.ncmds) {
-                    *c = cmd;
-                    self.ncmds += 1;
-                }
             }
             None => {
                 // Larger than the stage (no item is): copied at once.
                 UserSlice::new(self.base.wrapping_add(self.pos), data.len())
                     .writer()
                     .write_slice(data)?;
-                stats::br(self.stats, cmd);
             }
         }
+        stats::br(self.stats, cmd);
         // A pointer that wraps, as C's `ptr += size`.
         self.pos = self.pos.wrapping_add(data.len());
         Ok(())
@@ -523,17 +512,11 @@ impl<'a> ReadBuf<'a> {
         let res = UserSlice::new(self.base.wrapping_add(start), self.staged)
             .writer()
             .write_slice(&self.stage[..self.staged]);
-        match res {
-            Ok(()) => {
-                for &c in &self.cmds[..self.ncmds] {
-                    stats::br(self.stats, c);
-                }
-            }
-            Err(_) => self.pos = start,
+        if res.is_err() {
+            self.pos = start;
         }
         // INVARIANT: nothing gathered any more.
         self.staged = 0;
-        self.ncmds = 0;
         res
     }
 }
