@@ -573,20 +573,33 @@ impl Process {
             Ok(v) => v,
             Err(_) => (self.inner.lock(), None),
         };
-        let mut res = Ok(inner.node_state(node).is_some());
-        if let (Ok(true), Some((strong, th))) = (&res, first) {
-            res =
-                Self::inc_node_locked(&mut inner, node, (strong, true), th, is_mgr).map(|()| true);
-        }
-        if let (Ok(true), Some(ns)) = (&res, inner.node_state(node)) {
-            ns.refs = ns.refs.wrapping_add(1);
-            if ns.holders.push_within_capacity(pid).is_err() {
-                // No room was found (above): the pid goes unlisted.
-            }
-        }
+        let res = Self::count_ref_locked(&mut inner, node, pid, first, is_mgr);
         drop(inner);
         drop(old);
         res
+    }
+
+    /// [`Process::count_ref`] under the lock.
+    fn count_ref_locked(
+        inner: &mut ProcessInner,
+        node: &DArc<Node>,
+        pid: i32,
+        first: Option<(bool, Option<&Arc<Thread>>)>,
+        is_mgr: bool,
+    ) -> Result<bool> {
+        if inner.node_state(node).is_none() {
+            return Ok(false);
+        }
+        if let Some((strong, th)) = first {
+            Self::inc_node_locked(inner, node, (strong, true), th, is_mgr)?;
+        }
+        if let Some(ns) = inner.node_state(node) {
+            ns.refs = ns.refs.wrapping_add(1);
+            if ns.holders.push_within_capacity(pid).is_err() {
+                // No room was found: the pid goes unlisted.
+            }
+        }
+        Ok(true)
     }
 
     /// `BC_INCREFS_DONE` / `BC_ACQUIRE_DONE` for our node at `ptr`.

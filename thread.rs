@@ -373,18 +373,11 @@ impl Items {
     }
 
     fn cmd_u64(&mut self, cmd: u32, v: u64) {
-        let mut b = [0u8; 12];
-        b[..4].copy_from_slice(&cmd.to_ne_bytes());
-        b[4..].copy_from_slice(&v.to_ne_bytes());
-        self.push(&b);
+        self.cmd_with(cmd, &v.to_ne_bytes());
     }
 
     fn node_cmd(&mut self, cmd: u32, ptr: u64, cookie: u64) {
-        let mut b = [0u8; 20];
-        b[..4].copy_from_slice(&cmd.to_ne_bytes());
-        b[4..12].copy_from_slice(&ptr.to_ne_bytes());
-        b[12..].copy_from_slice(&cookie.to_ne_bytes());
-        self.push(&b);
+        self.cmd_with(cmd, abi::bytes(&binder_ptr_cookie { ptr, cookie }));
     }
 
     /// Writes them, each counted as its command.
@@ -810,7 +803,10 @@ impl Process {
                 } else {
                     while !inner.has_work(id, proc_work) {
                         if out.has_staged() {
-                            // What is gathered is copied before sleeping.
+                            // What is gathered is copied before sleeping
+                            // (a read waits again only at cursor 4, which
+                            // a wrapping user cursor can reach with items
+                            // gathered).
                             if let Some(ts) = inner.thread_mut(id) {
                                 ts.looper &= !LOOPER_WAITING;
                             }

@@ -69,6 +69,7 @@ pod!(
     uapi::binder_frozen_status_info,
     uapi::binder_frozen_state_info,
     uapi::binder_extended_error,
+    uapi::binder_ptr_cookie,
     TxnData,
     FlatObject,
     FdObject,
@@ -129,6 +130,7 @@ const _: () = assert!(size_of::<uapi::binder_freeze_info>() == 3 * 4);
 const _: () = assert!(size_of::<uapi::binder_frozen_status_info>() == 3 * 4);
 const _: () = assert!(size_of::<uapi::binder_frozen_state_info>() == 8 + 2 * 4);
 const _: () = assert!(size_of::<uapi::binder_extended_error>() == 3 * 4);
+const _: () = assert!(size_of::<uapi::binder_ptr_cookie>() == 2 * 8);
 
 /// Checks at build time that mirror `$m` has the size of bindgen struct
 /// `$b`, and each named field the offset of the bindgen field.

@@ -116,10 +116,11 @@ impl PollTable {
     pub(crate) fn register<F: FileSystem>(&self, file: &File<F>, wq: &PollWaitQueue) {
         // INVARIANT: the table may keep a pointer to the queue from now on.
         wq.polled.store(true, Ordering::Release);
-        // SAFETY: the table is valid for the poll call; `_qproc` is called
-        // as `poll_wait()` does, with a live file (it takes a reference to
-        // it). The queue outlives the registration: it is freed only after
+        // `_qproc` is called as `poll_wait()` does, with a live file (it
+        // takes a reference to it); the queue is freed only after
         // `pollfree` (type invariant of `PollWaitQueue`).
+        // SAFETY: the table is valid for this poll call, the file is live,
+        // and the queue outlives the registration (above).
         unsafe {
             let qproc = *field!(self.0.get(), poll_table_struct, _qproc);
             if let Some(q) = qproc {

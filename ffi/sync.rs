@@ -202,12 +202,12 @@ macro_rules! new_defer_lock {
 /// `&Arc<Self>` to clone it where they keep it).
 pub(crate) fn with_arc<T, R>(b: ArcBorrow<'_, T>, f: impl FnOnce(&Arc<T>) -> R) -> R {
     let p: *const T = &*b;
-    // SAFETY: an `ArcBorrow` points at the data of a live `Arc` (made by
+    // An `ArcBorrow` points at the data of a live `Arc` (made by
     // `Arc::into_raw`, as `ForeignOwnable` does, or borrowed from an
     // `Arc`), whose reference outlives `'_`. The `Arc` made here stands for
-    // that same reference and is never dropped (`ManuallyDrop`), so the
-    // count is untouched; `f` only gets `&Arc<T>`, so it can clone it but
-    // not move it out.
+    // that same reference and is never dropped, so the count is untouched;
+    // `f` only gets `&Arc<T>`: it can clone it, not move it out.
+    // SAFETY: `p` is the data of a live `Arc` (above); never dropped.
     let arc = ManuallyDrop::new(unsafe { Arc::from_raw(p) });
     f(&arc)
 }
