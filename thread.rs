@@ -225,6 +225,9 @@ fn read_txn(b: &[u8; TXN_DATA_SIZE]) -> Result<TxnData> {
     abi::read(b).ok_or(EINVAL)
 }
 
+/// How many commands a write runs between two chances to reschedule.
+const RESCHED_EVERY: u32 = 1024;
+
 /// The longest command: `BC_TRANSACTION_SG` / `BC_REPLY_SG`.
 const CMD_MAX: usize = 4 + TXN_DATA_SIZE + 8;
 
@@ -616,6 +619,7 @@ impl Process {
     ) -> Result {
         let end = buf.wrapping_add(size);
         let mut ptr = buf.wrapping_add(*consumed);
+        let mut ran: u32 = 0;
         // As C, commands run while the thread has no pending return error.
         while ptr < end && thread.return_error.load(Ordering::Relaxed) == BR_OK {
             // `ptr < end`, so `end - ptr` doesn't wrap.
@@ -628,8 +632,14 @@ impl Process {
             // it read is at most `end - ptr`.
             ptr = ptr.wrapping_add(start - r.len());
             *consumed = ptr.wrapping_sub(buf);
-            // A write may hold a million commands: no soft lockup.
-            task::cond_resched();
+            // A write may hold a million commands: no soft lockup. Not
+            // after every command (C has none): a call has just woken its
+            // target with a sync wake-up, and yielding here would switch
+            // to it before this thread gets to wait for the reply.
+            ran = ran.wrapping_add(1);
+            if ran % RESCHED_EVERY == 0 {
+                task::cond_resched();
+            }
         }
         Ok(())
     }
