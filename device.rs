@@ -14,7 +14,7 @@ use crate::ffi::ThisModulePtr;
 use crate::node::Node;
 use crate::process::Process;
 use crate::work::DArc;
-use core::sync::atomic::Ordering;
+use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KVec};
 use kernel::error::{code::*, Result};
 use kernel::prelude::*;
@@ -31,6 +31,10 @@ pub(crate) struct BinderDevice {
     minor: u32,
     #[pin]
     pub(crate) manager: Mutex<Manager>,
+    /// The id of `manager.node` (0: none), written under `manager`: whether
+    /// a node is the manager's is asked without that lock (as C compares
+    /// `binder_context_mgr_node` unlocked), so a caller may hold any other.
+    manager_id: AtomicUsize,
 }
 
 impl BinderDevice {
@@ -43,6 +47,7 @@ impl BinderDevice {
                 name: v,
                 minor,
                 manager <- kernel::new_mutex!(Manager { node: None, uid: None }, "BinderDevice::manager"),
+                manager_id: AtomicUsize::new(0),
             }),
             GFP_KERNEL,
         )
@@ -63,6 +68,19 @@ impl BinderDevice {
     /// The context manager's node, if there is one.
     pub(crate) fn context_manager(&self) -> Option<DArc<Node>> {
         self.manager.lock().node.clone()
+    }
+
+    /// Whether `node` is the context manager's, without the manager lock.
+    pub(crate) fn is_context_manager(&self, node: &Node) -> bool {
+        self.manager_id.load(Ordering::Acquire) == node.id
+    }
+
+    /// Sets (or clears) the context manager's node; `mgr` is the locked
+    /// [`BinderDevice::manager`].
+    pub(crate) fn set_manager_node(&self, mgr: &mut Manager, node: Option<DArc<Node>>) {
+        self.manager_id
+            .store(node.as_ref().map_or(0, |n| n.id), Ordering::Release);
+        mgr.node = node;
     }
 }
 

@@ -78,7 +78,7 @@ impl Process {
             while inner.outstanding_txns > 0 {
                 match self
                     .freeze_wait
-                    .wait_interruptible_timeout(inner.for_wait(), left)
+                    .wait_interruptible_timeout(&mut inner, left)
                 {
                     CondVarTimeoutResult::Timeout => break,
                     CondVarTimeoutResult::Signal { .. } => {
@@ -119,49 +119,56 @@ impl Process {
 
     pub(crate) fn request_freeze(self: &Arc<Self>, handle: u32, cookie: u64) -> Result {
         let f = Wrap::new(Freeze::new(self.clone(), cookie))?;
-        let mut refs = self.refs.lock();
-        let r = refs.by_handle.get_mut(&handle).ok_or(EINVAL)?;
-        if r.freeze.is_some() {
-            return Err(EINVAL);
-        }
-        let node = r.node.clone();
-        let state = match node.owner() {
-            Some(o) => {
-                let (mut oi, old) =
-                    o.lock_with_vec_room(|i| i.node_state(&node).map(|ns| &mut ns.watches))?;
-                let frozen = oi.is_frozen;
-                let dead = oi.is_dead;
-                let state = match oi.node_state(&node) {
-                    Some(ns) if !dead => ns
-                        .watches
-                        .push_within_capacity(Watch::Freeze(f.clone()))
-                        .is_ok()
-                        .then_some(frozen),
-                    _ => None,
-                };
-                drop(oi);
-                drop(old);
-                state
-            }
-            None => None,
-        };
-        if let Some(frozen) = state {
-            // The first report, queued before the request is recorded (our
-            // refs lock keeps clears away meanwhile); unless the owner's
-            // freeze or thaw queued it already.
-            let mut inner = self.inner.lock();
-            if !f.queued.load(Ordering::Relaxed) {
-                if let Some(w) = Wrap::item(&f) {
-                    f.is_frozen.store(frozen, Ordering::Relaxed);
-                    f.queued.store(true, Ordering::Relaxed);
-                    inner.push_proc_work(w);
+        loop {
+            // The room in the owner's list is made before `refs` is locked
+            // (nothing allocates under it); if someone took it meanwhile,
+            // this starts over.
+            if let Some(n) = self.node_for_handle(handle, false) {
+                if let Some(o) = n.owner() {
+                    o.reserve_watch(&n)?;
                 }
             }
+            let mut refs = self.refs.lock();
+            let r = refs.by_handle.get_mut(&handle).ok_or(EINVAL)?;
+            if r.freeze.is_some() {
+                return Err(EINVAL);
+            }
+            let node = r.node.clone();
+            let state = match node.owner() {
+                Some(o) => {
+                    let mut oi = o.inner.lock();
+                    let frozen = oi.is_frozen;
+                    let dead = oi.is_dead;
+                    match oi.node_state(&node) {
+                        Some(ns) if !dead => {
+                            let w = Watch::Freeze(f.clone());
+                            if ns.watches.push_within_capacity(w).is_err() {
+                                continue;
+                            }
+                            Some(frozen)
+                        }
+                        _ => None,
+                    }
+                }
+                None => None,
+            };
+            if let Some(frozen) = state {
+                // The first report, queued before the request is recorded
+                // (our refs lock keeps clears away meanwhile); unless the
+                // owner's freeze or thaw queued it already.
+                let mut inner = self.inner.lock();
+                if !f.queued.load(Ordering::Relaxed) {
+                    if let Some(w) = Wrap::item(&f) {
+                        f.is_frozen.store(frozen, Ordering::Relaxed);
+                        f.queued.store(true, Ordering::Relaxed);
+                        inner.push_proc_work(w);
+                    }
+                }
+            }
+            // Only once the node knows it.
+            r.freeze = Some(f);
+            return Ok(());
         }
-        // Only once the node knows it: a failed request leaves no trace and
-        // can be retried.
-        r.freeze = Some(f);
-        Ok(())
     }
 
     pub(crate) fn clear_freeze(&self, handle: u32, cookie: u64) -> Result {

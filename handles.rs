@@ -10,6 +10,8 @@ use kernel::alloc::{
 };
 use kernel::error::{code::ENOMEM, Result};
 
+use crate::ffi::vec::VecExt;
+
 const BITS: usize = u64::BITS as usize;
 
 /// The set of handles in use.
@@ -50,20 +52,62 @@ impl Handles {
         u32::try_from((i * BITS).max(from)).map_err(|_| ENOMEM)
     }
 
-    /// Marks `h` used; grows the bitmap if needed (may sleep).
-    pub(crate) fn set(&mut self, h: u32) -> Result {
-        let (i, bit) = (h as usize / BITS, h as usize % BITS);
-        if i >= self.words.len() {
-            // Room for one more word than needed, so that growth is amortised.
-            let extra = i + 1 - self.words.len();
-            self.words
-                .reserve(extra.max(self.words.len()), GFP_KERNEL | __GFP_NOWARN)?;
-            while self.words.len() <= i {
-                self.words.push(0, GFP_KERNEL)?;
-            }
+    /// The room a longer bitmap needs to mark `h` used, if this one is too
+    /// short: twice as long at least, so that growth is amortised.
+    pub(crate) fn room_needed(&self, h: u32) -> Option<usize> {
+        let i = h as usize / BITS;
+        (i >= self.words.len()).then(|| (i + 1).max(self.words.len().saturating_mul(2)))
+    }
+
+    /// Room for `n` words (see [`Handles::room_needed`]), allocated before
+    /// the lock that guards the bitmap is taken.
+    pub(crate) fn alloc_room(n: usize) -> Result<KVVec<u64>> {
+        Ok(KVVec::with_capacity(n, GFP_KERNEL | __GFP_NOWARN)?)
+    }
+
+    /// Whether [`Handles::set`] can mark `h` used with `room`.
+    pub(crate) fn fits(&self, h: u32, room: Option<&KVVec<u64>>) -> bool {
+        let i = h as usize / BITS;
+        i < self.words.len() || room.is_some_and(|r| r.is_empty() && r.capacity() > i)
+    }
+
+    /// Marks `h` used, without allocating: if the bitmap is too short, its
+    /// words move into `room` (see [`Handles::fits`]) and the old vector is
+    /// returned, to be freed once the lock is released. Without room,
+    /// `ENOMEM` and nothing changes.
+    pub(crate) fn set(
+        &mut self,
+        h: u32,
+        room: &mut Option<KVVec<u64>>,
+    ) -> Result<Option<KVVec<u64>>> {
+        if !self.fits(h, room.as_ref()) {
+            return Err(ENOMEM);
         }
-        self.words[i] |= 1 << bit;
-        Ok(())
+        let (i, bit) = (h as usize / BITS, h as usize % BITS);
+        let mut old = None;
+        if i >= self.words.len() {
+            let Some(mut new) = room.take() else {
+                return Err(ENOMEM);
+            };
+            // `fits`: `new` is empty with room for `i + 1` words, so these
+            // pushes don't allocate and don't fail.
+            for &w in self.words.iter() {
+                if new.push_within_capacity(w).is_err() {
+                    return Err(ENOMEM);
+                }
+            }
+            while new.len() <= i {
+                if new.push_within_capacity(0).is_err() {
+                    return Err(ENOMEM);
+                }
+            }
+            // INVARIANT: the same bits, and zero words (free handles) after.
+            old = Some(core::mem::replace(&mut self.words, new));
+        }
+        if let Some(w) = self.words.get_mut(i) {
+            *w |= 1 << bit;
+        }
+        Ok(old)
     }
 
     /// Marks `h` free.

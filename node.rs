@@ -14,7 +14,6 @@
 //! [`ProcessInner`]: crate::process::ProcessInner
 //! [`ProcessRefs`]: crate::process::ProcessRefs
 
-use crate::ffi::sync::DeferGuard;
 use crate::ffi::vec::ThinVec;
 use crate::freeze::Freeze;
 use crate::process::{Process, ProcessInner};
@@ -26,6 +25,7 @@ use kernel::alloc::flags::GFP_KERNEL;
 use kernel::error::{code::*, Result};
 use kernel::prelude::*;
 use kernel::rbtree::RBTreeNode;
+use kernel::sync::lock::{spinlock::SpinLockBackend, Guard};
 use kernel::sync::{Arc, SpinLock};
 
 static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
@@ -393,13 +393,7 @@ impl Process {
         thread: Option<&Arc<Thread>>,
     ) -> bool {
         // Only an internal strong count taken outside a thread asks.
-        strong
-            && internal
-            && thread.is_none()
-            && self
-                .device
-                .context_manager()
-                .is_some_and(|m| Arc::ptr_eq(&m, node))
+        strong && internal && thread.is_none() && self.device.is_context_manager(node)
     }
 
     /// [`Process::inc_node`] under the lock; `is_mgr` from
@@ -516,7 +510,7 @@ impl Process {
     pub(crate) fn lock_with_vec_room<T: Clone>(
         &self,
         pick: impl Fn(&mut ProcessInner) -> Option<&mut ThinVec<T>>,
-    ) -> Result<(DeferGuard<'_, ProcessInner>, Option<ThinVec<T>>)> {
+    ) -> Result<(Guard<'_, ProcessInner, SpinLockBackend>, Option<ThinVec<T>>)> {
         // Every vector that is not installed is handed back to be dropped
         // after unlocking (`vfree` may sleep; `inner` is a spinlock).
         let mut spare: Option<ThinVec<T>> = None;
@@ -565,18 +559,39 @@ impl Process {
         first: Option<(bool, Option<&Arc<Thread>>)>,
     ) -> Result<bool> {
         let is_mgr = first.is_some_and(|(strong, th)| self.is_mgr_for_inc(node, strong, true, th));
-        // Without memory for a longer list of holders, only binder_logs
-        // miss this one's pid.
-        let (mut inner, old) = match self
-            .lock_with_vec_room(|i| i.node_state(node).and_then(|ns| ns.holders.room()))
+        let mut inner = self.inner.lock();
+        Self::count_ref_locked(&mut inner, node, pid, first, is_mgr)
+    }
+
+    /// Makes room for one more holder of `node` (ours), before the holder
+    /// locks its references and calls [`Process::count_ref`], which does
+    /// not allocate. Without memory (or if the room is taken meanwhile),
+    /// only binder_logs miss the holder's pid.
+    pub(crate) fn reserve_holder(&self, node: &DArc<Node>) {
+        if self
+            .reserve_vec_room(|i| i.node_state(node).and_then(|ns| ns.holders.room()))
+            .is_err()
         {
-            Ok(v) => v,
-            Err(_) => (self.inner.lock(), None),
-        };
-        let res = Self::count_ref_locked(&mut inner, node, pid, first, is_mgr);
+            // Only binder_logs miss the pid (see above).
+        }
+    }
+
+    /// Makes room for one more watch (death or freeze notification) of
+    /// `node` (ours), before the watcher locks its references.
+    pub(crate) fn reserve_watch(&self, node: &DArc<Node>) -> Result {
+        self.reserve_vec_room(|i| i.node_state(node).map(|ns| &mut ns.watches))
+    }
+
+    /// Makes room for one more element in the vector `pick` finds, with no
+    /// lock held on return (see [`Process::lock_with_vec_room`]).
+    fn reserve_vec_room<T: Clone>(
+        &self,
+        pick: impl Fn(&mut ProcessInner) -> Option<&mut ThinVec<T>>,
+    ) -> Result {
+        let (inner, old) = self.lock_with_vec_room(pick)?;
         drop(inner);
         drop(old);
-        res
+        Ok(())
     }
 
     /// [`Process::count_ref`] under the lock.
@@ -633,47 +648,54 @@ impl Process {
         cookie: u64,
     ) -> Result {
         let death = Wrap::new(Death::new(self.clone(), cookie))?;
-        let mut refs = self.refs.lock();
-        let Some(r) = refs.by_handle.get_mut(&handle) else {
-            return Ok(());
-        };
-        if r.death.is_some() {
+        loop {
+            // The room in the owner's list is made before `refs` is locked
+            // (nothing allocates under it); if someone took it meanwhile,
+            // this starts over.
+            if let Some(n) = self.node_for_handle(handle, false) {
+                if let Some(o) = n.owner() {
+                    o.reserve_watch(&n)?;
+                }
+            }
+            let mut refs = self.refs.lock();
+            let Some(r) = refs.by_handle.get_mut(&handle) else {
+                return Ok(());
+            };
+            if r.death.is_some() {
+                return Ok(());
+            }
+            let node = r.node.clone();
+            let registered = match node.owner() {
+                Some(o) => {
+                    let mut oi = o.inner.lock();
+                    let alive = !oi.is_dead;
+                    match oi.node_state(&node) {
+                        Some(ns) if alive => {
+                            let w = Watch::Death(death.clone());
+                            if ns.watches.push_within_capacity(w).is_err() {
+                                continue;
+                            }
+                            true
+                        }
+                        _ => false,
+                    }
+                }
+                None => false,
+            };
+            if !registered {
+                // The node is dead already: notify at once (our refs lock
+                // keeps anyone from acting on it meanwhile).
+                let mut inner = self.inner.lock();
+                // New: in no queue yet.
+                if let Some(w) = Wrap::item(&death) {
+                    death.queued.store(true, Ordering::Relaxed);
+                    inner.push_proc_work(w);
+                }
+            }
+            // Only once the node knows it.
+            r.death = Some(death);
             return Ok(());
         }
-        let node = r.node.clone();
-        let registered = match node.owner() {
-            Some(o) => {
-                let (mut oi, old) =
-                    o.lock_with_vec_room(|i| i.node_state(&node).map(|ns| &mut ns.watches))?;
-                let alive = !oi.is_dead;
-                let registered = match oi.node_state(&node) {
-                    Some(ns) if alive => ns
-                        .watches
-                        .push_within_capacity(Watch::Death(death.clone()))
-                        .is_ok(),
-                    _ => false,
-                };
-                drop(oi);
-                drop(old);
-                registered
-            }
-            None => false,
-        };
-        if !registered {
-            // The node is dead already: notify at once. Queued before the
-            // request is recorded, so that a failed push refuses the request
-            // instead of losing its notification (our refs lock keeps
-            // anyone from acting on it meanwhile).
-            let mut inner = self.inner.lock();
-            // New: in no queue yet.
-            if let Some(w) = Wrap::item(&death) {
-                death.queued.store(true, Ordering::Relaxed);
-                inner.push_proc_work(w);
-            }
-        }
-        // Only once the node knows it (a failed push leaves no trace).
-        r.death = Some(death);
-        Ok(())
     }
 
     /// Removes `death` from `node`'s list, and a queued notification of it

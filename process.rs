@@ -22,10 +22,9 @@
 //! `Thread::ee` (spinlocks; a thread's extended error) are leaves: nothing
 //! is taken under them.
 //!
-//! `inner` is a [`DeferLock`], a spinlock as C's `proc->inner_lock`: the
-//! threads to wake are chosen under it and woken once it is released (only
-//! those waiting in a read or polling), so a woken thread doesn't find the
-//! lock still held by its waker. Nothing under it sleeps: no mutex, no
+//! `inner` is a spinlock, as C's `proc->inner_lock`, and threads are woken
+//! under it as C wakes them (only those waiting in a read or polling; the
+//! scheduler's locks nest inside it). Nothing under it sleeps: no mutex, no
 //! allocation, no user copy, no `nice` change; what it takes out (a node's
 //! state, a transaction, vectors that may be `vmalloc`ed) is dropped after
 //! unlocking. Work items carry their own list links (`work.rs`); the few
@@ -41,7 +40,7 @@ use crate::ffi::file::File;
 use crate::ffi::fs::FileSystem;
 use crate::ffi::mm::MmGrab;
 use crate::ffi::poll::{PollTable, POLLERR, POLLIN};
-use crate::ffi::sync::{AfterUnlock, DeferLock, TryMutex};
+use crate::ffi::sync::TryMutex;
 use crate::ffi::task::{self, security, Cred, Kuid};
 use crate::ffi::vec::VecExt;
 use crate::handles::Handles;
@@ -62,7 +61,7 @@ use kernel::task::Task;
 use kernel::types::ARef;
 use kernel::uaccess::UserSlice;
 
-use crate::thread::{Thread, ThreadState, WakeKind, Wakes, LOOPER_POLL, LOOPER_WAITING};
+use crate::thread::{wake_now, Thread, ThreadState, WakeKind, LOOPER_POLL, LOOPER_WAITING};
 
 /// The mutable state of a process.
 pub(crate) struct ProcessInner {
@@ -72,7 +71,7 @@ pub(crate) struct ProcessInner {
     pub(crate) nodes: RBTree<u64, NodeState>,
     pub(crate) todo: Queue,
     /// Threads waiting for process work; the last one waited most recently.
-    pub(crate) waiting: KVVec<Arc<Thread>>,
+    pub(crate) waiting: KVVec<i32>,
     /// Death notifications delivered and not yet acknowledged (each
     /// moves here from the queue it was read from).
     pub(crate) delivered_death: Queue,
@@ -88,21 +87,6 @@ pub(crate) struct ProcessInner {
     pub(crate) async_recv: bool,
     /// Transactions queued to or being handled by this process.
     pub(crate) outstanding_txns: u32,
-    /// Wake-ups to do once the lock is released.
-    pub(crate) wakes: Wakes,
-}
-
-impl AfterUnlock for ProcessInner {
-    type Deferred = Wakes;
-    fn take_deferred(&mut self) -> Option<Wakes> {
-        if self.wakes.is_empty() {
-            return None;
-        }
-        Some(core::mem::replace(&mut self.wakes, Wakes::new()))
-    }
-    fn run_deferred(w: Wakes) {
-        w.run();
-    }
 }
 
 impl ProcessInner {
@@ -146,7 +130,7 @@ impl ProcessInner {
                 ts.todo.push_back(w);
                 if wake {
                     ts.process_todo = true;
-                    ts.wake(&mut self.wakes, WakeKind::Normal);
+                    ts.wake(WakeKind::Normal);
                 }
             }
             None if matches!(w.view(), View::Complete | View::Error(_)) => {}
@@ -162,7 +146,7 @@ impl ProcessInner {
             Some(ts) => {
                 ts.todo.push_back(w);
                 ts.process_todo = true;
-                ts.wake(&mut self.wakes, WakeKind::Sync);
+                ts.wake(WakeKind::Sync);
             }
             None => self.push_proc_work(w),
         }
@@ -199,20 +183,22 @@ impl ProcessInner {
     }
 
     pub(crate) fn wake_one(&mut self, sync: bool) {
-        if let Some(t) = self.waiting.pop() {
+        if let Some(id) = self.waiting.pop() {
             let kind = if sync {
                 WakeKind::Sync
             } else {
                 WakeKind::Normal
             };
-            self.wakes.add(&t, Some(kind), false);
+            if let Some(ts) = self.threads.get(&id) {
+                wake_now(&ts.thread, Some(kind), false);
+            }
             return;
         }
         // Nobody waits in a read: wake the pollers that could take it.
         for (_, ts) in self.threads.iter() {
             let free = ts.stack.is_none() && ts.todo.is_empty();
             if ts.looper & LOOPER_POLL != 0 && free {
-                self.wakes.add(&ts.thread, None, true);
+                wake_now(&ts.thread, None, true);
             }
         }
     }
@@ -257,7 +243,7 @@ pub(crate) struct Process {
     pub(crate) default_priority: i32,
     pub(crate) mm: Option<MmGrab>,
     #[pin]
-    pub(crate) inner: DeferLock<ProcessInner>,
+    pub(crate) inner: SpinLock<ProcessInner>,
     #[pin]
     pub(crate) refs: Mutex<ProcessRefs>,
     #[pin]
@@ -290,7 +276,7 @@ impl Process {
                 cred,
                 default_priority: task::current_nice(),
                 mm: MmGrab::current(),
-                inner <- crate::new_defer_lock!(ProcessInner {
+                inner <- kernel::new_spinlock!(ProcessInner {
                     is_dead: false,
                     threads: RBTree::new(),
                     nodes: RBTree::new(),
@@ -305,7 +291,6 @@ impl Process {
                     sync_recv: false,
                     async_recv: false,
                     outstanding_txns: 0,
-                    wakes: Wakes::new(),
                 }, "Process::inner"),
                 freeze_wait <- kernel::new_condvar!("Process::freeze_wait"),
                 refs <- kernel::new_mutex!(ProcessRefs {
@@ -502,7 +487,7 @@ impl Process {
                 ns.has_weak = true;
             }
         }
-        mgr.node = Some(node);
+        self.device.set_manager_node(&mut mgr, Some(node));
         Ok(())
     }
 
@@ -667,7 +652,7 @@ impl Process {
         // off the list of waiting threads (the error below needs a pending
         // one-way: never with this).
         let thread = match thread {
-            Some(th) => Some(th),
+            Some(th) => Some(th.id),
             None if idle => inner.waiting.pop(),
             None => None,
         };
@@ -687,11 +672,11 @@ impl Process {
             }
         }
         let sync = !t.is_oneway();
-        if let Some(th) = thread {
+        if let Some(id) = thread {
             if sync {
-                inner.push_thread_work_sync(th.id, item);
+                inner.push_thread_work_sync(id, item);
             } else {
-                inner.push_thread_work(th.id, item, true);
+                inner.push_thread_work(id, item, true);
             }
         } else if !pending_async {
             if sync {
@@ -788,7 +773,7 @@ impl Process {
         {
             let mut mgr = self.device.manager.lock();
             if mgr.node.as_ref().is_some_and(|n| n.is_owned_by(self)) {
-                mgr.node = None;
+                self.device.set_manager_node(&mut mgr, None);
             }
         }
         let mut inner = self.inner.lock();
@@ -947,7 +932,7 @@ impl Process {
         for (_, ts) in inner.threads.iter_mut() {
             ts.thread.need_return.store(true, Ordering::Relaxed);
             if ts.looper & LOOPER_WAITING != 0 {
-                ts.wake(&mut inner.wakes, WakeKind::Normal);
+                ts.wake(WakeKind::Normal);
             }
         }
     }

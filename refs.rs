@@ -9,8 +9,10 @@ use crate::process::Process;
 use crate::stats::RefCount;
 use crate::work::DArc;
 use kernel::alloc::flags::GFP_KERNEL;
+use kernel::alloc::KVVec;
 use kernel::error::{code::*, Result};
-use kernel::rbtree::{RBTree, RBTreeNode};
+use kernel::rbtree::{RBTree, RBTreeNodeReservation};
+use kernel::sync::lock::{mutex::MutexBackend, Guard};
 use kernel::sync::Arc;
 
 use crate::thread::Thread;
@@ -24,6 +26,25 @@ pub(crate) struct ProcessRefs {
     /// The process was released: it makes no new references (they would
     /// never be dropped).
     pub(crate) dead: bool,
+}
+
+/// What a new reference needs, allocated before `refs` is locked: its
+/// two tree entries and, if the handle bitmap must grow, room for it.
+struct NewRef {
+    by_handle: RBTreeNodeReservation<u32, NodeRef>,
+    by_node: RBTreeNodeReservation<usize, u32>,
+    room: Option<KVVec<u64>>,
+}
+
+impl NewRef {
+    /// `room`: the words the handle bitmap needs, if it must grow.
+    fn new(room: Option<usize>) -> Result<Self> {
+        Ok(Self {
+            by_handle: RBTreeNodeReservation::new(GFP_KERNEL)?,
+            by_node: RBTreeNodeReservation::new(GFP_KERNEL)?,
+            room: room.map(Handles::alloc_room).transpose()?,
+        })
+    }
 }
 
 impl Process {
@@ -46,83 +67,99 @@ impl Process {
         strong: bool,
         thread: Option<&Arc<Thread>>,
     ) -> Result<u32> {
-        let is_mgr = self
-            .device
-            .context_manager()
-            .is_some_and(|m| Arc::ptr_eq(&m, node));
-        let mut refs = self.refs.lock();
-        let (handle, created) = match refs.by_node.get(&node.id) {
-            Some(&h) => (h, false),
-            None if refs.dead => return Err(ESRCH),
-            None => {
-                // The lowest free handle (0 only for the context manager).
-                let h = refs.handles.lowest_free(if is_mgr { 0 } else { 1 })?;
-                let n1 = RBTreeNode::new(
-                    h,
-                    NodeRef {
-                        node: node.clone(),
-                        strong: 0,
-                        weak: 0,
-                        death: None,
-                        freeze: None,
-                        _count: RefCount::new(),
-                    },
-                    GFP_KERNEL,
-                )?;
-                let n2 = RBTreeNode::new(node.id, h, GFP_KERNEL)?;
-                refs.handles.set(h)?;
-                // Counted, and its first count taken, in one round of the
-                // owner's lock; if that count fails, the reference is not
-                // made.
-                let counted = match node.owner() {
-                    Some(o) => match o.count_ref(node, self.pid, Some((strong, thread))) {
-                        Ok(c) => c,
-                        Err(e) => {
-                            refs.handles.clear(h);
-                            return Err(e);
+        // Asked without the manager lock (which goes before `refs`).
+        let is_mgr = self.device.is_context_manager(node);
+        // What a new reference needs is allocated with no lock held, then
+        // the lookup runs again (as C's `binder_inc_ref_for_node`).
+        let mut new: Option<NewRef> = None;
+        loop {
+            let mut refs = self.refs.lock();
+            let handle = match refs.by_node.get(&node.id) {
+                Some(&h) => h,
+                None if refs.dead => return Err(ESRCH),
+                None => {
+                    // The lowest free handle (0 only for the context manager).
+                    let h = refs.handles.lowest_free(if is_mgr { 0 } else { 1 })?;
+                    match new.take() {
+                        Some(n) if refs.handles.fits(h, n.room.as_ref()) => {
+                            return self.add_ref(refs, node, h, n, (strong, thread));
                         }
-                    },
-                    None => false,
-                };
-                refs.by_handle.insert(n1);
-                refs.by_node.insert(n2);
-                if !counted {
-                    // Its owner died (and moved it to the dead nodes under
-                    // its inner lock, so it is there by now).
-                    self.device.registry.add_dead_ref(node, self.pid);
-                }
-                (h, true)
-            }
-        };
-        let r = refs.by_handle.get(&handle).ok_or(EINVAL)?;
-        let first = if strong { r.strong == 0 } else { r.weak == 0 };
-        let res = match node.owner() {
-            // (A new reference took its first count with it.)
-            Some(o) if first && !created => o.inc_node(node, strong, true, thread),
-            _ => Ok(()),
-        };
-        match res {
-            Ok(()) => {
-                if let Some(r) = refs.by_handle.get_mut(&handle) {
-                    if strong {
-                        r.strong = r.strong.wrapping_add(1);
-                    } else {
-                        r.weak = r.weak.wrapping_add(1);
+                        _ => {
+                            let room = refs.handles.room_needed(h);
+                            drop(refs);
+                            new = Some(NewRef::new(room)?);
+                            if let Some(o) = node.owner() {
+                                o.reserve_holder(node);
+                            }
+                            continue;
+                        }
                     }
                 }
-                Ok(handle)
-            }
-            Err(e) => {
-                if created {
-                    refs.by_handle.remove(&handle);
-                    refs.handles.clear(handle);
-                    refs.by_node.remove(&node.id);
-                    drop(refs);
-                    self.drop_ref_count(node);
+            };
+            let r = refs.by_handle.get(&handle).ok_or(EINVAL)?;
+            let first = if strong { r.strong == 0 } else { r.weak == 0 };
+            if first {
+                if let Some(o) = node.owner() {
+                    o.inc_node(node, strong, true, thread)?;
                 }
-                Err(e)
             }
+            if let Some(r) = refs.by_handle.get_mut(&handle) {
+                if strong {
+                    r.strong = r.strong.wrapping_add(1);
+                } else {
+                    r.weak = r.weak.wrapping_add(1);
+                }
+            }
+            return Ok(handle);
         }
+    }
+
+    /// Makes the reference to `node` at free handle `h`, with its first
+    /// (`strong` or weak) count, from what `new` allocated: nothing here
+    /// allocates. The count is taken on the owner with the reference
+    /// counted there, in one round of its lock; if that fails, nothing is
+    /// made.
+    fn add_ref(
+        &self,
+        mut refs: Guard<'_, ProcessRefs, MutexBackend>,
+        node: &DArc<Node>,
+        h: u32,
+        mut new: NewRef,
+        (strong, thread): (bool, Option<&Arc<Thread>>),
+    ) -> Result<u32> {
+        let old_words = refs.handles.set(h, &mut new.room)?;
+        let counted = match node.owner() {
+            Some(o) => match o.count_ref(node, self.pid, Some((strong, thread))) {
+                Ok(c) => c,
+                Err(e) => {
+                    refs.handles.clear(h);
+                    drop(refs);
+                    drop(old_words);
+                    return Err(e);
+                }
+            },
+            None => false,
+        };
+        refs.by_handle.insert(new.by_handle.into_node(
+            h,
+            NodeRef {
+                node: node.clone(),
+                strong: u32::from(strong),
+                weak: u32::from(!strong),
+                death: None,
+                freeze: None,
+                _count: RefCount::new(),
+            },
+        ));
+        refs.by_node.insert(new.by_node.into_node(node.id, h));
+        drop(refs);
+        drop(old_words);
+        if !counted {
+            // Its owner died (and moved it to the dead nodes under its
+            // inner lock, so it is there by now).
+            self.device.registry.add_dead_ref(node, self.pid);
+        }
+        Ok(h)
     }
 
     /// One reference of ours to `node` went away: its owner's count (or

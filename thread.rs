@@ -113,60 +113,9 @@ pub(crate) enum WakeKind {
     Sync,
 }
 
-/// How many wake-ups a process lock gathers before waking at once.
-const WAKES: usize = 4;
-
-/// Wake-ups decided under a process's lock and done once it is released,
-/// so that the woken thread doesn't find the lock still held.
-///
-/// # Invariants
-///
-/// The first `len` slots are `Some`, the others `None`.
-pub(crate) struct Wakes {
-    len: usize,
-    slots: [Option<(Arc<Thread>, WakeKind, bool)>; WAKES],
-}
-
-impl Wakes {
-    pub(crate) const fn new() -> Self {
-        // INVARIANT: no slot is used.
-        Self {
-            len: 0,
-            slots: [const { None }; WAKES],
-        }
-    }
-
-    /// Whether no wake-up was gathered.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// Wakes `thread` (its read if `kind` is given, its pollers if `poll`)
-    /// once the lock is released; at once if too many are gathered.
-    pub(crate) fn add(&mut self, thread: &Arc<Thread>, kind: Option<WakeKind>, poll: bool) {
-        if kind.is_none() && !poll {
-            return;
-        }
-        match self.slots.get_mut(self.len) {
-            Some(slot) => {
-                *slot = Some((thread.clone(), kind.unwrap_or(WakeKind::Normal), poll));
-                // INVARIANT: slot `len` was the first free one.
-                self.len += 1;
-            }
-            None => wake_now(thread, kind, poll),
-        }
-    }
-
-    /// Does the gathered wake-ups.
-    pub(crate) fn run(self) {
-        for (thread, kind, poll) in self.slots.into_iter().take(self.len).flatten() {
-            wake_now(&thread, Some(kind), poll);
-        }
-    }
-}
-
-/// Wakes `thread`'s read (`kind`) and its pollers (`poll`).
-fn wake_now(thread: &Thread, kind: Option<WakeKind>, poll: bool) {
+/// Wakes `thread`'s read (`kind`) and its pollers (`poll`); called under
+/// its process's lock, as C wakes under `proc->inner_lock`.
+pub(crate) fn wake_now(thread: &Thread, kind: Option<WakeKind>, poll: bool) {
     match kind {
         Some(WakeKind::Normal) => thread.cond.notify_all(),
         Some(WakeKind::Sync) => thread.cond.notify_sync(),
@@ -178,15 +127,14 @@ fn wake_now(thread: &Thread, kind: Option<WakeKind>, poll: bool) {
 }
 
 impl ThreadState {
-    /// Wakes the thread (once the lock is released) if it waits in a read
-    /// or may wait in `poll()`: a running thread needs no wake-up.
-    pub(crate) fn wake(&self, wakes: &mut Wakes, kind: WakeKind) {
+    /// Wakes the thread if it waits in a read or may wait in `poll()`: a
+    /// running thread needs no wake-up.
+    pub(crate) fn wake(&self, kind: WakeKind) {
         let waiting = self.looper & LOOPER_WAITING != 0;
-        wakes.add(
-            &self.thread,
-            waiting.then_some(kind),
-            self.looper & LOOPER_POLL != 0,
-        );
+        let poll = self.looper & LOOPER_POLL != 0;
+        if waiting || poll {
+            wake_now(&self.thread, waiting.then_some(kind), poll);
+        }
     }
 }
 
@@ -838,13 +786,12 @@ impl Process {
                             continue 'retry;
                         }
                         // Room was made: this push doesn't allocate.
-                        if proc_work && inner.waiting.push_within_capacity(thread.clone()).is_err()
-                        {
+                        if proc_work && inner.waiting.push_within_capacity(id).is_err() {
                             ret = Err(ENOMEM);
                             break;
                         }
-                        let signal = thread.cond.wait_interruptible(inner.for_wait());
-                        inner.waiting.retain(|t| !Arc::ptr_eq(t, thread));
+                        let signal = thread.cond.wait_interruptible(&mut inner);
+                        inner.waiting.retain(|&t| t != id);
                         if signal {
                             ret = Err(EINTR);
                             break;
@@ -971,7 +918,7 @@ impl Process {
 
     /// Moves the waiting threads into `v` (allocated before the lock) if it
     /// is larger; the list replaced is dropped after unlocking.
-    fn install_waiting(&self, mut v: KVVec<Arc<Thread>>) {
+    fn install_waiting(&self, mut v: KVVec<i32>) {
         let mut inner = self.inner.lock();
         if v.capacity() <= inner.waiting.capacity() {
             drop(inner);
@@ -979,7 +926,7 @@ impl Process {
         }
         for t in inner.waiting.iter() {
             // `v` has more room than the list has threads: no allocation.
-            if v.push_within_capacity(t.clone()).is_err() {
+            if v.push_within_capacity(*t).is_err() {
                 drop(inner);
                 return;
             }
@@ -1277,7 +1224,7 @@ impl Process {
     pub(crate) fn thread_release(&self, thread: &Arc<Thread>) {
         let ts = {
             let mut inner = self.inner.lock();
-            inner.waiting.retain(|t| !Arc::ptr_eq(t, thread));
+            inner.waiting.retain(|&t| t != thread.id);
             let ts = inner.threads.remove(&thread.id);
             // Refcount updates queued for the thread go with it (as C), so
             // their nodes may queue them again.

@@ -335,11 +335,12 @@ impl Process {
             self.reply(thread, tr, sg_size, id, &mut log)
         } else {
             self.call_target(thread, tr)
-                .and_then(|(node, target_thread)| {
+                .and_then(|(node, target_proc, target_thread)| {
                     log.to_proc = node.owner_pid;
                     log.to_node = node.id;
                     log.to_thread = target_thread.as_ref().map_or(0, |t| t.id);
-                    self.send(thread, tr, sg_size, id, Some(node), target_thread, None)
+                    let to = (target_proc, target_thread);
+                    self.send(thread, tr, sg_size, id, Some(node), to, None)
                 })
         };
         if let Err(e) = &res {
@@ -374,15 +375,8 @@ impl Process {
                 if !caller.process.is_waiting_on(&caller, &orig) {
                     return Err(TxnError::failed(eproto()));
                 }
-                self.send(
-                    thread,
-                    tr,
-                    sg_size,
-                    id,
-                    None,
-                    Some(caller),
-                    Some(orig.clone()),
-                )
+                let to = (caller.process.clone(), Some(caller));
+                self.send(thread, tr, sg_size, id, None, to, Some(orig.clone()))
             }
         };
         res.map_err(|e| {
@@ -415,17 +409,22 @@ impl Process {
         let proto = || TxnError::failed(eproto());
         let mut inner = self.inner.lock();
         let ts = inner.thread_mut(thread.id).ok_or_else(proto)?;
-        let orig = ts.stack.clone().ok_or_else(proto)?;
+        // Taken off the stack, and put back if it is not this thread's.
+        let orig = ts.stack.take().ok_or_else(proto)?;
         let mut links = orig.links.lock();
-        if !links
+        let parent = links
             .to_thread
             .as_ref()
             .is_some_and(|t| Arc::ptr_eq(t, thread))
-        {
-            return Err(proto());
-        }
-        ts.stack = links.to_parent.take();
+            .then(|| links.to_parent.take());
         drop(links);
+        match parent {
+            Some(p) => ts.stack = p,
+            None => {
+                ts.stack = Some(orig);
+                return Err(proto());
+            }
+        }
         drop(inner);
         crate::ffi::task::set_current_nice(orig.saved_priority.load(Ordering::Relaxed));
         Ok(orig)
@@ -437,7 +436,7 @@ impl Process {
         self: &Arc<Self>,
         thread: &Arc<Thread>,
         tr: &TxnData,
-    ) -> Result<(DArc<Node>, Option<Arc<Thread>>), TxnError> {
+    ) -> Result<(DArc<Node>, Arc<Process>, Option<Arc<Thread>>), TxnError> {
         // `tr->target.handle`: the low 32 bits of the union, as in C.
         let handle = tr.target as u32;
         let node = if handle != 0 {
@@ -502,10 +501,12 @@ impl Process {
                 }
             }
         }
-        Ok((node, target_thread))
+        Ok((node, target_proc, target_thread))
     }
 
-    /// Builds the transaction in the target's buffer and queues it.
+    /// Builds the transaction in the target's buffer and queues it: a call
+    /// to `node`, or a reply to `in_reply_to`, for process `target_proc`
+    /// (thread `target_thread`, if one must take it).
     fn send(
         self: &Arc<Self>,
         thread: &Arc<Thread>,
@@ -513,16 +514,11 @@ impl Process {
         sg_size: u64,
         id: usize,
         node: Option<DArc<Node>>,
-        target_thread: Option<Arc<Thread>>,
+        (target_proc, target_thread): (Arc<Process>, Option<Arc<Thread>>),
         in_reply_to: Option<DArc<Transaction>>,
     ) -> Result<(), TxnError> {
         let reply = in_reply_to.is_some();
         let oneway = !reply && tr.flags & TF_ONE_WAY != 0;
-        let target_proc = match (&node, &target_thread) {
-            (Some(n), _) => n.owner().ok_or(TxnError::dead())?,
-            (None, Some(t)) => t.process.clone(),
-            (None, None) => return Err(TxnError::dead()),
-        };
         // The sender's completion, allocated before the buffer (C's
         // `tcomplete`): once the transaction is queued, nothing can fail.
         let complete = Complete::new().map_err(|_| TxnError::failed(ENOMEM))?;

@@ -11,7 +11,6 @@ use core::marker::PhantomPinned;
 use core::mem::ManuallyDrop;
 use core::ops::{Deref, DerefMut};
 use kernel::prelude::*;
-use kernel::sync::lock::{spinlock::SpinLockBackend, Guard};
 use kernel::sync::{Arc, ArcBorrow, LockClassKey};
 use kernel::types::Opaque;
 
@@ -104,96 +103,6 @@ impl<T> Drop for TryMutexGuard<'_, T> {
 macro_rules! new_trymutex {
     ($t:expr, $name:literal) => {
         $crate::ffi::sync::TryMutex::new($t, kernel::c_str!($name), kernel::static_lock_class!())
-    };
-}
-
-/// State behind a lock that gathers work to be done once the lock is
-/// released (wake-ups: a woken thread then doesn't find the lock still
-/// held by its waker).
-pub(crate) trait AfterUnlock {
-    /// The gathered work.
-    type Deferred;
-    /// Takes what was gathered so far; `None` if nothing was (the common
-    /// case: the unlock then costs nothing more).
-    fn take_deferred(&mut self) -> Option<Self::Deferred>;
-    /// Does it.
-    fn run_deferred(d: Self::Deferred);
-}
-
-/// A kernel spinlock whose guard, when dropped, unlocks and then runs the
-/// work its data gathered ([`AfterUnlock`]).
-#[pin_data]
-pub(crate) struct DeferLock<T: AfterUnlock> {
-    #[pin]
-    m: kernel::sync::SpinLock<T>,
-}
-
-impl<T: AfterUnlock> DeferLock<T> {
-    /// A new spinlock named `name` in lock class `key`.
-    pub(crate) fn new(t: T, name: &'static CStr, key: &'static LockClassKey) -> impl PinInit<Self> {
-        pin_init!(Self {
-            m <- kernel::sync::SpinLock::new(t, name, key),
-        })
-    }
-
-    /// Spins for and takes the lock.
-    pub(crate) fn lock(&self) -> DeferGuard<'_, T> {
-        DeferGuard {
-            g: ManuallyDrop::new(self.m.lock()),
-        }
-    }
-}
-
-/// A [`DeferLock`] held.
-///
-/// # Invariants
-///
-/// `g` is a live guard until `drop` drops it.
-pub(crate) struct DeferGuard<'a, T: AfterUnlock> {
-    g: ManuallyDrop<Guard<'a, T, SpinLockBackend>>,
-}
-
-impl<'a, T: AfterUnlock> DeferGuard<'a, T> {
-    /// The plain guard, to wait on a condition variable with: the gathered
-    /// work is done first (the lock is still held; the waiter would
-    /// otherwise sleep on it).
-    pub(crate) fn for_wait(&mut self) -> &mut Guard<'a, T, SpinLockBackend> {
-        if let Some(d) = self.g.take_deferred() {
-            T::run_deferred(d);
-        }
-        &mut self.g
-    }
-}
-
-impl<T: AfterUnlock> Deref for DeferGuard<'_, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.g
-    }
-}
-
-impl<T: AfterUnlock> DerefMut for DeferGuard<'_, T> {
-    fn deref_mut(&mut self) -> &mut T {
-        &mut self.g
-    }
-}
-
-impl<T: AfterUnlock> Drop for DeferGuard<'_, T> {
-    fn drop(&mut self) {
-        let d = self.g.take_deferred();
-        // SAFETY: `g` is live (type invariant) and not used after this.
-        unsafe { ManuallyDrop::drop(&mut self.g) };
-        if let Some(d) = d {
-            T::run_deferred(d);
-        }
-    }
-}
-
-/// A new [`DeferLock`] with its own lock class.
-#[macro_export]
-macro_rules! new_defer_lock {
-    ($t:expr, $name:literal) => {
-        $crate::ffi::sync::DeferLock::new($t, kernel::c_str!($name), kernel::static_lock_class!())
     };
 }
 
