@@ -19,9 +19,11 @@ const BITS: usize = u64::BITS as usize;
 /// # Invariants
 ///
 /// Bit `h % 64` of `words[h / 64]` is set exactly when handle `h` is in
-/// use; handles past the end of `words` are free.
+/// use; handles past the end of `words` are free. Every word before
+/// `full` has all its bits set (the scan for a free handle starts there).
 pub(crate) struct Handles {
     words: KVVec<u64>,
+    full: usize,
 }
 
 impl Handles {
@@ -30,6 +32,7 @@ impl Handles {
         // INVARIANT: no words, no handle in use.
         Self {
             words: KVVec::new(),
+            full: 0,
         }
     }
 
@@ -39,6 +42,11 @@ impl Handles {
         let mut i = from / BITS;
         // Bits below `from` in its word count as used.
         let mut mask = (1u64 << (from % BITS)).wrapping_sub(1);
+        if self.full > i {
+            // The words before `full` have no free bit.
+            i = self.full;
+            mask = 0;
+        }
         while let Some(&w) = self.words.get(i) {
             let free = !(w | mask);
             if free != 0 {
@@ -107,6 +115,10 @@ impl Handles {
         if let Some(w) = self.words.get_mut(i) {
             *w |= 1 << bit;
         }
+        // INVARIANT: `full` moves past the words that are now full.
+        while self.words.get(self.full).is_some_and(|&w| w == u64::MAX) {
+            self.full += 1;
+        }
         Ok(old)
     }
 
@@ -116,5 +128,7 @@ impl Handles {
         if let Some(w) = self.words.get_mut(i) {
             *w &= !(1 << bit);
         }
+        // INVARIANT: word `i` has a free bit now.
+        self.full = self.full.min(i);
     }
 }

@@ -209,6 +209,11 @@ impl Holders {
             .then_some(&mut self.more)
     }
 
+    /// Whether [`Holders::push_within_capacity`] would find room.
+    pub(crate) fn has_room(&self) -> bool {
+        self.inline.iter().any(|&p| p == 0) || self.more.len() < self.more.capacity()
+    }
+
     /// Adds `pid` without allocating; gives it back if there is no room.
     pub(crate) fn push_within_capacity(&mut self, pid: i32) -> Result<(), i32> {
         match self.inline.iter_mut().find(|p| **p == 0) {
@@ -552,21 +557,33 @@ impl Process {
     /// With `first` (`strong`, `thread`), the new reference's first count
     /// is taken too, as [`Process::inc_node`] with `internal`, under the
     /// same lock; if that fails, nothing is counted.
+    ///
+    /// Nothing here allocates: if the list of holders is full, `Ok(None)`
+    /// and nothing is counted, unless `unlisted` allows the pid to go
+    /// unlisted (the caller then makes room with [`Process::reserve_holder`]
+    /// and tries again, once).
     pub(crate) fn count_ref(
         &self,
         node: &DArc<Node>,
         pid: i32,
         first: Option<(bool, Option<&Arc<Thread>>)>,
-    ) -> Result<bool> {
+        unlisted: bool,
+    ) -> Result<Option<bool>> {
         let is_mgr = first.is_some_and(|(strong, th)| self.is_mgr_for_inc(node, strong, true, th));
         let mut inner = self.inner.lock();
-        Self::count_ref_locked(&mut inner, node, pid, first, is_mgr)
+        let full = inner
+            .node_state(node)
+            .is_some_and(|ns| !ns.holders.has_room());
+        if full && !unlisted {
+            return Ok(None);
+        }
+        Self::count_ref_locked(&mut inner, node, pid, first, is_mgr).map(Some)
     }
 
     /// Makes room for one more holder of `node` (ours), before the holder
-    /// locks its references and calls [`Process::count_ref`], which does
-    /// not allocate. Without memory (or if the room is taken meanwhile),
-    /// only binder_logs miss the holder's pid.
+    /// locks its references and calls [`Process::count_ref`] again, which
+    /// does not allocate. Without memory (or if the room is taken
+    /// meanwhile), only binder_logs miss the holder's pid.
     pub(crate) fn reserve_holder(&self, node: &DArc<Node>) {
         if self
             .reserve_vec_room(|i| i.node_state(node).and_then(|ns| ns.holders.room()))

@@ -72,6 +72,8 @@ impl Process {
         // What a new reference needs is allocated with no lock held, then
         // the lookup runs again (as C's `binder_inc_ref_for_node`).
         let mut new: Option<NewRef> = None;
+        // Whether room was made for the owner's list of holders.
+        let mut reserved = false;
         loop {
             let mut refs = self.refs.lock();
             let handle = match refs.by_node.get(&node.id) {
@@ -82,15 +84,23 @@ impl Process {
                     let h = refs.handles.lowest_free(if is_mgr { 0 } else { 1 })?;
                     match new.take() {
                         Some(n) if refs.handles.fits(h, n.room.as_ref()) => {
-                            return self.add_ref(refs, node, h, n, (strong, thread));
+                            match self.add_ref(refs, node, h, n, (strong, thread), reserved)? {
+                                Ok(h) => return Ok(h),
+                                Err(n) => {
+                                    // The owner's list of holders is full.
+                                    new = Some(n);
+                                    reserved = true;
+                                    if let Some(o) = node.owner() {
+                                        o.reserve_holder(node);
+                                    }
+                                    continue;
+                                }
+                            }
                         }
                         _ => {
                             let room = refs.handles.room_needed(h);
                             drop(refs);
                             new = Some(NewRef::new(room)?);
-                            if let Some(o) = node.owner() {
-                                o.reserve_holder(node);
-                            }
                             continue;
                         }
                     }
@@ -118,7 +128,8 @@ impl Process {
     /// (`strong` or weak) count, from what `new` allocated: nothing here
     /// allocates. The count is taken on the owner with the reference
     /// counted there, in one round of its lock; if that fails, nothing is
-    /// made.
+    /// made. If the owner's list of holders is full (and `unlisted` doesn't
+    /// allow the pid to go unlisted), `new` comes back, nothing made.
     fn add_ref(
         &self,
         mut refs: Guard<'_, ProcessRefs, MutexBackend>,
@@ -126,16 +137,19 @@ impl Process {
         h: u32,
         mut new: NewRef,
         (strong, thread): (bool, Option<&Arc<Thread>>),
-    ) -> Result<u32> {
+        unlisted: bool,
+    ) -> Result<Result<u32, NewRef>> {
         let old_words = refs.handles.set(h, &mut new.room)?;
         let counted = match node.owner() {
-            Some(o) => match o.count_ref(node, self.pid, Some((strong, thread))) {
-                Ok(c) => c,
-                Err(e) => {
+            Some(o) => match o.count_ref(node, self.pid, Some((strong, thread)), unlisted) {
+                Ok(Some(c)) => c,
+                res => {
+                    // Nothing made (the bitmap may have grown: it keeps
+                    // its new room).
                     refs.handles.clear(h);
                     drop(refs);
                     drop(old_words);
-                    return Err(e);
+                    return res.map(|_| Err(new));
                 }
             },
             None => false,
@@ -159,7 +173,7 @@ impl Process {
             // inner lock, so it is there by now).
             self.device.registry.add_dead_ref(node, self.pid);
         }
-        Ok(h)
+        Ok(Ok(h))
     }
 
     /// One reference of ours to `node` went away: its owner's count (or
