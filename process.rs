@@ -9,8 +9,11 @@
 //! `allocation.rs`, the binder_logs text in `print.rs`.
 //!
 //! Locks, in the order they may be taken:
-//! 1. `BinderDevice::manager` (mutex; context manager),
-//! 2. `Process::refs` (mutex; of any process),
+//! 1. `BinderDevice::manager` (mutex; context manager; whether a node is
+//!    the manager's is read without it, `BinderDevice::is_context_manager`),
+//! 2. `Process::refs` (mutex; of any process; nothing allocates under it:
+//!    a new reference's entries, the handle bitmap's room and the owner's
+//!    holder or watch room are made before it is taken),
 //! 3. `Registry::dead_nodes` (mutex; a dying owner moves its nodes there),
 //! 4. `Process::inner` (spinlock; of any process, never two at once),
 //! 5. `Transaction::links`, `Node::owner`, wait queues (spinlocks).
@@ -28,10 +31,11 @@
 //! allocation, no user copy, no `nice` change; what it takes out (a node's
 //! state, a transaction, vectors that may be `vmalloc`ed) is dropped after
 //! unlocking. Work items carry their own list links (`work.rs`); the few
-//! vectors kept under it (waiting threads, a node's holders and
-//! notifications) grow outside the lock ([`Process::lock_with_vec_room`])
-//! and are pushed into within capacity; binder_logs text is written into
-//! room made before (`Snapshot::bounded`).
+//! vectors kept under it (the ids of waiting threads, a node's holders
+//! and notifications) grow outside the lock
+//! ([`Process::lock_with_vec_room`]) and are pushed into within capacity;
+//! binder_logs text is written into room made before
+//! (`Snapshot::bounded`).
 
 use crate::allocation::Mapping;
 use crate::device::BinderDevice;
@@ -246,6 +250,9 @@ pub(crate) struct Process {
     pub(crate) inner: SpinLock<ProcessInner>,
     #[pin]
     pub(crate) refs: Mutex<ProcessRefs>,
+    /// Whether `refs` keeps spare tree entries for a new reference (read
+    /// unlocked, as a hint: written under `refs`).
+    pub(crate) refs_spare: AtomicBool,
     #[pin]
     pub(crate) mapping: TryMutex<Option<Mapping>>,
     #[pin]
@@ -298,9 +305,11 @@ impl Process {
                     handles: Handles::new(),
                     by_node: RBTree::new(),
                     dead: false,
+                    spare: None,
                 }, "Process::refs"),
                 mapping <- crate::new_trymutex!(None, "Process::mapping"),
                 area <- kernel::new_spinlock!(Area { mapped: false, pending: None, closed: false }, "Process::area"),
+                refs_spare: AtomicBool::new(false),
                 spam_detection: AtomicBool::new(false),
                 dead: AtomicBool::new(false),
                 log_entry: AtomicBool::new(false),

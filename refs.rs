@@ -8,6 +8,7 @@ use crate::node::{Node, NodeRef};
 use crate::process::Process;
 use crate::stats::RefCount;
 use crate::work::DArc;
+use core::sync::atomic::Ordering;
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::alloc::KVVec;
 use kernel::error::{code::*, Result};
@@ -26,23 +27,23 @@ pub(crate) struct ProcessRefs {
     /// The process was released: it makes no new references (they would
     /// never be dropped).
     pub(crate) dead: bool,
+    /// Tree entries for the next new reference (`Process::refs_spare`
+    /// says whether there are).
+    pub(crate) spare: Option<NewRef>,
 }
 
-/// What a new reference needs, allocated before `refs` is locked: its
-/// two tree entries and, if the handle bitmap must grow, room for it.
-struct NewRef {
+/// The two tree entries of a new reference, allocated before `refs` is
+/// locked.
+pub(crate) struct NewRef {
     by_handle: RBTreeNodeReservation<u32, NodeRef>,
     by_node: RBTreeNodeReservation<usize, u32>,
-    room: Option<KVVec<u64>>,
 }
 
 impl NewRef {
-    /// `room`: the words the handle bitmap needs, if it must grow.
-    fn new(room: Option<usize>) -> Result<Self> {
+    fn new() -> Result<Self> {
         Ok(Self {
             by_handle: RBTreeNodeReservation::new(GFP_KERNEL)?,
             by_node: RBTreeNodeReservation::new(GFP_KERNEL)?,
-            room: room.map(Handles::alloc_room).transpose()?,
         })
     }
 }
@@ -69,38 +70,61 @@ impl Process {
     ) -> Result<u32> {
         // Asked without the manager lock (which goes before `refs`).
         let is_mgr = self.device.is_context_manager(node);
-        // What a new reference needs is allocated with no lock held, then
-        // the lookup runs again (as C's `binder_inc_ref_for_node`).
-        let mut new: Option<NewRef> = None;
+        // What a new reference needs is allocated with no lock held: the
+        // process keeps one spare set of tree entries (made here, before
+        // locking, when it has none), so that a new reference is usually
+        // made in one round of the lock; the handle bitmap's room, when it
+        // must grow, is made unlocked before the lookup runs again (as C's
+        // `binder_inc_ref_for_node` allocates).
+        let mut spare = if self.refs_spare.load(Ordering::Relaxed) {
+            None
+        } else {
+            Some(NewRef::new()?)
+        };
+        let mut room: Option<KVVec<u64>> = None;
         // Whether room was made for the owner's list of holders.
         let mut reserved = false;
         loop {
             let mut refs = self.refs.lock();
+            if refs.spare.is_none() {
+                refs.spare = spare.take();
+                self.refs_spare
+                    .store(refs.spare.is_some(), Ordering::Relaxed);
+            }
             let handle = match refs.by_node.get(&node.id) {
                 Some(&h) => h,
                 None if refs.dead => return Err(ESRCH),
                 None => {
                     // The lowest free handle (0 only for the context manager).
                     let h = refs.handles.lowest_free(if is_mgr { 0 } else { 1 })?;
-                    match new.take() {
-                        Some(n) if refs.handles.fits(h, n.room.as_ref()) => {
-                            match self.add_ref(refs, node, h, n, (strong, thread), reserved)? {
-                                Ok(h) => return Ok(h),
-                                Err(n) => {
-                                    // The owner's list of holders is full.
-                                    new = Some(n);
-                                    reserved = true;
-                                    if let Some(o) = node.owner() {
-                                        o.reserve_holder(node);
-                                    }
-                                    continue;
-                                }
-                            }
-                        }
-                        _ => {
-                            let room = refs.handles.room_needed(h);
+                    let new = match refs.spare.take() {
+                        Some(n) if refs.handles.fits(h, room.as_ref()) => n,
+                        n => {
+                            refs.spare = n;
+                            let need_room = refs.handles.room_needed(h);
+                            let need_spare = refs.spare.is_none();
                             drop(refs);
-                            new = Some(NewRef::new(room)?);
+                            if let Some(words) = need_room {
+                                room = Some(Handles::alloc_room(words)?);
+                            }
+                            if need_spare {
+                                spare = Some(NewRef::new()?);
+                            }
+                            continue;
+                        }
+                    };
+                    self.refs_spare.store(false, Ordering::Relaxed);
+                    let how = (strong, thread, reserved);
+                    match self.add_ref(refs, node, h, new, &mut room, how)? {
+                        Ok(h) => return Ok(h),
+                        Err(n) => {
+                            // The owner's list of holders is full: room is
+                            // made, and the entries kept for the next try.
+                            spare = Some(n);
+                            reserved = true;
+                            if let Some(o) = node.owner() {
+                                o.reserve_holder(node);
+                            }
                             continue;
                         }
                     }
@@ -135,11 +159,11 @@ impl Process {
         mut refs: Guard<'_, ProcessRefs, MutexBackend>,
         node: &DArc<Node>,
         h: u32,
-        mut new: NewRef,
-        (strong, thread): (bool, Option<&Arc<Thread>>),
-        unlisted: bool,
+        new: NewRef,
+        room: &mut Option<KVVec<u64>>,
+        (strong, thread, unlisted): (bool, Option<&Arc<Thread>>, bool),
     ) -> Result<Result<u32, NewRef>> {
-        let old_words = refs.handles.set(h, &mut new.room)?;
+        let old_words = refs.handles.set(h, room)?;
         let counted = match node.owner() {
             Some(o) => match o.count_ref(node, self.pid, Some((strong, thread)), unlisted) {
                 Ok(Some(c)) => c,
