@@ -123,11 +123,7 @@ impl Process {
             // The room in the owner's list is made before `refs` is locked
             // (nothing allocates under it); if someone took it meanwhile,
             // this starts over.
-            if let Some(n) = self.node_for_handle(handle, false) {
-                if let Some(o) = n.owner() {
-                    o.reserve_watch(&n)?;
-                }
-            }
+            self.reserve_watch(handle)?;
             let mut refs = self.refs.lock();
             let r = refs.by_handle.get_mut(&handle).ok_or(EINVAL)?;
             if r.freeze.is_some() {

@@ -25,7 +25,6 @@ use kernel::alloc::flags::GFP_KERNEL;
 use kernel::error::{code::*, Result};
 use kernel::prelude::*;
 use kernel::rbtree::RBTreeNode;
-use kernel::sync::lock::{spinlock::SpinLockBackend, Guard};
 use kernel::sync::{Arc, SpinLock};
 
 static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
@@ -201,7 +200,7 @@ impl Holders {
     }
 
     /// The vector a new pid goes to once the inline slots are used, for
-    /// [`Process::lock_with_vec_room`] to grow (`None`: a slot is free).
+    /// [`Process::reserve_vec_room`] to grow (`None`: a slot is free).
     pub(crate) fn room(&mut self) -> Option<&mut ThinVec<i32>> {
         self.inline
             .iter()
@@ -507,25 +506,30 @@ impl Process {
         None
     }
 
-    /// Locks `inner` with room for one more element in the vector that
-    /// `pick` chooses (none: nothing to make room in). The vector grows
-    /// outside the lock: a full one is measured, a larger one allocated
-    /// unlocked and installed, and the lock taken again. Returns the guard
-    /// and the vector replaced, to drop after unlocking.
-    pub(crate) fn lock_with_vec_room<T: Clone>(
+    /// Makes room for one more element in the vector that `pick` chooses
+    /// under `inner` (none: nothing to make room in), so that a later push
+    /// under the lock needn't allocate (someone may take the room first:
+    /// the caller then tries again). The vector grows outside the lock: a
+    /// full one is measured, a larger one allocated unlocked and installed,
+    /// and the vector replaced is dropped after unlocking.
+    fn reserve_vec_room<T: Clone>(
         &self,
         pick: impl Fn(&mut ProcessInner) -> Option<&mut ThinVec<T>>,
-    ) -> Result<(Guard<'_, ProcessInner, SpinLockBackend>, Option<ThinVec<T>>)> {
-        // Every vector that is not installed is handed back to be dropped
-        // after unlocking (`vfree` may sleep; `inner` is a spinlock).
+    ) -> Result {
+        // Every vector that is not installed is dropped after unlocking
+        // (`vfree` may sleep; `inner` is a spinlock).
         let mut spare: Option<ThinVec<T>> = None;
         loop {
             let mut inner = self.inner.lock();
             let Some(v) = pick(&mut inner) else {
-                return Ok((inner, spare));
+                drop(inner);
+                drop(spare);
+                return Ok(());
             };
             if v.len() < v.capacity() {
-                return Ok((inner, spare));
+                drop(inner);
+                drop(spare);
+                return Ok(());
             }
             let unused = match spare.take() {
                 Some(mut new) if new.capacity() > v.len() && new.is_empty() => {
@@ -538,7 +542,9 @@ impl Process {
                     }
                     if new.len() == v.len() {
                         let old = core::mem::replace(v, new);
-                        return Ok((inner, Some(old)));
+                        drop(inner);
+                        drop(old);
+                        return Ok(());
                     }
                     Some(new)
                 }
@@ -593,22 +599,17 @@ impl Process {
         }
     }
 
-    /// Makes room for one more watch (death or freeze notification) of
-    /// `node` (ours), before the watcher locks its references.
-    pub(crate) fn reserve_watch(&self, node: &DArc<Node>) -> Result {
-        self.reserve_vec_room(|i| i.node_state(node).map(|ns| &mut ns.watches))
-    }
-
-    /// Makes room for one more element in the vector `pick` finds, with no
-    /// lock held on return (see [`Process::lock_with_vec_room`]).
-    fn reserve_vec_room<T: Clone>(
-        &self,
-        pick: impl Fn(&mut ProcessInner) -> Option<&mut ThinVec<T>>,
-    ) -> Result {
-        let (inner, old) = self.lock_with_vec_room(pick)?;
-        drop(inner);
-        drop(old);
-        Ok(())
+    /// Makes room for one more watch (death or freeze notification) in
+    /// the list of the node behind our `handle`, on its owner, before the
+    /// watcher locks its references (nothing allocates under them).
+    pub(crate) fn reserve_watch(&self, handle: u32) -> Result {
+        let Some(node) = self.node_for_handle(handle, false) else {
+            return Ok(());
+        };
+        match node.owner() {
+            Some(o) => o.reserve_vec_room(|i| i.node_state(&node).map(|ns| &mut ns.watches)),
+            None => Ok(()),
+        }
     }
 
     /// [`Process::count_ref`] under the lock.
@@ -669,11 +670,7 @@ impl Process {
             // The room in the owner's list is made before `refs` is locked
             // (nothing allocates under it); if someone took it meanwhile,
             // this starts over.
-            if let Some(n) = self.node_for_handle(handle, false) {
-                if let Some(o) = n.owner() {
-                    o.reserve_watch(&n)?;
-                }
-            }
+            self.reserve_watch(handle)?;
             let mut refs = self.refs.lock();
             let Some(r) = refs.by_handle.get_mut(&handle) else {
                 return Ok(());

@@ -33,7 +33,7 @@
 //! unlocking. Work items carry their own list links (`work.rs`); the few
 //! vectors kept under it (the ids of waiting threads, a node's holders
 //! and notifications) grow outside the lock
-//! ([`Process::lock_with_vec_room`]) and are pushed into within capacity;
+//! ([`Process::reserve_vec_room`]) and are pushed into within capacity;
 //! binder_logs text is written into room made before
 //! (`Snapshot::bounded`).
 
