@@ -1660,12 +1660,19 @@ static void build(struct thr *t, int ci, bool reply, struct txb *x)
 			fill_random(t, d + len, 24);
 			memcpy(d + len, &type, 4);
 			if (type == BINDER_TYPE_BINDER || type == BINDER_TYPE_WEAK_BINDER) {
-				/* Its ptr: from the pool (nodes are checked against it). */
+				/*
+				 * Its ptr: from the pool (nodes are checked against it).
+				 * Cut short, it keeps its ptr: what follows (random words,
+				 * often 0..4) would otherwise become the ptr of a node
+				 * that both drivers create and the model doesn't know.
+				 */
 				uint64_t p = node_ptrs[RND(NPTRS)];
 
 				memcpy(d + len + 8, &p, 8);
+				len += PCT(50) ? 24 : 16;
+			} else {
+				len += PCT(50) ? 24 : 8;
 			}
-			len += PCT(50) ? 24 : 8;
 		}
 	}
 	if (PCT(30))
