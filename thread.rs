@@ -24,12 +24,12 @@ use crate::uapi::*;
 use crate::work::{
     self, CompleteKind, DArc, ErrorKind, ErrorWork, Queue, View, Work, WorkArc, Wrap,
 };
-use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KVVec};
 use kernel::error::{code::*, Result};
 use kernel::prelude::*;
 use kernel::rbtree::RBTreeNode;
-use kernel::sync::{Arc, CondVar, SpinLock};
+use kernel::sync::{Arc, CondVar};
 use kernel::uaccess::{UserSlice, UserSliceReader};
 
 /// Looper states of a thread (as in the C driver).
@@ -66,39 +66,46 @@ pub(crate) struct Thread {
     /// queued at most once, so they are made with the thread.
     pub(crate) return_work: DArc<ErrorWork>,
     pub(crate) reply_work: DArc<ErrorWork>,
-    /// The extended error (`BINDER_GET_EXTENDED_ERROR`): its own lock, so
-    /// that a transaction records its id without the process's lock.
-    #[pin]
-    ee: SpinLock<ExtendedError>,
+    /// The extended error (`BINDER_GET_EXTENDED_ERROR`) in two atomics, so
+    /// that a transaction records its id without a lock (C writes
+    /// `thread->ee` unlocked too): the transaction id, and the command with
+    /// its parameter ([`ExtendedError::pack`]). Only a failed reply writes
+    /// another thread's, while that thread waits for it.
+    ee_id: AtomicU32,
+    ee: AtomicU64,
     _count: ThreadCount,
 }
 
 impl Thread {
     /// Records the thread's extended error.
     pub(crate) fn set_extended_error(&self, txn: usize, command: u32, param: i32) {
-        *self.ee.lock() = ExtendedError {
-            id: txn as u32,
-            command,
-            param,
-        };
+        // Ids are 32 bits in the ABI (C truncates them the same way).
+        self.ee_id.store(txn as u32, Ordering::Relaxed);
+        self.ee
+            .store(ExtendedError::pack(command, param), Ordering::Relaxed);
     }
 
     /// Records a failed reply as the extended error of this (calling)
     /// thread, unless it already has one.
     pub(crate) fn set_caller_error(&self, txn: usize, command: u32, param: i32) {
-        let mut ee = self.ee.lock();
-        if ee.command == BR_OK {
-            *ee = ExtendedError {
-                id: txn as u32,
-                command,
-                param,
-            };
+        let cur = self.ee.load(Ordering::Relaxed);
+        if ExtendedError::unpack(txn as u32, cur).command != BR_OK {
+            return;
+        }
+        let new = ExtendedError::pack(command, param);
+        if self
+            .ee
+            .compare_exchange(cur, new, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+        {
+            self.ee_id.store(txn as u32, Ordering::Relaxed);
         }
     }
 
     /// Takes the extended error, leaving none.
     pub(crate) fn take_extended_error(&self) -> ExtendedError {
-        core::mem::replace(&mut *self.ee.lock(), ExtendedError::NONE)
+        let packed = self.ee.swap(ExtendedError::NONE_PACKED, Ordering::Relaxed);
+        ExtendedError::unpack(self.ee_id.swap(0, Ordering::Relaxed), packed)
     }
 }
 
@@ -147,12 +154,22 @@ pub(crate) struct ExtendedError {
 }
 
 impl ExtendedError {
-    /// No error.
-    const NONE: Self = Self {
-        id: 0,
-        command: BR_OK,
-        param: 0,
-    };
+    /// No error, packed: `BR_OK` with parameter 0.
+    const NONE_PACKED: u64 = BR_OK as u64;
+
+    /// `command` in the low half, `param` (its bits) in the high half.
+    fn pack(command: u32, param: i32) -> u64 {
+        u64::from(command) | (u64::from(param as u32) << 32)
+    }
+
+    /// The error `id` with the command and parameter packed in `v`.
+    fn unpack(id: u32, v: u64) -> Self {
+        Self {
+            id,
+            command: v as u32,
+            param: (v >> 32) as u32 as i32,
+        }
+    }
 }
 
 /// The state of a thread, kept in its process's inner state.
@@ -487,7 +504,8 @@ impl Process {
                 return_error: AtomicU32::new(BR_OK),
                 return_work,
                 reply_work,
-                ee <- kernel::new_spinlock!(ExtendedError::NONE, "Thread::ee"),
+                ee_id: AtomicU32::new(0),
+                ee: AtomicU64::new(ExtendedError::NONE_PACKED),
                 _count: ThreadCount::new(),
                 poll_wq <- PollWaitQueue::new(kernel::c_str!("Thread::poll_wq"), kernel::static_lock_class!()),
             }),
@@ -1075,10 +1093,6 @@ impl Process {
         tr.code = t.code;
         tr.flags = t.flags;
         tr.sender_euid = t.sender_euid.in_current_ns();
-        tr.sender_pid = match t.from() {
-            Some(from) => task::tgid_in_current_ns(&from.process.task),
-            None => 0,
-        };
         tr.data_size = u64::from(t.data_size);
         tr.offsets_size = u64::from(t.offsets_size);
         tr.buffer = t.buffer_addr as u64;
@@ -1086,8 +1100,14 @@ impl Process {
         tr.offsets = t
             .buffer_addr
             .wrapping_add((t.data_size as usize).wrapping_add(7) & !7) as u64;
+        // One round of the transaction's lock: its buffer, its files, and
+        // its sender (read in place, not cloned).
         let (buffer, fds) = {
             let mut links = t.links.lock();
+            tr.sender_pid = links
+                .from
+                .as_ref()
+                .map_or(0, |from| task::tgid_in_current_ns(&from.process.task));
             (links.buffer(), links.fds.take())
         };
         if !fds.is_empty() {

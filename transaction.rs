@@ -376,7 +376,7 @@ impl Process {
                     return Err(TxnError::failed(eproto()));
                 }
                 let to = (caller.process.clone(), Some(caller));
-                self.send(thread, tr, sg_size, id, None, to, Some(orig.clone()))
+                self.send(thread, tr, sg_size, id, None, to, Some(&orig))
             }
         };
         res.map_err(|e| {
@@ -515,7 +515,7 @@ impl Process {
         id: usize,
         node: Option<DArc<Node>>,
         (target_proc, target_thread): (Arc<Process>, Option<Arc<Thread>>),
-        in_reply_to: Option<DArc<Transaction>>,
+        in_reply_to: Option<&DArc<Transaction>>,
     ) -> Result<(), TxnError> {
         let reply = in_reply_to.is_some();
         let oneway = !reply && tr.flags & TF_ONE_WAY != 0;
