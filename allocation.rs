@@ -552,14 +552,12 @@ impl Mapping {
     }
 
     /// Zeroes `[off, off + len)`, a buffer being freed (its only caller,
-    /// [`Mapping::free`], under the mapping lock).
+    /// [`Mapping::free`], under the mapping lock). Nothing else writes it
+    /// then: its sender finished before queueing it, its fds were written
+    /// under the mapping lock, and user space maps the area read-only.
     fn zero(&self, off: usize, len: usize) -> Result {
         self.for_pages(off, len, |page, o, n| {
-            // SAFETY: `o + n` is within the page (`for_pages`). No kernel
-            // access races with it: the buffer's sender finished writing it
-            // before queueing it, its fds were written under the mapping
-            // lock that the caller holds, and a freed buffer has no other
-            // writer (user space maps the area read-only).
+            // SAFETY: `o + n` is within the page; no access races (above).
             unsafe { page.fill_zero_raw(o, n) }
         })
     }
@@ -588,14 +586,13 @@ impl Mapping {
 
     /// Writes `data` into the buffer area at `off`: only the fds that a
     /// reader installs in a buffer delivered to it, under the mapping lock.
+    /// Nothing else writes it then: its sender finished before queueing
+    /// it, and fd writes and the zeroing on free hold the mapping lock.
     pub(crate) fn write(&self, off: usize, data: &[u8]) -> Result {
         let mut done = 0;
         self.for_pages(off, data.len(), |page, o, n| {
-            // SAFETY: `o + n` is within the page (`for_pages`) and
-            // `data[done..done + n]` is valid for reads. No kernel access
-            // races with it: the sender of a delivered buffer finished
-            // writing it before queueing it, and the fd writes and the
-            // zeroing on free are serialised by the mapping lock.
+            // SAFETY: `o + n` is within the page, `data[done..done + n]` is
+            // valid for reads; no access races (above).
             unsafe { page.write_raw(data[done..].as_ptr(), o, n)? };
             done += n;
             Ok(())

@@ -519,19 +519,17 @@ impl Process {
         // Every vector that is not installed is dropped after unlocking
         // (`vfree` may sleep; `inner` is a spinlock).
         let mut spare: Option<ThinVec<T>> = None;
-        loop {
+        let leftover = loop {
             let mut inner = self.inner.lock();
-            let Some(v) = pick(&mut inner) else {
-                drop(inner);
-                drop(spare);
-                return Ok(());
+            let v = match pick(&mut inner) {
+                Some(v) if v.len() >= v.capacity() => v,
+                // Nothing to make room in, or the room is there.
+                _ => {
+                    drop(inner);
+                    break spare;
+                }
             };
-            if v.len() < v.capacity() {
-                drop(inner);
-                drop(spare);
-                return Ok(());
-            }
-            let unused = match spare.take() {
+            spare = match spare.take() {
                 Some(mut new) if new.capacity() > v.len() && new.is_empty() => {
                     // `new` has room for every element and one more: these
                     // pushes don't allocate.
@@ -543,8 +541,7 @@ impl Process {
                     if new.len() == v.len() {
                         let old = core::mem::replace(v, new);
                         drop(inner);
-                        drop(old);
-                        return Ok(());
+                        break Some(old);
                     }
                     Some(new)
                 }
@@ -552,9 +549,12 @@ impl Process {
             };
             let want = v.len().saturating_mul(2).max(4);
             drop(inner);
-            drop(unused);
+            // A spare that didn't fit goes before the larger one is made.
+            drop(spare.take());
             spare = Some(ThinVec::with_capacity(want, GFP_KERNEL)?);
-        }
+        };
+        drop(leftover);
+        Ok(())
     }
 
     /// Counts a new reference of process `pid` to our `node`; `false` if

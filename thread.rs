@@ -89,7 +89,8 @@ impl Thread {
     /// thread, unless it already has one.
     pub(crate) fn set_caller_error(&self, txn: usize, command: u32, param: i32) {
         let cur = self.ee.load(Ordering::Relaxed);
-        if ExtendedError::unpack(txn as u32, cur).command != BR_OK {
+        // The command is the low half ([`ExtendedError::pack`]).
+        if cur as u32 != BR_OK {
             return;
         }
         let new = ExtendedError::pack(command, param);
