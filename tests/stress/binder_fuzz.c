@@ -229,6 +229,7 @@ struct shm {
 	_Atomic int stop;
 	_Atomic int failed;
 	_Atomic unsigned long soft;	/* anomalies excused by a stale free */
+	_Atomic unsigned long soft_pending;	/* of those: only by one still unsent */
 	char dev[NCONN][192];
 	char ctl[2][192];
 	char logs[192];
@@ -276,6 +277,11 @@ struct conn {
 	int nreg;
 	unsigned gen;		/* bumped by each reopen */
 	_Atomic unsigned stale;	/* bumped when a free may hit someone's buffer */
+	/*
+	 * Such frees written but not yet sent: a reader that started while one
+	 * was pending may see it land, though stale was bumped before it began.
+	 */
+	_Atomic int inflight;
 	_Atomic int wild;	/* commands from random memory ran: nodes may have any ptr */
 	long reopen_at;
 	bool cm;
@@ -326,6 +332,7 @@ struct thr {
 	uint64_t rng;
 	struct tslot *slot;
 	struct tconn tc[NCONN];
+	int pend[NCONN];	/* this thread's share of each conn's inflight */
 	size_t last_wcons;
 	int tgen;		/* respawns of this thread */
 	int last_kind;
@@ -835,6 +842,7 @@ struct rx {
 	int ci;
 	int flags;
 	unsigned stale0;
+	int inflight0;		/* others' stale frees pending when it began */
 };
 
 /* The binder_logs/state lines that mention node pointer ptr (diagnostics). */
@@ -875,8 +883,11 @@ static void anomaly(struct rx *rx, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (!(rx->flags & R_STRICT) || !rx->c ||
-	    atomic_load(&rx->c->stale) != rx->stale0) {
+	    atomic_load(&rx->c->stale) != rx->stale0 || rx->inflight0 > 0) {
 		atomic_fetch_add(&S->soft, 1);
+		if ((rx->flags & R_STRICT) && rx->c &&
+		    atomic_load(&rx->c->stale) == rx->stale0)
+			atomic_fetch_add(&S->soft_pending, 1);
 		if (S->verbose)
 			say(2, "# note: excused anomaly: %s\n", msg);
 		return;
@@ -1354,6 +1365,38 @@ static void handle_returns(struct rx *rx, const uint8_t *p, size_t len)
 }
 
 /*
+ * A command that may free someone else's buffer is about to be written for
+ * conn ci: in flight until this thread's next write to the driver. inflight
+ * goes up before stale, and a reader loads stale0 before inflight0, so a
+ * reader either began before the bump (stale differs at its check) or saw
+ * the free pending (inflight0 > 0).
+ */
+static void stale_mark(struct thr *t, int ci)
+{
+	atomic_fetch_add(&P.c[ci].inflight, 1);
+	t->pend[ci]++;
+	atomic_fetch_add(&P.c[ci].stale, 1);
+}
+
+/* The commands marked by stale_mark() have been sent (or dropped). */
+static void stale_sent(struct thr *t)
+{
+	int i;
+
+	for (i = 0; i < NCONN; i++) {
+		if (t->pend[i])
+			atomic_fetch_sub(&P.c[i].inflight, t->pend[i]);
+		t->pend[i] = 0;
+	}
+}
+
+/* Others' stale frees pending on conn ci (read after stale0). */
+static int others_inflight(struct thr *t, int ci)
+{
+	return atomic_load(&P.c[ci].inflight) - t->pend[ci];
+}
+
+/*
  * One BINDER_WRITE_READ on conn ci (its rdlock held): the commands in
  * w/wlen and a read of rsize bytes into t->rbuf; the returns are handled
  * (follow-up commands collected in t->fu).
@@ -1363,6 +1406,7 @@ static int xfer(struct thr *t, int ci, const void *w, size_t wlen, size_t rsize)
 	struct conn *c = &P.c[ci];
 	struct binder_write_read b;
 	unsigned stale0 = atomic_load(&c->stale);
+	int inflight0 = others_inflight(t, ci);
 	int ret;
 
 	memset(&b, 0, sizeof(b));
@@ -1372,6 +1416,8 @@ static int xfer(struct thr *t, int ci, const void *w, size_t wlen, size_t rsize)
 	b.read_size = rsize;
 	ret = ioctl(c->fd, BINDER_WRITE_READ, &b) < 0 ? -errno : 0;
 	count_err(ret);
+	if (w == t->w.p)
+		stale_sent(t);
 	t->last_wcons = b.write_consumed;
 	/*
 	 * A command cut by write_size is still read whole by C (its payload
@@ -1386,7 +1432,8 @@ static int xfer(struct thr *t, int ci, const void *w, size_t wlen, size_t rsize)
 		      (unsigned long long)b.read_consumed, rsize, ret);
 	if (rsize && b.read_consumed && b.read_consumed <= rsize) {
 		struct rx rx = { .t = t, .c = c, .ci = ci,
-				 .flags = R_STRICT | R_DEREF, .stale0 = stale0 };
+				 .flags = R_STRICT | R_DEREF, .stale0 = stale0,
+				 .inflight0 = inflight0 };
 
 		if (rsize < 4)
 			rx.flags = 0;
@@ -1930,7 +1977,7 @@ static void gen_free(struct thr *t, int ci)
 		note_freed(c, b);
 		if (PCT(8)) {
 			/* Double free in the same write. */
-			atomic_fetch_add(&c->stale, 1);
+			stale_mark(t, ci);
 			wc64(&t->w, BC_FREE_BUFFER, b);
 		}
 	} else if (k < 82) {
@@ -1941,13 +1988,13 @@ static void gen_free(struct thr *t, int ci)
 		pthread_mutex_unlock(&c->mu);
 		if (!b)
 			return;
-		atomic_fetch_add(&c->stale, 1);
+		stale_mark(t, ci);
 		wc64(&t->w, BC_FREE_BUFFER, b);
 	} else if (k < 91) {
 		/* Bogus, inside the mapping. */
 		if (!c->map)
 			return;
-		atomic_fetch_add(&c->stale, 1);
+		stale_mark(t, ci);
 		b = (uintptr_t)c->map + (RND(c->map_size) & ~(PCT(80) ? 7u : 0u));
 		wc64(&t->w, BC_FREE_BUFFER, b);
 	} else {
@@ -2101,7 +2148,7 @@ static void gen_garbage(struct thr *t, int ci)
 			size_t sz = _IOC_SIZE(cmd);
 
 			if (cmd == BC_FREE_BUFFER)
-				atomic_fetch_add(&P.c[ci].stale, 1);
+				stale_mark(t, ci);
 			wc(&t->w, cmd);
 			if (PCT(30))
 				sz = RND(sz + 1);
@@ -2284,7 +2331,7 @@ static void op_hostile(struct thr *t, int ci)
 	case 9:		/* the binder mapping as write buffer */
 		if (!c->intact)
 			return;
-		atomic_fetch_add(&c->stale, 1);
+		stale_mark(t, ci);
 		atomic_store(&c->wild, 1);
 		b.write_buffer = (uintptr_t)c->map + (RND(c->map_size) & ~3u);
 		b.write_size = 4 + RND(256);
@@ -2302,6 +2349,7 @@ static void op_hostile(struct thr *t, int ci)
 		t->tc[ci].awaiting++, t->tc[ci].await_since = now_ms();
 	ret = ioctl(c->fd, BINDER_WRITE_READ, &b) < 0 ? -errno : 0;
 	count_err(ret);
+	stale_sent(t);
 	if (sync && b.write_consumed < t->w.n && t->tc[ci].awaiting > 0)
 		t->tc[ci].awaiting--;
 	/* Handle what was written into H (to keep the state), no checks. */
@@ -3462,6 +3510,7 @@ static void *thread_main(void *arg)
 			break;
 		case OP_RESPAWN:
 			if (op_respawn(t)) {
+				stale_sent(t);
 				atomic_fetch_add(&t->slot->ops, 1);
 				atomic_fetch_sub(&P.live, 1);
 				thr_free(t);
@@ -4002,11 +4051,12 @@ int main(int argc, char **argv)
 		for (i = 0; i < NCONN; i++)
 			printf(" %lu/%lu", S->esrch[i][0], S->esrch[i][1]);
 		printf("\n");
-		printf("# forks=%lu child_ops=%lu respawns=%lu bursts=%lu reopens=%lu (racy %lu) handles_learned=%lu fds_received=%lu excused_anomalies=%lu ops/s=%.0f\n",
+		printf("# forks=%lu child_ops=%lu respawns=%lu bursts=%lu reopens=%lu (racy %lu) handles_learned=%lu fds_received=%lu excused_anomalies=%lu (by unsent frees %lu) ops/s=%.0f\n",
 		       atomic_load(&S->forks), atomic_load(&S->child_ops),
 		       atomic_load(&S->respawns), atomic_load(&S->bursts),
 		       atomic_load(&S->reopens), atomic_load(&S->racy_reopens), atomic_load(&S->learned),
 		       atomic_load(&S->fds_rcvd), atomic_load(&S->soft),
+		       atomic_load(&S->soft_pending),
 		       ms ? ops * 1000.0 / ms : 0.0);
 		if (atomic_load(&S->failed) && !status)
 			status = 1;
