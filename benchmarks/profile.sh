@@ -10,6 +10,12 @@
 # count and divided by the cell's calls: what one call costs in kernel
 # calls (refcount helpers, user copies, locks, wake-ups), on either driver.
 #
+# Mode "insns": the guest instructions of the cell, counted by the TCG
+# plugin benchmarks/tcg_profile.c (scripts/bench-profile.sh loads it): this
+# script prints the module's symbols ("# ksym:") and brackets the measured
+# run with sync(2), whose entry makes the plugin take a snapshot; the host
+# attributes the difference to functions (benchmarks/tcg_report.py).
+#
 # Mode "sample" (third argument, or PROFILE_MODE=sample): instead, the
 # sampling profiler benchmarks/ksample (perf cpu-clock samples of kernel
 # IPs on every CPU, resolved with /proc/kallsyms), which also sees the Rust
@@ -20,7 +26,7 @@
 cell=${1:?usage: profile.sh CELL [SECONDS [ftrace|sample]]}
 secs=${2:-4}
 mode=${3:-${PROFILE_MODE:-ftrace}}
-case $mode in ftrace|sample|calls) ;; *) echo "profile.sh: unknown mode $mode" >&2; exit 2 ;; esac
+case $mode in ftrace|sample|calls|insns) ;; *) echo "profile.sh: unknown mode $mode" >&2; exit 2 ;; esac
 T=/sys/kernel/tracing
 [ -d $T/trace_stat ] || mount -t tracefs nodev $T 2>/dev/null
 mod=$(grep -oE '^(binder_linux|rust_binder) ' /proc/modules | tr -d ' ')
@@ -34,6 +40,16 @@ if [ "$mode" = sample ]; then
     rc=$?
     umount $FS
     exit $rc
+fi
+if [ "$mode" = insns ]; then
+    echo "# profile: cell $cell, driver $mod, ${secs}s, instructions (tcg_profile)"
+    grep -E "\[$mod\]" /proc/kallsyms | sed 's/^/# ksym: /'
+    binder_bench -d $FS/binder -t 1 "$cell" > /dev/null
+    sync
+    binder_bench -d $FS/binder -t "$secs" "$cell"
+    sync
+    umount $FS
+    exit 0
 fi
 if [ "$mode" = calls ]; then
     echo "# profile: cell $cell, driver $mod, ${secs}s, calls per call"

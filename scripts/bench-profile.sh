@@ -10,13 +10,18 @@
 # function profiler: kernel time by function from perf cpu-clock samples,
 # the Rust module's own functions included (they have no ftrace hooks).
 # With "calls", every traceable kernel function's hits per call of the cell.
+# With "insns", guest instructions per call by function (user space, kernel,
+# the module's Rust functions included), counted exactly by the QEMU TCG
+# plugin benchmarks/tcg_profile.c (vCPUs in one thread, no KASLR) and
+# reported side by side by benchmarks/tcg_report.py; with RB_CALLERS="f g"
+# also who calls the kernel functions f and g (e.g. memcpy_orig).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/scripts/env.sh"
 CELL=${1:?usage: bench-profile.sh CELL [SECONDS [sample]]}
 SECS=${2:-4}
 MODE=${3:-ftrace}
-case $MODE in ftrace|sample|calls) ;; *) echo "bench-profile: unknown mode $MODE (want: ftrace, sample, calls)" >&2; exit 2 ;; esac
+case $MODE in ftrace|sample|calls|insns) ;; *) echo "bench-profile: unknown mode $MODE (want: ftrace, sample, calls, insns)" >&2; exit 2 ;; esac
 KDIR=$(bash "$ROOT/scripts/build-kernel.sh" perf | tail -n1)
 export KDIR
 MODULE=$(bash "$ROOT/scripts/build-module-copy.sh" "$KDIR" "$ROOT/build/module-perf" | tail -n1)
@@ -28,6 +33,35 @@ FILES=(--file "$ROOT/build/bench/binder_bench" --file "$ROOT/build/tools/binderc
 if [ "$MODE" = sample ]; then
     gcc -static -O2 -Wall -I"$KDIR/usr-headers/include" -o "$ROOT/build/tools/ksample" "$ROOT/benchmarks/ksample.c"
     FILES+=(--file "$ROOT/build/tools/ksample")
+fi
+if [ "$MODE" = insns ]; then
+    gcc -shared -fPIC -O2 -Wall -o "$ROOT/build/tools/tcg_profile.so" "$ROOT/benchmarks/tcg_profile.c"
+    mark=$(awk '$3 == "__x64_sys_sync" { print $1; exit }' "$KDIR/System.map")
+    [ -n "$mark" ] || { echo "bench-profile: no __x64_sys_sync in $KDIR/System.map" >&2; exit 1; }
+    # RB_CALLERS="f g ...": also count who calls these kernel functions.
+    spec="out=OUT,mark=$mark"
+    if [ -n "${RB_CALLERS:-}" ]; then
+        # A name from System.map, or a hex address (a module function's,
+        # from the "# ksym:" lines of an earlier run: no KASLR).
+        addrs=$(for f in $RB_CALLERS; do
+            case $f in 0x*) echo "${f#0x}" ;; *) awk -v f="$f" '$3 == f { print $1; exit }' "$KDIR/System.map" ;; esac
+        done | paste -sd+)
+        spec="$spec,callers=$addrs"
+    fi
+    OUTD="$ROOT/build/profile"
+    mkdir -p "$OUTD"
+    runs=()
+    for drv in c rust; do
+        mod=()
+        [ "$drv" = rust ] && mod=(--module "$MODULE")
+        bash "$ROOT/scripts/run-vm.sh" --driver "$drv" "${mod[@]}" --append nokaslr --timeout 900 \
+            --plugin "$ROOT/build/tools/tcg_profile.so,${spec/OUT/$OUTD/$CELL-$drv.insns}" \
+            "${FILES[@]}" "@sh:sh /tests/profile.sh $CELL $SECS insns" > "$OUTD/$CELL-$drv.tap"
+        grep -E '^cell ' "$OUTD/$CELL-$drv.tap" | sed "s/^/[$drv] /"
+        runs+=("$drv:$OUTD/$CELL-$drv.insns:$OUTD/$CELL-$drv.tap")
+    done
+    python3 "$ROOT/benchmarks/tcg_report.py" "$KDIR/System.map" "${runs[@]}"
+    exit 0
 fi
 khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
 APPEND=()

@@ -20,6 +20,9 @@
 #                  if it hasn't finished SECS later (default 60)
 #   --keep         keep the temporary initramfs directory (prints its path)
 #   --append ARGS  extra kernel command-line arguments
+#   --plugin SPEC  load a QEMU TCG plugin (-plugin SPEC, e.g.
+#                  "tcg_profile.so,out=F,mark=ADDR") and run the vCPUs in
+#                  one thread (tcg,thread=single), so its counts are exact
 #   --file PATH    also copy PATH into the guest's /tests (on PATH there),
 #                  without running it (tools and scripts for @sh: entries)
 #   --dir PATH     also copy the directory PATH into the guest's /tests
@@ -57,7 +60,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0" >&2; exit 2; }
 
 DRIVER= MODULE= PARAMS= KMEMLEAK=0 LOG= TIMEOUT=600 OOPS_GRACE=60 KEEP=0
-TESTS=() FILES=() DIRS=() EXTRA_APPEND= MODPROBE=0 MODTREE=
+TESTS=() FILES=() DIRS=() EXTRA_APPEND= MODPROBE=0 MODTREE= PLUGIN=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --driver) DRIVER=${2:?}; shift 2 ;;
@@ -72,6 +75,7 @@ while [ $# -gt 0 ]; do
         --dir) DIRS+=("${2:?}"); shift 2 ;;
         --modprobe) MODPROBE=1; shift ;;
         --modules-tree) MODTREE=${2:?}; shift 2 ;;
+        --plugin) PLUGIN=(-plugin "${2:?}"); shift 2 ;;
         --append) EXTRA_APPEND="${EXTRA_APPEND:+$EXTRA_APPEND }${2:?}"; shift 2 ;;
         -h|--help) usage ;;
         --) shift; TESTS+=("$@"); break ;;
@@ -291,7 +295,9 @@ start=$(date +%s.%N)
 FATAL='Oops|Kernel panic|rust_kernel: panicked|blocked for more than'
 : > "$RAW"
 # In the background, so that a signal to this script stops QEMU at once.
-timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -accel tcg -m 1G -smp 2,sockets=2,cores=1,threads=1 \
+ACCEL=tcg
+[ ${#PLUGIN[@]} -gt 0 ] && ACCEL=tcg,thread=single
+timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" "${PLUGIN[@]}" -m 1G -smp 2,sockets=2,cores=1,threads=1 \
     -no-reboot -nodefaults -no-user-config -display none -monitor none \
     -kernel "$BZIMAGE" -initrd "$INITRD" -append "$APPEND" \
     -serial "file:$LOG" -chardev stdio,id=tap,signal=off -serial chardev:tap \

@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rust_binder: a QEMU TCG plugin that counts the guest instructions each
+ * translation block executes, for scripts/bench-profile.sh's "insns" mode:
+ * where a benchmark cell's instructions go, function by function, in the
+ * kernel and the binder module (Rust functions included, which ftrace can't
+ * see in 6.12). Instruction counts are exact and repeatable under TCG, unlike
+ * its times; they are not cycles (an atomic or a TLB miss costs more).
+ *
+ * Built on the host against the running QEMU's plugin API (version 1, QEMU
+ * 7.2: the few declarations it needs are below, so no QEMU headers are
+ * needed):
+ *
+ *   gcc -shared -fPIC -O2 -o tcg_profile.so benchmarks/tcg_profile.c
+ *   qemu-system-x86_64 -accel tcg,thread=single \
+ *       -plugin ./tcg_profile.so,out=FILE,mark=0xffffffff81234560 ...
+ *
+ * Each time the guest runs the translation block at address "mark" (the
+ * entry of a syscall the guest calls around the measured run, e.g.
+ * __x64_sys_sync), the plugin appends a snapshot of every block's count to
+ * FILE:
+ *
+ *   snapshot N
+ *   VADDR NINSNS EXECS      (hex address; blocks that ran at least once)
+ *
+ * The difference of two snapshots is the run between the marks. With
+ * thread=single the counts are exact (the inline adds don't race).
+ *
+ * With callers=ADDR+ADDR+... (function entries, hex), every block also
+ * remembers that it ran last, and each entry of one of those functions
+ * counts the block that ran before it (the caller's block that made the
+ * call, but for an interrupt in between): the snapshot then also has
+ *
+ *   caller PREV_VADDR TARGET_VADDR COUNT
+ *
+ * That is a callback on every block, several times slower: for finding
+ * who calls a helper, not for the instruction counts.
+ */
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the QEMU 7.2 plugin API (include/qemu/qemu-plugin.h, version 1) ---- */
+typedef uint64_t qemu_plugin_id_t;
+typedef struct qemu_info_t qemu_info_t;
+struct qemu_plugin_tb;
+
+enum qemu_plugin_cb_flags {
+	QEMU_PLUGIN_CB_NO_REGS,
+	QEMU_PLUGIN_CB_R_REGS,
+	QEMU_PLUGIN_CB_RW_REGS,
+};
+
+enum qemu_plugin_op {
+	QEMU_PLUGIN_INLINE_ADD_U64,
+};
+
+typedef void (*qemu_plugin_vcpu_udata_cb_t)(unsigned int vcpu_index, void *userdata);
+typedef void (*qemu_plugin_vcpu_tb_trans_cb_t)(qemu_plugin_id_t id, struct qemu_plugin_tb *tb);
+typedef void (*qemu_plugin_udata_cb_t)(qemu_plugin_id_t id, void *userdata);
+
+void qemu_plugin_register_vcpu_tb_trans_cb(qemu_plugin_id_t id, qemu_plugin_vcpu_tb_trans_cb_t cb);
+void qemu_plugin_register_vcpu_tb_exec_cb(struct qemu_plugin_tb *tb, qemu_plugin_vcpu_udata_cb_t cb,
+					  enum qemu_plugin_cb_flags flags, void *userdata);
+void qemu_plugin_register_vcpu_tb_exec_inline(struct qemu_plugin_tb *tb, enum qemu_plugin_op op,
+					      void *ptr, uint64_t imm);
+void qemu_plugin_register_atexit_cb(qemu_plugin_id_t id, qemu_plugin_udata_cb_t cb, void *userdata);
+size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *tb);
+uint64_t qemu_plugin_tb_vaddr(const struct qemu_plugin_tb *tb);
+
+__attribute__((visibility("default"))) int qemu_plugin_version = 1;
+
+/* ---- the counters --------------------------------------------------- */
+struct block {
+	uint64_t vaddr;
+	uint64_t ninsns;	/* 0: empty slot */
+	uint64_t execs;
+};
+
+#define SLOTS_LOG 20		/* a million blocks: more than a boot translates */
+#define SLOTS (1u << SLOTS_LOG)
+
+static struct block *blocks;
+static unsigned used;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t mark;
+static FILE *out;
+static unsigned snapshots;
+
+#define MAX_WATCH 32
+#define EDGES 65536
+static uint64_t watch[MAX_WATCH];
+static unsigned nwatch;
+static uint64_t last;		/* the block that ran last (thread=single) */
+static struct edge {
+	uint64_t from, to, n;
+} edges[EDGES];
+
+static bool watched(uint64_t vaddr)
+{
+	unsigned i;
+
+	for (i = 0; i < nwatch; i++)
+		if (watch[i] == vaddr)
+			return true;
+	return false;
+}
+
+static void track(unsigned int vcpu, void *udata)
+{
+	uint64_t vaddr = (uintptr_t)udata;
+
+	(void)vcpu;
+	if (watched(vaddr)) {
+		uint64_t h = (last ^ (vaddr << 20)) * 0x9e3779b97f4a7c15ULL;
+		unsigned i = h >> 48, n;
+
+		for (n = 0; n < EDGES; n++, i = (i + 1) & (EDGES - 1)) {
+			struct edge *e = &edges[i];
+
+			if (e->n && e->from == last && e->to == vaddr) {
+				e->n++;
+				break;
+			}
+			if (!e->n) {
+				e->from = last;
+				e->to = vaddr;
+				e->n = 1;
+				break;
+			}
+		}
+	}
+	last = vaddr;
+}
+
+/* The counter of the block at vaddr with ninsns instructions (NULL: full). */
+static struct block *find(uint64_t vaddr, uint64_t ninsns)
+{
+	uint64_t h = (vaddr ^ (ninsns << 48)) * 0x9e3779b97f4a7c15ULL;
+	unsigned i = h >> (64 - SLOTS_LOG), n;
+
+	for (n = 0; n < SLOTS; n++, i = (i + 1) & (SLOTS - 1)) {
+		struct block *b = &blocks[i];
+
+		if (b->ninsns == ninsns && b->vaddr == vaddr)
+			return b;
+		if (!b->ninsns) {
+			if (used >= SLOTS - SLOTS / 8)
+				return NULL;
+			used++;
+			b->vaddr = vaddr;
+			b->ninsns = ninsns;
+			return b;
+		}
+	}
+	return NULL;
+}
+
+static void snapshot(unsigned int vcpu, void *udata)
+{
+	unsigned i;
+
+	(void)vcpu;
+	(void)udata;
+	pthread_mutex_lock(&lock);
+	fprintf(out, "snapshot %u\n", ++snapshots);
+	for (i = 0; i < SLOTS; i++)
+		if (blocks[i].execs)
+			fprintf(out, "%" PRIx64 " %" PRIu64 " %" PRIu64 "\n", blocks[i].vaddr,
+				blocks[i].ninsns, blocks[i].execs);
+	for (i = 0; i < EDGES; i++)
+		if (edges[i].n)
+			fprintf(out, "caller %" PRIx64 " %" PRIx64 " %" PRIu64 "\n", edges[i].from,
+				edges[i].to, edges[i].n);
+	fflush(out);
+	pthread_mutex_unlock(&lock);
+}
+
+static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
+{
+	uint64_t vaddr = qemu_plugin_tb_vaddr(tb);
+	uint64_t n = qemu_plugin_tb_n_insns(tb);
+	struct block *b;
+
+	(void)id;
+	if (!n)
+		return;
+	pthread_mutex_lock(&lock);
+	b = find(vaddr, n);
+	pthread_mutex_unlock(&lock);
+	if (b)
+		qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &b->execs, 1);
+	if (nwatch)
+		qemu_plugin_register_vcpu_tb_exec_cb(tb, track, QEMU_PLUGIN_CB_NO_REGS,
+						     (void *)(uintptr_t)vaddr);
+	if (mark && vaddr == mark)
+		qemu_plugin_register_vcpu_tb_exec_cb(tb, snapshot, QEMU_PLUGIN_CB_NO_REGS, NULL);
+}
+
+static void at_exit(qemu_plugin_id_t id, void *udata)
+{
+	(void)id;
+	(void)udata;
+	pthread_mutex_lock(&lock);
+	fprintf(out, "end %u snapshots, %u blocks\n", snapshots, used);
+	fclose(out);
+	out = NULL;
+	pthread_mutex_unlock(&lock);
+}
+
+__attribute__((visibility("default")))
+int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc, char **argv)
+{
+	const char *path = NULL;
+	int i;
+
+	(void)info;
+	for (i = 0; i < argc; i++) {
+		if (!strncmp(argv[i], "out=", 4))
+			path = argv[i] + 4;
+		else if (!strncmp(argv[i], "mark=", 5))
+			mark = strtoull(argv[i] + 5, NULL, 16);
+		else if (!strncmp(argv[i], "callers=", 8)) {
+			char *p = argv[i] + 8;
+
+			while (*p && nwatch < MAX_WATCH) {
+				watch[nwatch++] = strtoull(p, &p, 16);
+				if (*p == '+')
+					p++;
+			}
+		}
+		else {
+			fprintf(stderr, "tcg_profile: unknown argument %s (want out=FILE, mark=HEXADDR, callers=HEXADDR+...)\n",
+				argv[i]);
+			return -1;
+		}
+	}
+	if (!path || !mark) {
+		fprintf(stderr, "tcg_profile: out=FILE and mark=HEXADDR are required\n");
+		return -1;
+	}
+	out = fopen(path, "w");
+	blocks = calloc(SLOTS, sizeof(*blocks));
+	if (!out || !blocks) {
+		perror("tcg_profile");
+		return -1;
+	}
+	qemu_plugin_register_vcpu_tb_trans_cb(id, on_translate);
+	qemu_plugin_register_atexit_cb(id, at_exit, NULL);
+	return 0;
+}
