@@ -600,8 +600,11 @@ impl Mapping {
     }
 }
 
-/// How many pages a [`BufferPages`] looks up at a time.
-const WINDOW: usize = 16;
+/// How many pages a [`BufferPages`] looks up at a time: few, so that it is
+/// small (it is returned by value on every send, and each slot is visited
+/// when it is dropped); a large buffer looks up its pages a few more times,
+/// each a short round of the mapping lock against copying 16 KiB.
+const WINDOW: usize = 4;
 
 /// Direct access to the pages of one allocated buffer, so that a payload is
 /// copied from the sender's memory straight into the target's pages.

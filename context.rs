@@ -106,22 +106,22 @@ pub(crate) struct TxnLogs {
 /// is taken or dropped per transaction).
 fn put_slot(
     slot: &mut Option<LogSlot>,
-    e: TxnLogEntry,
+    e: &TxnLogEntry,
     dev: &Arc<BinderDevice>,
 ) -> Option<LogSlot> {
     match slot {
         Some((old, d)) if Arc::ptr_eq(d, dev) => {
-            *old = e;
+            *old = *e;
             None
         }
-        _ => slot.replace((e, dev.clone())),
+        _ => slot.replace((*e, dev.clone())),
     }
 }
 
 impl TxnLogs {
     /// Records `e`; returns the entries it replaced, to be dropped after
     /// unlocking.
-    fn record(&mut self, e: TxnLogEntry, dev: &Arc<BinderDevice>) -> [Option<LogSlot>; 2] {
+    fn record(&mut self, e: &TxnLogEntry, dev: &Arc<BinderDevice>) -> [Option<LogSlot>; 2] {
         let failed = e.return_error != crate::uapi::BR_OK;
         // One per transaction: wraps as C's `atomic_inc_return(&log->cur)`
         // (after 2^64 of them only the ring's order would suffer).
@@ -261,8 +261,9 @@ impl Registry {
         }
     }
 
-    /// Records a transaction of `dev` in the logs.
-    pub(crate) fn log_txn(&self, e: TxnLogEntry, dev: &Arc<BinderDevice>) {
+    /// Records a transaction of `dev` in the logs (by reference: an entry is
+    /// copied once, into its slot).
+    pub(crate) fn log_txn(&self, e: &TxnLogEntry, dev: &Arc<BinderDevice>) {
         // The entries pushed out of the rings are dropped after unlocking.
         let old = self.logs.lock().record(e, dev);
         drop(old);

@@ -202,52 +202,70 @@ const CMD_MAX: usize = 4 + TXN_DATA_SIZE + 8;
 /// faults (the rest of the buffer may, the command itself may not), the
 /// command is read piece by piece from user memory instead, as C reads it.
 ///
+/// One per write, refilled for each command ([`CmdReader::fetch`]): its
+/// bytes are never moved (a command is read on every write, and moving
+/// them was a `memcpy`).
+///
 /// # Invariants
 ///
-/// For `Fetched`, `at <= len <= CMD_MAX`.
-enum CmdReader {
-    Fetched {
-        b: [u8; CMD_MAX],
-        len: usize,
-        at: usize,
-    },
-    User(UserSliceReader),
+/// `at <= len <= CMD_MAX`; with `user`, `b` is unused (`len == 0`).
+struct CmdReader {
+    b: [u8; CMD_MAX],
+    len: usize,
+    at: usize,
+    user: Option<UserSliceReader>,
 }
 
 impl CmdReader {
-    /// The command at `ptr`, with `avail` bytes of buffer from there.
-    fn new(ptr: usize, avail: usize) -> Self {
+    /// An empty reader.
+    fn new() -> Self {
+        // INVARIANT: nothing to read.
+        Self {
+            b: [0u8; CMD_MAX],
+            len: 0,
+            at: 0,
+            user: None,
+        }
+    }
+
+    /// Reads the command at `ptr`, with `avail` bytes of buffer from there.
+    fn fetch(&mut self, ptr: usize, avail: usize) {
         let len = avail.min(CMD_MAX);
-        let mut b = [0u8; CMD_MAX];
-        match UserSlice::new(ptr, len).reader().read_slice(&mut b[..len]) {
-            // INVARIANT: `len <= CMD_MAX`, nothing read yet.
-            Ok(()) => Self::Fetched { b, len, at: 0 },
-            Err(_) => Self::User(UserSlice::new(ptr, avail).reader()),
+        // INVARIANT: nothing read yet, `len <= CMD_MAX`.
+        self.at = 0;
+        self.user = None;
+        self.len = len;
+        if UserSlice::new(ptr, len)
+            .reader()
+            .read_slice(&mut self.b[..len])
+            .is_err()
+        {
+            // INVARIANT: read from user memory instead.
+            self.len = 0;
+            self.user = Some(UserSlice::new(ptr, avail).reader());
         }
     }
 
     /// Bytes of the buffer left to read.
     fn len(&self) -> usize {
-        match self {
-            Self::Fetched { len, at, .. } => len - at,
-            Self::User(r) => r.len(),
+        match &self.user {
+            Some(u) => u.len(),
+            None => self.len - self.at,
         }
     }
 
     /// Reads `out.len()` bytes; `EFAULT` past the end of the buffer (as a
     /// user slice reader).
     fn read_slice(&mut self, out: &mut [u8]) -> Result {
-        match self {
-            Self::Fetched { b, len, at } => {
-                let end = at.checked_add(out.len()).filter(|&e| e <= *len);
-                let src = end.and_then(|e| b.get(*at..e)).ok_or(EFAULT)?;
-                out.copy_from_slice(src);
-                // INVARIANT: `at + out.len() <= len`.
-                *at += out.len();
-                Ok(())
-            }
-            Self::User(r) => r.read_slice(out),
+        if let Some(u) = &mut self.user {
+            return u.read_slice(out);
         }
+        let end = self.at.checked_add(out.len()).filter(|&e| e <= self.len);
+        let src = end.and_then(|e| self.b.get(self.at..e)).ok_or(EFAULT)?;
+        out.copy_from_slice(src);
+        // INVARIANT: `at + out.len() <= len`.
+        self.at += out.len();
+        Ok(())
     }
 
     fn read_u32(&mut self) -> Result<u32> {
@@ -292,15 +310,17 @@ struct Finished {
 
 /// What a work item taken under the process lock still has to do.
 enum Prepared {
-    /// Write these return commands.
-    Write(Items),
+    /// Write the return commands prepared in the read's [`Items`].
+    Write,
     /// Deliver this transaction.
     Transaction(DArc<Transaction>),
 }
 
 /// Up to four return commands of up to 20 bytes (a node's refcount update
 /// is the longest: `BR_INCREFS` and `BR_ACQUIRE`, or `BR_RELEASE` and
-/// `BR_DECREFS`), prepared under the lock and written without it.
+/// `BR_DECREFS`), prepared under the lock and written without it. A read
+/// has one, cleared for each work item (filled in place: it is too large
+/// to move cheaply).
 struct Items {
     b: [[u8; 20]; 4],
     len: [usize; 4],
@@ -317,6 +337,12 @@ impl Items {
             n: 0,
             end: false,
         }
+    }
+
+    /// Forgets the commands of the last work item.
+    fn clear(&mut self) {
+        self.n = 0;
+        self.end = false;
     }
 
     fn push(&mut self, data: &[u8]) {
@@ -393,6 +419,39 @@ struct ReadBuf<'a> {
     stats: &'a Stats,
 }
 
+/// Copies item `src` into `dst` (as long): the sizes items have are
+/// copied with moves of a size known here, not with a `memcpy` call, which
+/// costs more than these copies (a read stages several).
+fn copy_item(dst: &mut [u8], src: &[u8]) {
+    const TXN: usize = 4 + TXN_DATA_SIZE;
+    // Up to 64 bytes are copied inline: a transaction item in two parts.
+    macro_rules! sized {
+        ($at:expr, $n:expr) => {
+            match (dst.get_mut($at..$at + $n), src.get($at..$at + $n)) {
+                (Some(d), Some(s)) => d.copy_from_slice(s),
+                // `dst` is as long as `src` (the caller's): not reached.
+                _ => {}
+            }
+        };
+    }
+    match src.len() {
+        4 => sized!(0, 4),
+        8 => sized!(0, 8),
+        12 => sized!(0, 12),
+        20 => sized!(0, 20),
+        TXN => {
+            sized!(0, 4);
+            sized!(4, TXN_DATA_SIZE);
+        }
+        n if n == TXN + 8 => {
+            sized!(0, 4);
+            sized!(4, TXN_DATA_SIZE);
+            sized!(TXN, 8);
+        }
+        _ => dst.copy_from_slice(src),
+    }
+}
+
 impl<'a> ReadBuf<'a> {
     fn new(base: usize, size: usize, pos: usize, stats: &'a Stats) -> Self {
         // INVARIANT: nothing gathered.
@@ -447,7 +506,7 @@ impl<'a> ReadBuf<'a> {
         };
         match self.stage.get_mut(self.staged..self.staged + data.len()) {
             Some(dst) => {
-                dst.copy_from_slice(data);
+                copy_item(dst, data);
                 // INVARIANT: the bytes of `[pos, pos + len)`.
                 self.staged += data.len();
             }
@@ -587,10 +646,11 @@ impl Process {
         let end = buf.wrapping_add(size);
         let mut ptr = buf.wrapping_add(*consumed);
         let mut ran: u32 = 0;
+        let mut r = CmdReader::new();
         // As C, commands run while the thread has no pending return error.
         while ptr < end && thread.return_error.load(Ordering::Relaxed) == BR_OK {
             // `ptr < end`, so `end - ptr` doesn't wrap.
-            let mut r = CmdReader::new(ptr, end - ptr);
+            r.fetch(ptr, end - ptr);
             let start = r.len();
             let cmd = r.read_u32()?;
             stats::bc(&self.stats, cmd);
@@ -749,6 +809,7 @@ impl Process {
         let id = thread.id;
         let mut finish = None;
         let mut nice_set = false;
+        let mut items = Items::new();
         let res = if let Err(e) = noop {
             Err(e)
         } else {
@@ -853,11 +914,12 @@ impl Process {
                     // and the fd installs without it (a reader stalled in a page
                     // fault must not block senders, freezes or the logs).
                     let mut gone = None;
-                    let prepared = self.prepare_work(&mut inner, thread, w, &mut gone);
+                    items.clear();
+                    let prepared = self.prepare_work(&mut inner, thread, w, &mut items, &mut gone);
                     drop(inner);
                     drop(gone);
                     let step = match prepared {
-                        Ok(Prepared::Write(items)) => items.write(&mut out),
+                        Ok(Prepared::Write) => items.write(&mut out),
                         Ok(Prepared::Transaction(t)) => self.deliver_transaction(t, &mut out),
                         Err(e) => Err(e),
                     };
@@ -964,9 +1026,9 @@ impl Process {
         inner: &mut ProcessInner,
         thread: &Arc<Thread>,
         item: WorkArc,
+        items: &mut Items,
         gone: &mut Option<NodeState>,
     ) -> Result<Prepared> {
-        let mut items = Items::new();
         // A notification waits for its acknowledgement in the list of
         // delivered ones (its links move there, as C's `work.entry`).
         match item.view() {
@@ -974,7 +1036,7 @@ impl Process {
                 items.cmd_u64(BR_DEAD_BINDER, death.cookie);
                 items.end = true;
                 inner.delivered_death.push_back(item);
-                return Ok(Prepared::Write(items));
+                return Ok(Prepared::Write);
             }
             View::Freeze(f) if !f.clear.load(Ordering::Relaxed) => {
                 f.sent.store(true, Ordering::Relaxed);
@@ -986,7 +1048,7 @@ impl Process {
                 items.cmd_with(BR_FROZEN_BINDER, abi::bytes(&state));
                 items.end = true;
                 inner.delivered_freeze.push_back(item);
-                return Ok(Prepared::Write(items));
+                return Ok(Prepared::Write);
             }
             _ => {}
         }
@@ -1006,13 +1068,13 @@ impl Process {
             }
             Work::ReplyError => {
                 let Some(ts) = inner.thread_mut(thread.id) else {
-                    return Ok(Prepared::Write(items));
+                    return Ok(Prepared::Write);
                 };
                 items.cmd(core::mem::replace(&mut ts.reply_error, BR_OK));
             }
             Work::Node(node) => {
                 let Some(ns) = inner.node_state(&node) else {
-                    return Ok(Prepared::Write(items));
+                    return Ok(Prepared::Write);
                 };
                 ns.work_queued = false;
                 let (strong, weak) = (ns.strong(), ns.weak());
@@ -1062,7 +1124,7 @@ impl Process {
             }
             Work::Transaction(t) => return Ok(Prepared::Transaction(t)),
         }
-        Ok(Prepared::Write(items))
+        Ok(Prepared::Write)
     }
 
     /// Writes transaction `t` to the read buffer, no lock held: its fds are

@@ -348,7 +348,7 @@ impl Process {
             log.return_error_param = e.param;
             log.return_error_line = e.line;
         }
-        self.device.registry.log_txn(log, &self.device);
+        self.device.registry.log_txn(&log, &self.device);
         if let Err(e) = res {
             if !e.handled {
                 self.report_error(thread, id, e);
