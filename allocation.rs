@@ -18,6 +18,7 @@ use crate::process::Process;
 use crate::work::DArc;
 use kernel::prelude::*;
 
+use core::mem::ManuallyDrop;
 use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel::alloc::KVec;
 use kernel::error::Result;
@@ -600,11 +601,9 @@ impl Mapping {
     }
 }
 
-/// How many pages a [`BufferPages`] looks up at a time: few, so that it is
-/// small (it is returned by value on every send, and each slot is visited
-/// when it is dropped); a large buffer looks up its pages a few more times,
-/// each a short round of the mapping lock against copying 16 KiB.
-const WINDOW: usize = 4;
+/// How many pages a [`BufferPages`] looks up at a time (a 64 KiB parcel's
+/// objects and their offsets are in one window).
+const WINDOW: usize = 16;
 
 /// Direct access to the pages of one allocated buffer, so that a payload is
 /// copied from the sender's memory straight into the target's pages.
@@ -614,6 +613,14 @@ const WINDOW: usize = 4;
 /// and a sender stalled in a page fault blocks nobody. A page of an
 /// allocated buffer stays in place until the buffer is freed; the window's
 /// references keep even a page that the mapping dropped alive.
+///
+/// It is large (a window of page references): made once per send by its
+/// user and filled in place ([`Process::alloc_buffer`]), never moved, and
+/// its drop visits only the slots it filled.
+///
+/// # Invariants
+///
+/// The slots of `window` from `loaded` on are `None`.
 pub(crate) struct BufferPages<'a> {
     mapping: &'a TryMutex<Option<Mapping>>,
     /// Offset of the buffer in the area, and its size.
@@ -621,21 +628,55 @@ pub(crate) struct BufferPages<'a> {
     size: usize,
     /// Index (in the area) of the window's first page.
     first: usize,
-    window: [Option<Arc<Page>>; WINDOW],
+    /// How many slots of `window` may be filled.
+    loaded: usize,
+    /// Dropped by [`BufferPages`]'s `Drop` (its filled slots only).
+    window: ManuallyDrop<[Option<Arc<Page>>; WINDOW]>,
+}
+
+impl Drop for BufferPages<'_> {
+    fn drop(&mut self) {
+        // The slots from `loaded` on are empty: nothing to drop there.
+        self.release();
+    }
 }
 
 impl<'a> BufferPages<'a> {
-    /// The buffer `[off, off + size)` of the area behind `mapping`; it must
-    /// be allocated to the caller, which alone writes it until it is
-    /// handed to the reader.
-    pub(crate) fn new(mapping: &'a TryMutex<Option<Mapping>>, off: usize, size: usize) -> Self {
+    /// An empty view of the area behind `mapping`, pointed at a buffer by
+    /// [`BufferPages::attach`]. Inlined, so that it is built in its
+    /// user's frame (a call returns it through a `memcpy`).
+    #[inline(always)]
+    pub(crate) fn new(mapping: &'a TryMutex<Option<Mapping>>) -> Self {
+        // INVARIANT: no slot is filled.
         Self {
             mapping,
-            off,
-            size,
+            off: 0,
+            size: 0,
             first: 0,
-            window: [const { None }; WINDOW],
+            loaded: 0,
+            window: ManuallyDrop::new([const { None }; WINDOW]),
         }
+    }
+
+    /// Points the (empty) view at the buffer `[off, off + size)` of `m`,
+    /// the mapping the caller holds locked, and loads its first window.
+    /// The buffer must be allocated to the caller, which alone writes it
+    /// until it is handed to the reader.
+    fn attach(&mut self, m: &Mapping, off: usize, size: usize) {
+        self.off = off;
+        self.size = size;
+        self.preload(m);
+    }
+
+    /// Drops the window's page references now, in place (moving the view
+    /// to drop it would copy it); it must not be used after this.
+    pub(crate) fn release(&mut self) {
+        for slot in self.window.iter_mut().take(self.loaded) {
+            drop(slot.take());
+        }
+        // INVARIANT: every slot is empty.
+        self.loaded = 0;
+        self.size = 0;
     }
 
     /// The buffer's offset in the area.
@@ -645,7 +686,7 @@ impl<'a> BufferPages<'a> {
 
     /// Loads the window at the buffer's first page from `m`, the mapping
     /// the caller holds locked (an empty window is only a later lookup).
-    pub(crate) fn preload(&mut self, m: &Mapping) {
+    fn preload(&mut self, m: &Mapping) {
         if self.size == 0 {
             return;
         }
@@ -658,13 +699,17 @@ impl<'a> BufferPages<'a> {
     fn fill(&mut self, m: &Mapping, idx: usize) {
         // Only called for a non-empty buffer that fits in the area.
         let last = (self.off + self.size - 1) / PAGE_SIZE;
+        let mut n = 0;
         for (j, slot) in self.window.iter_mut().enumerate() {
             let i = idx + j;
             if i > last {
                 break;
             }
             *slot = m.pages.get(i).and_then(|s| s.page.clone());
+            n = j + 1;
         }
+        // INVARIANT: the slots past the first `n` were empty and stay so.
+        self.loaded = n;
         self.first = idx;
     }
 
@@ -672,7 +717,9 @@ impl<'a> BufferPages<'a> {
     /// gone.
     fn load(&mut self, idx: usize) -> Result {
         // The old window is dropped after the lock (a page may be freed).
-        let old = core::mem::replace(&mut self.window, [const { None }; WINDOW]);
+        let old = core::mem::replace(&mut *self.window, [const { None }; WINDOW]);
+        // INVARIANT: every slot is empty.
+        self.loaded = 0;
         {
             let guard = self.mapping.lock();
             let m = guard.as_ref().ok_or(ESRCH)?;
@@ -850,11 +897,12 @@ impl Process {
     /// area's user address.
     /// The buffer comes with the window of its pages loaded
     /// ([`BufferPages`], under the same lock).
-    pub(crate) fn alloc_buffer(
-        &self,
+    pub(crate) fn alloc_buffer<'a>(
+        &'a self,
         size: usize,
         meta: BufferMeta,
-    ) -> Result<(BufferPages<'_>, usize, bool)> {
+        pages: &mut BufferPages<'a>,
+    ) -> Result<(usize, bool)> {
         let mm = self.mm.as_ref().ok_or(ESRCH)?;
         let mut mapping = self.mapping.lock();
         if mapping.is_none() {
@@ -873,9 +921,8 @@ impl Process {
         }
         let m = mapping.as_mut().ok_or(ESRCH)?;
         let (off, suspect) = m.alloc(mm, size, meta)?;
-        let mut pages = BufferPages::new(&self.mapping, off, size);
-        pages.preload(m);
-        Ok((pages, m.start, suspect))
+        pages.attach(m, off, size);
+        Ok((m.start, suspect))
     }
 
     /// Records the references a buffer holds.

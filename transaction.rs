@@ -586,7 +586,9 @@ impl Process {
                 .inc_node_local(n, true)
                 .map_err(TxnError::failed)?;
         }
-        let (mut pages, start, spam_suspect) = match target_proc.alloc_buffer(size, meta) {
+        // Filled in place by the allocation (it is large: never moved).
+        let mut pages = BufferPages::new(&target_proc.mapping);
+        let (start, spam_suspect) = match target_proc.alloc_buffer(size, meta, &mut pages) {
             Ok(v) => v,
             Err(e) => {
                 if let Some(n) = &node {
@@ -626,7 +628,8 @@ impl Process {
                 .write(ctx_off, c.as_bytes())
                 .map_err(|e| buf_err(e, e));
         }
-        drop(pages);
+        // Its page references go now (in place: it is large).
+        pages.release();
         // Record what the buffer holds, even on failure, so that freeing it
         // gives everything back.
         target_proc.set_buffer_held(off, held);

@@ -286,6 +286,12 @@ struct conn {
 	long reopen_at;
 	bool cm;
 	uint64_t bufs[MAXBUFS];	/* received buffers not freed yet */
+	/*
+	 * stale when each was added: if it moved since, a stale free may have
+	 * freed that buffer and the driver given its address to another
+	 * reader, so freeing it from the pool is a stale free too.
+	 */
+	unsigned bufs_at[MAXBUFS];
 	int nbufs;
 	uint64_t freed[8];
 	int nfreed;
@@ -333,6 +339,7 @@ struct thr {
 	struct tslot *slot;
 	struct tconn tc[NCONN];
 	int pend[NCONN];	/* this thread's share of each conn's inflight */
+	int pend_fu[NCONN];	/* the same for commands in fu */
 	size_t last_wcons;
 	int tgen;		/* respawns of this thread */
 	int last_kind;
@@ -666,20 +673,25 @@ static void become_cm(struct conn *c, uint64_t *rng)
 }
 
 /* ---- pools ------------------------------------------------------------- */
+static void pool_free_mark(struct thr *t, int *pend, int ci, unsigned at);
+
 static void add_buf(struct conn *c, struct thr *t, uint64_t b)
 {
 	pthread_mutex_lock(&c->mu);
 	if (c->nbufs == MAXBUFS) {
 		/* Full: free the oldest now. */
+		pool_free_mark(t, t->pend_fu, c->idx, c->bufs_at[0]);
 		wc64(&t->fu, BC_FREE_BUFFER, c->bufs[0]);
 		memmove(c->bufs, c->bufs + 1, (MAXBUFS - 1) * sizeof(c->bufs[0]));
+		memmove(c->bufs_at, c->bufs_at + 1, (MAXBUFS - 1) * sizeof(c->bufs_at[0]));
 		c->nbufs--;
 	}
+	c->bufs_at[c->nbufs] = atomic_load(&c->stale);
 	c->bufs[c->nbufs++] = b;
 	pthread_mutex_unlock(&c->mu);
 }
 
-static bool take_buf(struct conn *c, uint64_t b)
+static bool take_buf(struct conn *c, uint64_t b, unsigned *at)
 {
 	bool found = false;
 	int i;
@@ -687,7 +699,9 @@ static bool take_buf(struct conn *c, uint64_t b)
 	pthread_mutex_lock(&c->mu);
 	for (i = 0; i < c->nbufs; i++) {
 		if (c->bufs[i] == b) {
+			*at = c->bufs_at[i];
 			c->bufs[i] = c->bufs[--c->nbufs];
+			c->bufs_at[i] = c->bufs_at[c->nbufs];
 			found = true;
 			break;
 		}
@@ -1371,29 +1385,49 @@ static void handle_returns(struct rx *rx, const uint8_t *p, size_t len)
  * reader either began before the bump (stale differs at its check) or saw
  * the free pending (inflight0 > 0).
  */
-static void stale_mark(struct thr *t, int ci)
+static void stale_mark_in(struct thr *t, int *pend, int ci)
 {
 	atomic_fetch_add(&P.c[ci].inflight, 1);
-	t->pend[ci]++;
+	pend[ci]++;
 	atomic_fetch_add(&P.c[ci].stale, 1);
 }
 
-/* The commands marked by stale_mark() have been sent (or dropped). */
-static void stale_sent(struct thr *t)
+static void stale_mark(struct thr *t, int ci)
+{
+	stale_mark_in(t, t->pend, ci);
+}
+
+/* The commands of pend (t->pend: in t->w; t->pend_fu: in t->fu) marked by
+ * stale_mark() have been sent (or dropped). */
+static void stale_sent_in(int *pend)
 {
 	int i;
 
 	for (i = 0; i < NCONN; i++) {
-		if (t->pend[i])
-			atomic_fetch_sub(&P.c[i].inflight, t->pend[i]);
-		t->pend[i] = 0;
+		if (pend[i])
+			atomic_fetch_sub(&P.c[i].inflight, pend[i]);
+		pend[i] = 0;
 	}
+}
+
+static void stale_sent(struct thr *t)
+{
+	stale_sent_in(t->pend);
+	stale_sent_in(t->pend_fu);
+}
+
+/* Freeing pool entry b (added when stale was at): a stale free if stale
+ * moved since (see conn.bufs_at). */
+static void pool_free_mark(struct thr *t, int *pend, int ci, unsigned at)
+{
+	if (atomic_load(&P.c[ci].stale) != at)
+		stale_mark_in(t, pend, ci);
 }
 
 /* Others' stale frees pending on conn ci (read after stale0). */
 static int others_inflight(struct thr *t, int ci)
 {
-	return atomic_load(&P.c[ci].inflight) - t->pend[ci];
+	return atomic_load(&P.c[ci].inflight) - t->pend[ci] - t->pend_fu[ci];
 }
 
 /*
@@ -1417,7 +1451,9 @@ static int xfer(struct thr *t, int ci, const void *w, size_t wlen, size_t rsize)
 	ret = ioctl(c->fd, BINDER_WRITE_READ, &b) < 0 ? -errno : 0;
 	count_err(ret);
 	if (w == t->w.p)
-		stale_sent(t);
+		stale_sent_in(t->pend);
+	else if (w == t->fu2)
+		stale_sent_in(t->pend_fu);
 	t->last_wcons = b.write_consumed;
 	/*
 	 * A command cut by write_size is still read whole by C (its payload
@@ -1892,12 +1928,16 @@ static bool gen_txn(struct thr *t, int ci)
 	if (PCT(15)) {
 		/* libbinder style: free an old buffer in the same write. */
 		uint64_t b = 0;
+		unsigned at = 0;
 
 		pthread_mutex_lock(&c->mu);
-		if (c->nbufs)
+		if (c->nbufs) {
 			b = c->bufs[--c->nbufs];
+			at = c->bufs_at[c->nbufs];
+		}
 		pthread_mutex_unlock(&c->mu);
 		if (b) {
+			pool_free_mark(t, t->pend, ci, at);
 			wc64(&t->w, BC_FREE_BUFFER, b);
 			note_freed(c, b);
 		}
@@ -1945,7 +1985,10 @@ static void gen_reply(struct thr *t, int ci)
 		in = tc->in[--tc->nin];
 		echo = tc->in_echo[tc->nin];
 	}
-	if (in && PCT(60) && take_buf(c, in)) {
+	unsigned at;
+
+	if (in && PCT(60) && take_buf(c, in, &at)) {
+		pool_free_mark(t, t->pend, ci, at);
 		wc64(&t->w, BC_FREE_BUFFER, in);
 		note_freed(c, in);
 	}
@@ -1963,16 +2006,21 @@ static void gen_free(struct thr *t, int ci)
 	uint64_t b = 0;
 
 	if (k < 72) {
+		unsigned at = 0;
+
 		pthread_mutex_lock(&c->mu);
 		if (c->nbufs) {
 			int i = PCT(70) ? 0 : RND(c->nbufs);
 
 			b = c->bufs[i];
+			at = c->bufs_at[i];
 			c->bufs[i] = c->bufs[--c->nbufs];
+			c->bufs_at[i] = c->bufs_at[c->nbufs];
 		}
 		pthread_mutex_unlock(&c->mu);
 		if (!b)
 			return;
+		pool_free_mark(t, t->pend, ci, at);
 		wc64(&t->w, BC_FREE_BUFFER, b);
 		note_freed(c, b);
 		if (PCT(8)) {
@@ -2349,7 +2397,7 @@ static void op_hostile(struct thr *t, int ci)
 		t->tc[ci].awaiting++, t->tc[ci].await_since = now_ms();
 	ret = ioctl(c->fd, BINDER_WRITE_READ, &b) < 0 ? -errno : 0;
 	count_err(ret);
-	stale_sent(t);
+	stale_sent_in(t->pend);
 	if (sync && b.write_consumed < t->w.n && t->tc[ci].awaiting > 0)
 		t->tc[ci].awaiting--;
 	/* Handle what was written into H (to keep the state), no checks. */
