@@ -7,7 +7,7 @@
 //! into the process's mapping, released when no buffer uses them.
 
 use crate::device::BINDER_VM_OPS;
-use crate::ffi::file::close_fd;
+use crate::ffi::file::{close_fd, FileRef, ReservedFd};
 use crate::ffi::mm::VmaNew;
 use crate::ffi::mm::{MmGrab, VmOps};
 use crate::ffi::sync::TryMutex;
@@ -37,6 +37,60 @@ static LRU_PAGES: AtomicUsize = AtomicUsize::new(0);
 /// The number of pages the shrinker could free now.
 pub(crate) fn lru_pages() -> usize {
     LRU_PAGES.load(Ordering::Relaxed)
+}
+
+/// A file sent in a transaction. The sender makes one per fd object (its
+/// list is the only allocation fds need); the receiver reserves a
+/// descriptor in it, writes its number at `offset` in the buffer and
+/// installs the file. Dropped before that, it puts back what it holds.
+pub(crate) struct FdFixup {
+    /// The file, until it is installed.
+    file: Option<FileRef>,
+    /// The descriptor reserved for it in the reader, until it is installed.
+    reserved: Option<ReservedFd>,
+    /// Where in the buffer its number goes.
+    pub(crate) offset: usize,
+    /// Its number in the reader, once installed.
+    fd: u32,
+    /// In an fd array (`BINDER_TYPE_FDA`): closed when the receiver frees
+    /// the buffer.
+    pub(crate) in_array: bool,
+}
+
+impl FdFixup {
+    pub(crate) fn new(file: FileRef, offset: usize, in_array: bool) -> Self {
+        Self {
+            file: Some(file),
+            reserved: None,
+            offset,
+            fd: 0,
+            in_array,
+        }
+    }
+
+    /// Reserves a descriptor for the file in the current task.
+    pub(crate) fn reserve(&mut self) -> Result {
+        self.reserved = Some(ReservedFd::new()?);
+        Ok(())
+    }
+
+    /// The reserved or installed descriptor.
+    pub(crate) fn fd(&self) -> u32 {
+        self.reserved.as_ref().map_or(self.fd, |r| r.fd())
+    }
+
+    /// Installs the file at its reserved descriptor (nothing if none).
+    pub(crate) fn install(&mut self) {
+        if let (Some(r), Some(file)) = (self.reserved.take(), self.file.take()) {
+            self.fd = r.fd();
+            r.install(file);
+        }
+    }
+
+    /// The descriptor to close when the buffer is freed, if any.
+    fn to_close(&self) -> Option<u32> {
+        (self.in_array && self.file.is_none() && self.reserved.is_none()).then_some(self.fd)
+    }
 }
 
 /// A reference that a buffer holds on behalf of its transaction's objects,
@@ -72,10 +126,11 @@ pub(crate) struct BufferMeta {
     /// handle object: as many as user space fits in the buffer, so
     /// `kvmalloc`ed).
     pub(crate) held: ThinVec<Held>,
-    /// The fds installed from fd arrays in the buffer when the receiver
-    /// read it, closed when it frees the buffer (recorded at install time,
-    /// so that the free needs no memory).
-    pub(crate) close_on_free: ThinVec<u32>,
+    /// The files of the transaction in the buffer, once its receiver has
+    /// installed them: those from fd arrays are closed when it frees the
+    /// buffer (the sender's list, kept: neither the read nor the free
+    /// needs memory).
+    pub(crate) close_on_free: ThinVec<FdFixup>,
 }
 
 /// Room in `Mapping::free_by_size` for one entry, allocated in advance.
@@ -994,8 +1049,8 @@ impl Process {
             None => None,
         };
         let mut closing = false;
-        for fd in to_close.iter() {
-            closing |= close_fd(*fd);
+        for fd in to_close.iter().filter_map(FdFixup::to_close) {
+            closing |= close_fd(fd);
             task::cond_resched();
         }
         let Some(meta) = meta else {

@@ -9,17 +9,15 @@
 //! lock order); work is taken from the queues under that lock and written
 //! to user memory, and its fds installed, without it.
 
+use crate::allocation::FdFixup;
 use crate::ffi::abi;
-use crate::ffi::file::ReservedFd;
 use crate::ffi::poll::PollWaitQueue;
 use crate::ffi::task;
 use crate::ffi::vec::{ThinVec, VecExt};
 use crate::node::NodeState;
 use crate::process::{release_work, Process, ProcessInner};
 use crate::stats::{self, Stats, ThreadCount};
-use crate::transaction::{
-    gfp_user_sized, send_failed_reply, FdFixup, Transaction, TxnData, TXN_DATA_SIZE,
-};
+use crate::transaction::{send_failed_reply, Transaction, TxnData, TXN_DATA_SIZE};
 use crate::uapi::*;
 use crate::work::{
     self, CompleteKind, DArc, ErrorKind, ErrorWork, Queue, View, Work, WorkArc, Wrap,
@@ -1173,15 +1171,18 @@ impl Process {
                 .map_or(0, |from| task::tgid_in_current_ns(&from.process.task));
             (links.buffer(), links.fds.take())
         };
+        let mut to_close = ThinVec::new();
         if !fds.is_empty() {
-            let installed = buffer.is_some_and(|off| self.install_fds(t.id, off, fds).is_ok());
-            if !installed {
-                return Ok(Step::FdsFailed(t));
+            match buffer.map(|off| self.install_fds(t.id, off, fds)) {
+                Some(Ok(list)) => to_close = list,
+                _ => return Ok(Step::FdsFailed(t)),
             }
         }
         if let Some(off) = buffer {
             if let Some(m) = self.mapping.lock().as_mut().and_then(|m| m.meta_mut(off)) {
                 m.allow_user_free = true;
+                // Swapped in: what was there (nothing) is dropped unlocked.
+                core::mem::swap(&mut m.close_on_free, &mut to_close);
                 // A reply or one-way is done once read: its buffer is no
                 // longer active (said now, under this lock).
                 if t.target_node.is_none() || t.is_oneway() {
@@ -1266,40 +1267,37 @@ impl Process {
 
     /// Installs the files a transaction carries into the current (reading)
     /// task and writes their descriptor numbers into buffer `off`; on
-    /// failure nothing stays installed.
-    fn install_fds(&self, id: usize, off: usize, fds: ThinVec<FdFixup>) -> Result {
-        let fds = fds.into_vec();
-        let mut reserved = KVVec::with_capacity(fds.len(), gfp_user_sized())?;
-        for _ in 0..fds.len() {
-            reserved.push(ReservedFd::new().map_err(|_| ENOMEM)?, gfp_user_sized())?;
+    /// failure nothing stays installed. Nothing is allocated here (the
+    /// sender made the list) but what reserving a descriptor takes, as in
+    /// C. Returns the list, to keep with the buffer if it has fds to close
+    /// when the buffer is freed.
+    fn install_fds(
+        &self,
+        id: usize,
+        off: usize,
+        mut fds: ThinVec<FdFixup>,
+    ) -> Result<ThinVec<FdFixup>> {
+        for f in fds.iter_mut() {
+            f.reserve().map_err(|_| ENOMEM)?;
             task::cond_resched();
         }
-        // The fds a free of the buffer closes, listed now (room made
-        // before the lock): the free needs no memory.
-        let in_arrays = fds.iter().filter(|f| f.in_array).count();
-        let mut closable = ThinVec::new();
-        closable.reserve(in_arrays, gfp_user_sized())?;
-        for (f, r) in fds.iter().zip(reserved.iter()) {
-            if f.in_array && closable.push_within_capacity(r.fd()).is_err() {
-                return Err(ENOMEM);
-            }
-        }
-        let old = {
+        {
             let mut mapping = self.mapping.lock();
             let m = mapping.as_mut().ok_or(EINVAL)?;
-            for (f, r) in fds.iter().zip(reserved.iter()) {
-                crate::trace::fd_recv(id, r.fd(), f.offset);
-                m.write(off.saturating_add(f.offset), &r.fd().to_ne_bytes())
+            for f in fds.iter() {
+                crate::trace::fd_recv(id, f.fd(), f.offset);
+                m.write(off.saturating_add(f.offset), &f.fd().to_ne_bytes())
                     .map_err(|_| EINVAL)?;
             }
-            m.meta_mut(off)
-                .map(|meta| core::mem::replace(&mut meta.close_on_free, closable))
-        };
-        drop(old);
-        for (f, r) in fds.into_iter().zip(reserved.into_iter()) {
-            r.install(f.file);
         }
-        Ok(())
+        for f in fds.iter_mut() {
+            f.install();
+        }
+        if fds.iter().any(|f| f.in_array) {
+            Ok(fds)
+        } else {
+            Ok(ThinVec::new())
+        }
     }
 
     /// Gets rid of thread `thread` (`BINDER_THREAD_EXIT` or process exit):

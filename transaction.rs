@@ -11,7 +11,9 @@
 //! Locks: no process lock is held while another process's lock is taken;
 //! `links` (a spinlock) nests inside a process's `inner`.
 
-use crate::allocation::{align8, buffer_layout, buffer_size, BufferMeta, BufferPages, Held};
+use crate::allocation::{
+    align8, buffer_layout, buffer_size, BufferMeta, BufferPages, FdFixup, Held,
+};
 use crate::context::TxnLogEntry;
 use crate::ffi::abi::{self, FdObject, FlatObject};
 use crate::ffi::file::FileRef;
@@ -55,16 +57,6 @@ pub(crate) struct Links {
     /// Files to install in the receiver when it reads the transaction (an
     /// fd array alone can carry a million: `kvmalloc`ed).
     pub(crate) fds: ThinVec<FdFixup>,
-}
-
-/// A file sent in a transaction: installed in the receiver at read time,
-/// its descriptor number written at `offset` in the buffer.
-pub(crate) struct FdFixup {
-    pub(crate) file: FileRef,
-    pub(crate) offset: usize,
-    /// In an fd array (`BINDER_TYPE_FDA`): closed when the receiver frees
-    /// the buffer.
-    pub(crate) in_array: bool,
 }
 
 /// What a transaction's payload is copied from and to.
@@ -819,15 +811,8 @@ impl Process {
                     let mut fo: FdObject = abi::read(&obj).ok_or(fail(EINVAL))?;
                     let at = obj_off + offset_of!(FdObject, fd);
                     let file = self.translate_fd(p, fo.fd, at).map_err(fail)?;
-                    fds.push(
-                        FdFixup {
-                            file,
-                            offset: at,
-                            in_array: false,
-                        },
-                        gfp_user_sized(),
-                    )
-                    .map_err(|_| fail(ENOMEM))?;
+                    fds.push(FdFixup::new(file, at, false), gfp_user_sized())
+                        .map_err(|_| fail(ENOMEM))?;
                     // `pad_binder = 0`: the number is written at read time.
                     fo.fd = 0;
                     fo.pad = 0;
@@ -899,15 +884,8 @@ impl Process {
                             r.read_slice(&mut b).map_err(|_| fail(EINVAL))?;
                             let fd = u32::from_ne_bytes(b);
                             let file = self.translate_fd(p, fd, fda_off + k * 4).map_err(fail)?;
-                            fds.push(
-                                FdFixup {
-                                    file,
-                                    offset: fda_off + k * 4,
-                                    in_array: true,
-                                },
-                                gfp_user_sized(),
-                            )
-                            .map_err(|_| fail(ENOMEM))?;
+                            fds.push(FdFixup::new(file, fda_off + k * 4, true), gfp_user_sized())
+                                .map_err(|_| fail(ENOMEM))?;
                         }
                     }
                     buf.write(obj_off, abi::bytes(&fda))

@@ -5,7 +5,7 @@
 //! trait; and [`ThinVec`], a vector that costs one pointer and nothing
 //! else until it allocates.
 
-use core::ops::Deref;
+use core::ops::{Deref, DerefMut};
 use core::ptr;
 use kernel::alloc::{AllocError, Allocator, Flags, KBox, KVVec, Vec};
 
@@ -144,14 +144,6 @@ impl<T> ThinVec<T> {
     pub(crate) fn take(&mut self) -> Self {
         Self(self.0.take())
     }
-
-    /// The elements as a vector (for consuming them by value).
-    pub(crate) fn into_vec(self) -> KVVec<T> {
-        match self.0 {
-            Some(b) => KBox::into_inner(b),
-            None => KVVec::new(),
-        }
-    }
 }
 
 impl<T> Default for ThinVec<T> {
@@ -166,6 +158,15 @@ impl<T> Deref for ThinVec<T> {
         match &self.0 {
             Some(v) => v,
             None => &[],
+        }
+    }
+}
+
+impl<T> DerefMut for ThinVec<T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        match &mut self.0 {
+            Some(v) => v,
+            None => &mut [],
         }
     }
 }
