@@ -186,20 +186,59 @@ pub(crate) struct Mapping {
 /// Room for the tree entries of free blocks, kept from merges.
 #[derive(Default)]
 struct Spare {
-    blocks: [Option<RBTreeNodeReservation<usize, (usize, Block)>>; 2],
-    free: [Option<FreeSlot>; 2],
+    blocks: Kept<RBTreeNodeReservation<usize, (usize, Block)>>,
+    free: Kept<FreeSlot>,
 }
 
-/// Keeps `r` in the first empty slot of `slots` (dropped if none).
-fn keep<T>(slots: &mut [Option<T>], r: T) {
-    if let Some(s) = slots.iter_mut().find(|s| s.is_none()) {
-        *s = Some(r);
+/// How many tree nodes of each kind a mapping keeps (at most 64 * 96
+/// bytes kept idle, after a burst). A one-way stream splits blocks in
+/// bursts (the sender runs ahead) and merges them in bursts (the reader
+/// frees one at a time, each freeing the next): with room for two, each
+/// one-way call allocated two nodes and freed two (oneway_0B profile:
+/// about 100 buffers per burst).
+const KEPT: usize = 64;
+
+/// A stack of at most [`KEPT`] spare tree nodes.
+///
+/// # Invariants
+///
+/// `slots[..n]` are `Some`, the rest `None`.
+struct Kept<T> {
+    slots: [Option<T>; KEPT],
+    n: usize,
+}
+
+impl<T> Default for Kept<T> {
+    fn default() -> Self {
+        // INVARIANT: none kept, all `None`.
+        Self {
+            slots: core::array::from_fn(|_| None),
+            n: 0,
+        }
     }
 }
 
-/// Takes a kept reservation out of `slots`.
-fn take_kept<T>(slots: &mut [Option<T>]) -> Option<T> {
-    slots.iter_mut().find_map(|s| s.take())
+impl<T> Kept<T> {
+    /// Keeps `r`; gives it back if there is no room (to drop).
+    fn keep(&mut self, r: T) -> Option<T> {
+        match self.slots.get_mut(self.n) {
+            Some(s) => {
+                *s = Some(r);
+                // INVARIANT: slot `n` was `None` and is now `Some`.
+                self.n += 1;
+                None
+            }
+            None => Some(r),
+        }
+    }
+
+    /// Takes a kept node.
+    fn take(&mut self) -> Option<T> {
+        let i = self.n.checked_sub(1)?;
+        // INVARIANT: slot `i` becomes `None`, the last of `..n`.
+        self.n = i;
+        self.slots.get_mut(i)?.take()
+    }
 }
 
 /// The key of a free block in `Mapping::free_by_size`: its size, then its
@@ -306,17 +345,17 @@ impl Mapping {
         // `bsize >= size` (the lower bound), `off + bsize <= self.size`.
         let rest = if bsize > size {
             let (k, v) = (off + size, (bsize - size, Block::Free));
-            let b = match take_kept(&mut self.spare.blocks) {
+            let b = match self.spare.blocks.take() {
                 Some(r) => r.into_node(k, v),
                 None => RBTreeNode::new(k, v, GFP_KERNEL)?,
             };
             let k = free_key(bsize - size, off + size);
-            let f = match take_kept(&mut self.spare.free) {
+            let f = match self.spare.free.take() {
                 Some(r) => r.into_node(k, ()),
                 None => match RBTreeNode::new(k, (), GFP_KERNEL) {
                     Ok(f) => f,
                     Err(e) => {
-                        keep(&mut self.spare.blocks, b.into_reservation());
+                        drop(self.spare.blocks.keep(b.into_reservation()));
                         return Err(e.into());
                     }
                 },
@@ -389,12 +428,16 @@ impl Mapping {
     /// Frees the allocated buffer at `off`, merging it with free neighbours
     /// and releasing pages no other buffer uses; returns its metadata.
     pub(crate) fn free(&mut self, mm: &MmGrab, off: usize) -> Option<BufferMeta> {
-        let (size, meta, slot) = match self.blocks.get_mut(&off) {
-            Some((size, b @ Block::Used(..))) => match core::mem::replace(b, Block::Free) {
+        let (size, meta, slot) = {
+            let mut c = self.blocks.cursor_lower_bound(&off)?;
+            let (&k, (size, b)) = c.current_mut();
+            if k != off || !matches!(b, Block::Used(..)) {
+                return None;
+            }
+            match core::mem::replace(b, Block::Free) {
                 Block::Used(m, slot) => (*size, m, slot),
                 Block::Free => return None,
-            },
-            _ => return None,
+            }
         };
         if meta.is_async {
             self.free_async_space += size;
@@ -410,47 +453,48 @@ impl Mapping {
         self.trace_free(off, size);
         self.release_pages(mm, off, size);
 
+        // Merged with its free neighbours, found from one walk of the
+        // block tree (the blocks tile the area: the next one starts at
+        // `off + size`).
         let (mut start, mut len) = (off, size);
-        // Merge with the next block.
-        if let Some((nsize, Block::Free)) = self.blocks.get(&(off + size)) {
-            let nsize = *nsize;
-            self.forget_free(nsize, off + size);
-            len += nsize;
-        }
-        // Merge with the previous block.
-        let prev = self.blocks.cursor_lower_bound(&off).and_then(|c| {
-            c.peek_prev().and_then(|(&poff, (psize, b))| match b {
-                Block::Free => Some((poff, *psize)),
-                Block::Used(..) => None,
-            })
-        });
-        if let Some((poff, psize)) = prev {
-            if let Some(n) = self.free_by_size.remove_node(&free_key(psize, poff)) {
-                keep(&mut self.spare.free, n.into_reservation());
+        if let Some(mut c) = self.blocks.cursor_lower_bound(&off) {
+            let next = match c.peek_next() {
+                Some((&n, (nsize, Block::Free))) if n == off + size => Some(*nsize),
+                _ => None,
+            };
+            if let Some(nsize) = next {
+                if let Some(n) = c.remove_next() {
+                    drop(self.spare.blocks.keep(n.into_reservation()));
+                }
+                if let Some(n) = self.free_by_size.remove_node(&free_key(nsize, off + size)) {
+                    drop(self.spare.free.keep(n.into_reservation()));
+                }
+                len += nsize;
             }
-            if let Some(n) = self.blocks.remove_node(&off) {
-                keep(&mut self.spare.blocks, n.into_reservation());
+            let prev = match c.peek_prev_mut() {
+                Some((&poff, (psize, Block::Free))) => {
+                    let p = (poff, *psize);
+                    *psize += len;
+                    Some(p)
+                }
+                _ => None,
+            };
+            match prev {
+                Some((poff, psize)) => {
+                    if let Some(n) = self.free_by_size.remove_node(&free_key(psize, poff)) {
+                        drop(self.spare.free.keep(n.into_reservation()));
+                    }
+                    let (_, n) = c.remove_current();
+                    drop(self.spare.blocks.keep(n.into_reservation()));
+                    start = poff;
+                    len += psize;
+                }
+                None => c.current_mut().1 .0 = len,
             }
-            start = poff;
-            len += psize;
-        }
-        if let Some(b) = self.blocks.get_mut(&start) {
-            b.0 = len;
         }
         self.free_by_size
             .insert(slot.into_node(free_key(len, start), ()));
         Some(meta)
-    }
-
-    /// Removes the free block at `off` of `size` bytes from both trees,
-    /// keeping their nodes.
-    fn forget_free(&mut self, size: usize, off: usize) {
-        if let Some(n) = self.free_by_size.remove_node(&free_key(size, off)) {
-            keep(&mut self.spare.free, n.into_reservation());
-        }
-        if let Some(n) = self.blocks.remove_node(&off) {
-            keep(&mut self.spare.blocks, n.into_reservation());
-        }
     }
 
     /// Free async space, allocated buffers, and pages (in use, kept free,
