@@ -417,36 +417,48 @@ struct ReadBuf<'a> {
     stats: &'a Stats,
 }
 
-/// Copies item `src` into `dst` (as long): the sizes items have are
-/// copied with moves of a size known here, not with a `memcpy` call, which
-/// costs more than these copies (a read stages several).
-fn copy_item(dst: &mut [u8], src: &[u8]) {
+/// Copies item `src` into `dst`, which is as long (`EINVAL` if not: not
+/// reached, the caller cuts `dst` to `src`'s length). The sizes items have
+/// are copied as arrays of that size, with moves, not a `memcpy` call
+/// (which costs more than these copies: a read stages several); a
+/// transaction item in parts of at most 64 bytes.
+fn copy_item(dst: &mut [u8], src: &[u8]) -> Result {
     const TXN: usize = 4 + TXN_DATA_SIZE;
-    // Up to 64 bytes are copied inline: a transaction item in two parts.
-    macro_rules! sized {
-        ($at:expr, $n:expr) => {
-            match (dst.get_mut($at..$at + $n), src.get($at..$at + $n)) {
-                (Some(d), Some(s)) => d.copy_from_slice(s),
-                // `dst` is as long as `src` (the caller's): not reached.
-                _ => {}
+    fn put<const N: usize>(dst: &mut [u8], src: &[u8]) -> Result {
+        match (<&mut [u8; N]>::try_from(dst), <&[u8; N]>::try_from(src)) {
+            (Ok(d), Ok(s)) => {
+                *d = *s;
+                Ok(())
             }
-        };
+            _ => Err(EINVAL),
+        }
+    }
+    if dst.len() != src.len() {
+        return Err(EINVAL);
     }
     match src.len() {
-        4 => sized!(0, 4),
-        8 => sized!(0, 8),
-        12 => sized!(0, 12),
-        20 => sized!(0, 20),
-        TXN => {
-            sized!(0, 4);
-            sized!(4, TXN_DATA_SIZE);
+        4 => put::<4>(dst, src),
+        8 => put::<8>(dst, src),
+        12 => put::<12>(dst, src),
+        20 => put::<20>(dst, src),
+        n if n == TXN || n == TXN + 8 => {
+            let (dcmd, dst) = dst.split_at_mut_checked(4).ok_or(EINVAL)?;
+            let (scmd, src) = src.split_at_checked(4).ok_or(EINVAL)?;
+            put::<4>(dcmd, scmd)?;
+            let (dtr, dctx) = dst.split_at_mut_checked(TXN_DATA_SIZE).ok_or(EINVAL)?;
+            let (str_, sctx) = src.split_at_checked(TXN_DATA_SIZE).ok_or(EINVAL)?;
+            put::<TXN_DATA_SIZE>(dtr, str_)?;
+            if n > TXN {
+                put::<8>(dctx, sctx)?;
+            }
+            Ok(())
         }
-        n if n == TXN + 8 => {
-            sized!(0, 4);
-            sized!(4, TXN_DATA_SIZE);
-            sized!(TXN, 8);
+        _ => {
+            for (d, s) in dst.iter_mut().zip(src) {
+                *d = *s;
+            }
+            Ok(())
         }
-        _ => dst.copy_from_slice(src),
     }
 }
 
@@ -504,7 +516,7 @@ impl<'a> ReadBuf<'a> {
         };
         match self.stage.get_mut(self.staged..self.staged + data.len()) {
             Some(dst) => {
-                copy_item(dst, data);
+                copy_item(dst, data)?;
                 // INVARIANT: the bytes of `[pos, pos + len)`.
                 self.staged += data.len();
             }
@@ -917,9 +929,8 @@ impl Process {
                     drop(inner);
                     drop(gone);
                     let step = match prepared {
-                        Ok(Prepared::Write) => items.write(&mut out),
-                        Ok(Prepared::Transaction(t)) => self.deliver_transaction(t, &mut out),
-                        Err(e) => Err(e),
+                        Prepared::Write => items.write(&mut out),
+                        Prepared::Transaction(t) => self.deliver_transaction(t, &mut out),
                     };
                     match step {
                         Ok(Step::End) => break 'retry Ok(()),
@@ -1026,7 +1037,7 @@ impl Process {
         item: WorkArc,
         items: &mut Items,
         gone: &mut Option<NodeState>,
-    ) -> Result<Prepared> {
+    ) -> Prepared {
         // A notification waits for its acknowledgement in the list of
         // delivered ones (its links move there, as C's `work.entry`).
         match item.view() {
@@ -1034,7 +1045,7 @@ impl Process {
                 items.cmd_u64(BR_DEAD_BINDER, death.cookie);
                 items.end = true;
                 inner.delivered_death.push_back(item);
-                return Ok(Prepared::Write);
+                return Prepared::Write;
             }
             View::Freeze(f) if !f.clear.load(Ordering::Relaxed) => {
                 f.sent.store(true, Ordering::Relaxed);
@@ -1046,7 +1057,7 @@ impl Process {
                 items.cmd_with(BR_FROZEN_BINDER, abi::bytes(&state));
                 items.end = true;
                 inner.delivered_freeze.push_back(item);
-                return Ok(Prepared::Write);
+                return Prepared::Write;
             }
             _ => {}
         }
@@ -1066,13 +1077,13 @@ impl Process {
             }
             Work::ReplyError => {
                 let Some(ts) = inner.thread_mut(thread.id) else {
-                    return Ok(Prepared::Write);
+                    return Prepared::Write;
                 };
                 items.cmd(core::mem::replace(&mut ts.reply_error, BR_OK));
             }
             Work::Node(node) => {
                 let Some(ns) = inner.node_state(&node) else {
-                    return Ok(Prepared::Write);
+                    return Prepared::Write;
                 };
                 ns.work_queued = false;
                 let (strong, weak) = (ns.strong(), ns.weak());
@@ -1120,9 +1131,9 @@ impl Process {
                 death.queued.store(false, Ordering::Relaxed);
                 items.cmd_u64(BR_CLEAR_DEATH_NOTIFICATION_DONE, death.cookie);
             }
-            Work::Transaction(t) => return Ok(Prepared::Transaction(t)),
+            Work::Transaction(t) => return Prepared::Transaction(t),
         }
-        Ok(Prepared::Write)
+        Prepared::Write
     }
 
     /// Writes transaction `t` to the read buffer, no lock held: its fds are
