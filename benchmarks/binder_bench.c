@@ -92,6 +92,62 @@ static struct budget cell_budget(double secs)
 	return b;
 }
 
+/*
+ * What the whole guest did during a cell's timed phase, from /proc/stat:
+ * CPU time (USER_HZ ticks) by kind, context switches and interrupts.
+ */
+struct sysload {
+	unsigned long long user, nice, sys, idle, iowait, irq, softirq, ctxt, intr;
+};
+
+static struct sysload load0;
+
+static void sysload_read(struct sysload *s)
+{
+	char line[256];
+	FILE *f = fopen("/proc/stat", "r");
+
+	memset(s, 0, sizeof(*s));
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "cpu ", 4))
+			sscanf(line + 4, "%llu %llu %llu %llu %llu %llu %llu", &s->user, &s->nice,
+			       &s->sys, &s->idle, &s->iowait, &s->irq, &s->softirq);
+		else if (!strncmp(line, "ctxt ", 5))
+			sscanf(line + 5, "%llu", &s->ctxt);
+		else if (!strncmp(line, "intr ", 5))
+			sscanf(line + 5, "%llu", &s->intr);
+	}
+	fclose(f);
+}
+
+/*
+ * Per timed call since load0: guest CPU time in user space and in the
+ * kernel (with interrupts), idle time (all CPUs, us), context switches
+ * and interrupts. A driver that costs CPU shows in sys_us; one whose
+ * calls wait (wake-ups, idle CPUs) shows in idle_us and ctxt.
+ */
+static void sysload_extra(char *buf, size_t len, const struct cellmem *m, const char *more)
+{
+	struct sysload s;
+	uint64_t calls = 0;
+	double us = 1e6 / sysconf(_SC_CLK_TCK);
+
+	sysload_read(&s);
+	for (uint32_t i = 0; i < m->nworkers; i++)
+		calls += m->w[i].n;
+	if (!calls || !s.ctxt) {
+		snprintf(buf, len, "%s", more);
+		return;
+	}
+	snprintf(buf, len, "%s%susr_us=%.1f sys_us=%.1f idle_us=%.1f ctxt=%.2f intr=%.2f", more,
+		 *more ? " " : "", (s.user + s.nice - load0.user - load0.nice) * us / calls,
+		 (s.sys + s.irq + s.softirq - load0.sys - load0.irq - load0.softirq) * us / calls,
+		 (s.idle + s.iowait - load0.idle - load0.iowait) * us / calls,
+		 (double)(s.ctxt - load0.ctxt) / calls, (double)(s.intr - load0.intr) / calls);
+}
+
 /* Starts the workers: waits for n "ready" bytes, sets the clock, closes go. */
 static int release_workers(struct cellmem *m, const struct budget *b, int ready, int go, int n)
 {
@@ -100,6 +156,7 @@ static int release_workers(struct cellmem *m, const struct budget *b, int ready,
 	for (int i = 0; i < n; i++)
 		if (read(ready, &c, 1) != 1)
 			return -1;
+	sysload_read(&load0);
 	m->start_ns = now_ns();
 	m->deadline_ns = m->start_ns + b->run_ns;
 	close(go);
@@ -126,7 +183,7 @@ static void cell_pairs(const struct cell *c)
 	struct budget b = cell_budget(cell_secs);
 	pid_t srv[MAX_WORKERS], cli[MAX_WORKERS];
 	struct cellmem *m;
-	char extra[128] = "";
+	char extra[256] = "", retries_s[64] = "";
 	size_t mlen;
 
 	m = cellmem_new(pairs, b.cap, &mlen);
@@ -179,8 +236,10 @@ static void cell_pairs(const struct cell *c)
 		}
 		for (int i = 0; i < pairs; i++)
 			m->w[i].end_ns = m->rx_last_ns;
-		snprintf(extra, sizeof(extra), "retries=%llu", (unsigned long long)retries);
+		snprintf(retries_s, sizeof(retries_s), "retries=%llu", (unsigned long long)retries);
 	}
+	if (!bad)
+		sysload_extra(extra, sizeof(extra), m, retries_s);
 	if (bad)
 		printf("cell name=%s error=worker_failed\n", c->name);
 	else
@@ -305,6 +364,7 @@ static void cell_threads(const struct cell *c)
 	struct budget b = cell_budget(cell_secs);
 	struct srv_opts o = { .slot = 1, .threads = 8, .map = 1 * MIB, .reply_size = 0 };
 	int ready[2], go[2], bad, nt = c->n;
+	char extra[256] = "";
 	struct cellmem *m;
 	pid_t srv, cli;
 	size_t mlen;
@@ -341,11 +401,13 @@ static void cell_threads(const struct cell *c)
 	bad = release_workers(m, &b, ready[0], go[1], nt);
 	close(ready[0]);
 	bad |= wait_all(&cli, 1);
+	if (!bad)
+		sysload_extra(extra, sizeof(extra), m, "");
 	kill_wait(srv);
 	if (bad)
 		printf("cell name=%s error=worker_failed\n", c->name);
 	else
-		report_latency(c->name, m, "");
+		report_latency(c->name, m, extra);
 	shared_free(m, mlen);
 	if (bad)
 		exit(1);

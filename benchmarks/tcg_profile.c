@@ -79,6 +79,7 @@ struct block {
 	uint64_t vaddr;
 	uint64_t ninsns;	/* 0: empty slot */
 	uint64_t execs;
+	uint64_t trans;		/* times translated (again: its code was invalidated) */
 };
 
 #define SLOTS_LOG 20		/* a million blocks: more than a boot translates */
@@ -170,8 +171,8 @@ static void snapshot(unsigned int vcpu, void *udata)
 	fprintf(out, "snapshot %u\n", ++snapshots);
 	for (i = 0; i < SLOTS; i++)
 		if (blocks[i].execs)
-			fprintf(out, "%" PRIx64 " %" PRIu64 " %" PRIu64 "\n", blocks[i].vaddr,
-				blocks[i].ninsns, blocks[i].execs);
+			fprintf(out, "%" PRIx64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
+				blocks[i].vaddr, blocks[i].ninsns, blocks[i].execs, blocks[i].trans);
 	for (i = 0; i < EDGES; i++)
 		if (edges[i].n)
 			fprintf(out, "caller %" PRIx64 " %" PRIx64 " %" PRIu64 "\n", edges[i].from,
@@ -191,6 +192,8 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		return;
 	pthread_mutex_lock(&lock);
 	b = find(vaddr, n);
+	if (b)
+		b->trans++;
 	pthread_mutex_unlock(&lock);
 	if (b)
 		qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &b->execs, 1);

@@ -69,7 +69,7 @@ def read_profile(path):
     with open(path) as f:
         for line in f:
             if line.startswith("snapshot"):
-                cur = ({}, {})
+                cur = ({}, {}, {})
                 snaps.append(cur)
             elif line.startswith("end") or cur is None:
                 continue
@@ -77,14 +77,20 @@ def read_profile(path):
                 _, a, b, n = line.split()
                 cur[1][(int(a, 16), int(b, 16))] = int(n)
             else:
-                a, n, e = line.split()
+                f4 = line.split()
+                a, n, e = f4[:3]
                 cur[0][(int(a, 16), int(n))] = int(e)
+                if len(f4) > 3:
+                    cur[2][(int(a, 16), int(n))] = int(f4[3])
     if len(snaps) < 2:
         sys.exit("tcg_report: %s has %d snapshots, want 2" % (path, len(snaps)))
-    (b0, e0), (b1, e1) = snaps[0], snaps[1]
+    (b0, e0, t0), (b1, e1, t1) = snaps[0], snaps[1]
     blocks = {k: (e - b0.get(k, 0)) * k[1] for k, e in b1.items() if e > b0.get(k, 0)}
     edges = {k: n - e0.get(k, 0) for k, n in e1.items() if n > e0.get(k, 0)}
-    return blocks, edges
+    # Translations in the window: code translated again because its page
+    # was written to (or the translation cache was flushed).
+    trans = {k: n - t0.get(k, 0) for k, n in t1.items() if n > t0.get(k, 0)}
+    return blocks, edges, trans
 
 
 def read_calls(tap):
@@ -111,7 +117,7 @@ def main():
         pretty = demangle(set(n.split(" ")[0] for n in names))
         by_sym = {}
         tot = {"user": 0, "kernel": 0, "module": 0}
-        blocks, edges = read_profile(prof)
+        blocks, edges, trans = read_profile(prof)
 
         def where(vaddr, off=False):
             if vaddr < USER_TOP:
@@ -145,6 +151,13 @@ def main():
                 name = pretty.get(name.split(" ")[0], name.split(" ")[0]) + \
                     (" [mod]" if name.endswith("]") else "")
             by_sym[name] = by_sym.get(name, 0) + insns
+        by_trans = {}
+        for (vaddr, _), n in trans.items():
+            w = where(vaddr)
+            by_trans[w] = by_trans.get(w, 0) + n
+        print("# trans: %s: %.3f translations per call" % (label, sum(trans.values()) / calls))
+        for w, n in sorted(by_trans.items(), key=lambda x: -x[1])[:12]:
+            print("# trans: %s:    %8.3f  %s" % (label, n / calls, w[:100]))
         print("# insns: %s: cell %s, %d calls; per call: user %.0f, kernel %.0f (module %.0f)"
               % (label, cell, calls, tot["user"] / calls, tot["kernel"] / calls,
                  tot["module"] / calls))
