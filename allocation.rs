@@ -20,7 +20,7 @@ use kernel::prelude::*;
 
 use core::mem::ManuallyDrop;
 use core::sync::atomic::{AtomicUsize, Ordering};
-use kernel::alloc::KVec;
+use kernel::alloc::{KBox, KVVec};
 use kernel::error::Result;
 use kernel::page::{Page, PAGE_SIZE};
 use kernel::rbtree::{RBTree, RBTreeNode, RBTreeNodeReservation};
@@ -176,11 +176,44 @@ pub(crate) struct Mapping {
     spam_detected: bool,
     /// One past the highest page index ever made present.
     pages_high: usize,
-    pages: KVec<PageSlot>,
+    /// One slot per page of the area (up to 1024 for 4 MiB: 16 KiB, so
+    /// `kvmalloc`ed).
+    pages: KVVec<PageSlot>,
     /// Tree nodes of blocks merged away, kept for the next splits (a call
     /// and its reply each split a block and merge it back: in a steady
     /// exchange, no allocation).
     spare: Spare,
+}
+
+/// What freeing a buffer let go of, to drop after the mapping lock: the
+/// tree nodes its merges freed when the mapping keeps [`KEPT`] already
+/// (two of each at most), and its trace entry.
+#[derive(Default)]
+pub(crate) struct Unused {
+    blocks: [Option<RBTreeNodeReservation<usize, (usize, Block)>>; 2],
+    free: [Option<FreeSlot>; 2],
+    trace: Option<RBTreeNode<usize, (usize, usize)>>,
+}
+
+impl Unused {
+    fn put<T>(slots: &mut [Option<T>], v: Option<T>) {
+        if let Some(v) = v {
+            // Two slots: a free merges with two neighbours at most.
+            if let Some(s) = slots.iter_mut().find(|s| s.is_none()) {
+                *s = Some(v);
+            }
+        }
+    }
+}
+
+/// A buffer [`Mapping::alloc`] made.
+pub(crate) struct Allocated {
+    /// Its offset in the area.
+    off: usize,
+    /// Its sender looks like a one-way spammer.
+    suspect: bool,
+    /// Some of its pages are absent ([`Process::install_pages`]).
+    absent: bool,
 }
 
 /// Room for the tree entries of free blocks, kept from merges.
@@ -188,6 +221,30 @@ pub(crate) struct Mapping {
 struct Spare {
     blocks: Kept<RBTreeNodeReservation<usize, (usize, Block)>>,
     free: Kept<FreeSlot>,
+}
+
+impl Spare {
+    /// Whether a split would find both its tree nodes here.
+    fn ready(&self) -> bool {
+        self.blocks.n > 0 && self.free.n > 0
+    }
+}
+
+/// The two tree nodes of a split, allocated before the mapping lock is
+/// taken when the mapping has no spare ones (the lock is never held across
+/// an allocation).
+pub(crate) struct SplitNodes {
+    blocks: Option<RBTreeNodeReservation<usize, (usize, Block)>>,
+    free: Option<FreeSlot>,
+}
+
+impl SplitNodes {
+    fn new() -> Result<Self> {
+        Ok(Self {
+            blocks: Some(RBTreeNodeReservation::new(GFP_KERNEL)?),
+            free: Some(RBTreeNodeReservation::new(GFP_KERNEL)?),
+        })
+    }
 }
 
 /// How many tree nodes of each kind a mapping keeps (at most 64 * 96
@@ -290,7 +347,7 @@ impl Mapping {
         ops: &'static VmOps,
     ) -> Result<Self> {
         let npages = size.div_ceil(PAGE_SIZE);
-        let mut pages = KVec::with_capacity(npages, GFP_KERNEL)?;
+        let mut pages = KVVec::with_capacity(npages, GFP_KERNEL)?;
         for _ in 0..npages {
             pages.push(
                 PageSlot {
@@ -328,10 +385,10 @@ impl Mapping {
     /// buffer looks like a spammer (see [`Mapping::spam_suspect`]).
     pub(crate) fn alloc(
         &mut self,
-        mm: &MmGrab,
         size: usize,
         meta: BufferMeta,
-    ) -> Result<(usize, bool)> {
+        nodes: &mut Option<SplitNodes>,
+    ) -> Result<Allocated> {
         // Larger than the area: nothing fits (and the tree key below holds
         // sizes up to the area's only).
         if size > self.size || (meta.is_async && self.free_async_space < size) {
@@ -343,38 +400,49 @@ impl Mapping {
         };
         // Everything that can fail comes before any change.
         // `bsize >= size` (the lower bound), `off + bsize <= self.size`.
+        // The split's tree nodes: kept ones, else the caller's (allocated
+        // before locking when [`Mapping::split_ready`] said no).
         let rest = if bsize > size {
-            let (k, v) = (off + size, (bsize - size, Block::Free));
-            let b = match self.spare.blocks.take() {
-                Some(r) => r.into_node(k, v),
-                None => RBTreeNode::new(k, v, GFP_KERNEL)?,
-            };
-            let k = free_key(bsize - size, off + size);
-            let f = match self.spare.free.take() {
-                Some(r) => r.into_node(k, ()),
-                None => match RBTreeNode::new(k, (), GFP_KERNEL) {
-                    Ok(f) => f,
-                    Err(e) => {
-                        drop(self.spare.blocks.keep(b.into_reservation()));
-                        return Err(e.into());
-                    }
+            let (b, f) = match (self.spare.blocks.take(), self.spare.free.take()) {
+                (Some(b), Some(f)) => (Some(b), Some(f)),
+                (b, f) => match nodes.as_mut() {
+                    Some(n) => (b.or_else(|| n.blocks.take()), f.or_else(|| n.free.take())),
+                    None => (b, f),
                 },
             };
-            Some((b, f))
+            match (b, f) {
+                (Some(b), Some(f)) => Some((
+                    b.into_node(off + size, (bsize - size, Block::Free)),
+                    f.into_node(free_key(bsize - size, off + size), ()),
+                )),
+                (b, f) => {
+                    // Not reached (the caller made sure of two). What was
+                    // taken goes back: the stacks it came from had room.
+                    if let Some(b) = b {
+                        drop(self.spare.blocks.keep(b));
+                    }
+                    if let Some(f) = f {
+                        drop(self.spare.free.keep(f));
+                    }
+                    return Err(ENOMEM);
+                }
+            }
         } else {
             None
         };
         // The free-list entry of the block becomes the buffer's slot.
         let Some(slot) = self.free_by_size.remove_node(&free_key(bsize, off)) else {
+            // Not reached (the lower bound found it): the nodes are kept.
+            if let Some((b, f)) = rest {
+                drop(self.spare.blocks.keep(b.into_reservation()));
+                drop(self.spare.free.keep(f.into_reservation()));
+            }
             return Err(ENOSPC);
         };
         crate::trace::alloc_range(self.pid, self.start, (off, bsize, size), &|i| {
             self.present(i)
         });
-        if let Err(e) = self.map_pages(mm, off, size) {
-            self.free_by_size.insert(slot);
-            return Err(e);
-        }
+        let absent = self.claim_pages(off, size);
         let slot = slot.into_reservation();
         if let Some((b, f)) = rest {
             self.blocks.insert(b);
@@ -389,7 +457,27 @@ impl Mapping {
             *b = (size, Block::Used(meta, slot));
         }
         let suspect = is_async && self.spam_suspect(pid);
-        Ok((off, suspect))
+        Ok(Allocated {
+            off,
+            suspect,
+            absent,
+        })
+    }
+
+    /// Whether a split finds its two tree nodes in the mapping's spare
+    /// ones; if not, the caller allocates them ([`SplitNodes`]) before
+    /// taking the lock again.
+    pub(crate) fn split_ready(&self) -> bool {
+        self.spare.ready()
+    }
+
+    /// Keeps the caller's split nodes that [`Mapping::alloc`] did not use;
+    /// what finds no room is returned, to drop after unlocking.
+    pub(crate) fn keep_split_nodes(&mut self, nodes: Option<SplitNodes>) -> Option<SplitNodes> {
+        let mut n = nodes?;
+        n.blocks = n.blocks.and_then(|b| self.spare.blocks.keep(b));
+        n.free = n.free.and_then(|f| self.spare.free.keep(f));
+        (n.blocks.is_some() || n.free.is_some()).then_some(n)
     }
 
     /// The C driver's one-way spam rule: once less than a tenth of the area
@@ -427,7 +515,12 @@ impl Mapping {
 
     /// Frees the allocated buffer at `off`, merging it with free neighbours
     /// and releasing pages no other buffer uses; returns its metadata.
-    pub(crate) fn free(&mut self, mm: &MmGrab, off: usize) -> Option<BufferMeta> {
+    pub(crate) fn free(
+        &mut self,
+        mm: &MmGrab,
+        off: usize,
+        unused: &mut Unused,
+    ) -> Option<BufferMeta> {
         let (size, meta, slot) = {
             let mut c = self.blocks.cursor_lower_bound(&off)?;
             let (&k, (size, b)) = c.current_mut();
@@ -449,7 +542,7 @@ impl Mapping {
                 kernel::pr_debug!("rust_binder: buffer {:#x} not cleared\n", off);
             }
         }
-        self.trace_ids.remove(&off);
+        unused.trace = self.trace_ids.remove_node(&off);
         self.trace_free(off, size);
         self.release_pages(mm, off, size);
 
@@ -464,10 +557,13 @@ impl Mapping {
             };
             if let Some(nsize) = next {
                 if let Some(n) = c.remove_next() {
-                    drop(self.spare.blocks.keep(n.into_reservation()));
+                    Unused::put(
+                        &mut unused.blocks,
+                        self.spare.blocks.keep(n.into_reservation()),
+                    );
                 }
                 if let Some(n) = self.free_by_size.remove_node(&free_key(nsize, off + size)) {
-                    drop(self.spare.free.keep(n.into_reservation()));
+                    Unused::put(&mut unused.free, self.spare.free.keep(n.into_reservation()));
                 }
                 len += nsize;
             }
@@ -482,10 +578,13 @@ impl Mapping {
             match prev {
                 Some((poff, psize)) => {
                     if let Some(n) = self.free_by_size.remove_node(&free_key(psize, poff)) {
-                        drop(self.spare.free.keep(n.into_reservation()));
+                        Unused::put(&mut unused.free, self.spare.free.keep(n.into_reservation()));
                     }
                     let (_, n) = c.remove_current();
-                    drop(self.spare.blocks.keep(n.into_reservation()));
+                    Unused::put(
+                        &mut unused.blocks,
+                        self.spare.blocks.keep(n.into_reservation()),
+                    );
                     start = poff;
                     len += psize;
                 }
@@ -543,57 +642,53 @@ impl Mapping {
         off / PAGE_SIZE..(off + size).div_ceil(PAGE_SIZE)
     }
 
-    fn map_pages(&mut self, mm: &MmGrab, off: usize, size: usize) -> Result {
-        let range = Self::page_range(off, size);
-        let reused = range
-            .clone()
-            .filter(|&i| self.pages[i].users == 0 && self.pages[i].page.is_some())
-            .count();
-        // Allocate and insert the missing pages.
-        let mut new = KVec::new();
-        for i in range.clone() {
-            if self.pages[i].page.is_none() {
-                new.push(i, GFP_KERNEL)?;
+    /// Claims the pages of a new buffer `[off, off + size)`: the shrinker
+    /// leaves pages with users alone, and an idle page taken back into use
+    /// leaves its count. Returns whether some are absent, for
+    /// [`Process::install_pages`] to allocate and map once the mapping
+    /// lock is dropped.
+    fn claim_pages(&mut self, off: usize, size: usize) -> bool {
+        let (mut reused, mut absent) = (0, false);
+        for i in Self::page_range(off, size) {
+            let Some(slot) = self.pages.get_mut(i) else {
+                continue;
+            };
+            match (&slot.page, slot.users) {
+                (Some(_), 0) => reused += 1,
+                (None, _) => absent = true,
+                _ => {}
             }
+            // At most one user per 8 bytes of the page.
+            slot.users = slot.users.saturating_add(1);
         }
-        if !new.is_empty() {
-            let user = mm.mmget().ok_or(ESRCH)?;
-            let guard = user.read_lock();
-            let vma = guard.vma_lookup(self.start).ok_or(ESRCH)?;
-            if !vma.is_binder(self.ops, self.vma_id) {
-                return Err(ESRCH);
-            }
-            for (n, &i) in new.iter().enumerate() {
-                crate::trace::alloc_page(self.pid, i, false);
-                let res = Page::alloc_page(GFP_KERNEL | __GFP_ZERO)
-                    .map_err(|_| ENOMEM)
-                    .and_then(|p| Ok(Arc::new(p, GFP_KERNEL)?))
-                    .and_then(|p| {
-                        vma.insert_page(self.start + i * PAGE_SIZE, &p)?;
-                        Ok(p)
-                    });
-                match res {
-                    Ok(p) => {
-                        crate::trace::alloc_page(self.pid, i, true);
-                        self.pages[i].page = Some(p);
-                        self.pages_high = self.pages_high.max(i + 1);
-                    }
-                    Err(e) => {
-                        for &j in &new[..n] {
-                            vma.zap(self.start + j * PAGE_SIZE, PAGE_SIZE);
-                            self.pages[j].page = None;
-                        }
-                        return Err(e);
-                    }
-                }
-            }
-        }
-        for i in range {
-            self.pages[i].users += 1;
-        }
-        // Idle pages taken back into use leave the shrinker's count.
         LRU_PAGES.fetch_sub(reused, Ordering::Relaxed);
-        Ok(())
+        absent
+    }
+
+    /// The first absent page of `range`, if any.
+    fn first_absent(&self, range: core::ops::Range<usize>) -> Option<usize> {
+        range
+            .into_iter()
+            .find(|&i| self.pages.get(i).is_some_and(|s| s.page.is_none()))
+    }
+
+    /// Records `page`, just mapped at index `i` by
+    /// [`Process::install_pages`]; gives it back if the slot is taken (not
+    /// reached: installers hold `mmap_lock` for writing, and only they fill
+    /// slots), to drop after unlocking.
+    fn set_page(&mut self, i: usize, page: Arc<Page>) -> Option<Arc<Page>> {
+        let Some(slot) = self.pages.get_mut(i) else {
+            return Some(page);
+        };
+        if slot.page.is_some() {
+            return Some(page);
+        }
+        if slot.users == 0 {
+            LRU_PAGES.fetch_add(1, Ordering::Relaxed);
+        }
+        slot.page = Some(page);
+        self.pages_high = self.pages_high.max(i + 1);
+        None
     }
 
     /// Drops the buffer's claim on its pages. Pages no buffer uses stay
@@ -926,12 +1021,15 @@ impl Drop for Mapping {
 
 impl Mapping {
     /// Remembers that buffer `off` holds transaction `id` with `extra`
-    /// bytes of sg buffers and security context (trace events).
-    pub(crate) fn set_trace_id(&mut self, off: usize, id: usize, extra: usize) {
-        // Without memory the release event says transaction 0.
-        if let Ok(n) = RBTreeNode::new(off, (id, extra), GFP_KERNEL) {
-            self.trace_ids.insert(n);
-        }
+    /// bytes of sg buffers and security context (trace events), given as
+    /// the tree entry `n` (made before locking).
+    /// Returns the entry it replaces (none: a freed buffer's entry goes
+    /// with it), to drop after unlocking.
+    pub(crate) fn set_trace_id(
+        &mut self,
+        n: RBTreeNode<usize, (usize, usize)>,
+    ) -> Option<RBTreeNode<usize, (usize, usize)>> {
+        self.trace_ids.insert(n)
     }
 
     /// What the buffer release events print of buffer `off`: its
@@ -1003,25 +1101,138 @@ impl Process {
         pages: &mut BufferPages<'a>,
     ) -> Result<(usize, bool)> {
         let mm = self.mm.as_ref().ok_or(ESRCH)?;
-        let mut mapping = self.mapping.lock();
-        if mapping.is_none() {
-            let pending = self.area.lock().pending.take();
-            let (start, len) = pending.ok_or(ESRCH)?;
-            *mapping = Some(Mapping::new(
-                start,
-                len,
-                (self.vma_id(), self.pid),
-                &BINDER_VM_OPS,
-            )?);
-        }
+        // Nothing is allocated under the mapping lock: the mapping itself
+        // and a split's tree nodes (when the mapping kept none) are made
+        // before it is taken, and the lookup starts over.
+        let mut made = None;
+        let mut nodes = None;
+        let mut mapping = loop {
+            let mut mapping = self.mapping.lock();
+            if mapping.is_none() {
+                match made.take() {
+                    Some(m) => *mapping = Some(KBox::into_inner(m)),
+                    None => {
+                        drop(mapping);
+                        made = Some(self.new_mapping()?);
+                        continue;
+                    }
+                }
+            }
+            let ready = mapping.as_ref().is_some_and(|m| m.split_ready());
+            if !ready && nodes.is_none() {
+                drop(mapping);
+                nodes = Some(SplitNodes::new()?);
+                continue;
+            }
+            break mapping;
+        };
         // Checked first, as C checks its vma before the sizes.
         if self.area.lock().closed {
+            drop(mapping);
+            drop(made);
+            drop(nodes);
             return Err(ESRCH);
         }
-        let m = mapping.as_mut().ok_or(ESRCH)?;
-        let (off, suspect) = m.alloc(mm, size, meta)?;
-        pages.attach(m, off, size);
-        Ok((m.start, suspect))
+        let Some(m) = mapping.as_mut() else {
+            return Err(ESRCH);
+        };
+        let res = m.alloc(size, meta, &mut nodes);
+        let surplus = m.keep_split_nodes(nodes);
+        let a = match res {
+            Ok(a) => a,
+            Err(e) => {
+                drop(mapping);
+                drop(made);
+                drop(surplus);
+                return Err(e);
+            }
+        };
+        let start = m.start;
+        if !a.absent {
+            pages.attach(m, a.off, size);
+            drop(mapping);
+            drop(made);
+            drop(surplus);
+            return Ok((start, a.suspect));
+        }
+        drop(mapping);
+        drop(made);
+        drop(surplus);
+        // Its absent pages are made and mapped without the mapping lock,
+        // then the window is loaded; on failure the buffer goes again.
+        let res = self.install_pages(mm, a.off, size).and_then(|()| {
+            let mut mapping = self.mapping.lock();
+            let m = mapping.as_mut().ok_or(ESRCH)?;
+            pages.attach(m, a.off, size);
+            Ok(())
+        });
+        if let Err(e) = res {
+            let mut unused = Unused::default();
+            let meta = self
+                .mapping
+                .lock()
+                .as_mut()
+                .and_then(|m| m.free(mm, a.off, &mut unused));
+            drop(meta);
+            drop(unused);
+            return Err(e);
+        }
+        Ok((start, a.suspect))
+    }
+
+    /// The mapping of the area that `mmap` set up (`ESRCH`: none), made
+    /// with no lock held; [`Process::alloc_buffer`] installs it. Boxed
+    /// until then: it is large (the spare node stacks), and the sender's
+    /// `Option` of it must cost no copy on every call.
+    fn new_mapping(&self) -> Result<KBox<Mapping>> {
+        let pending = self.area.lock().pending;
+        let (start, len) = pending.ok_or(ESRCH)?;
+        let m = Mapping::new(start, len, (self.vma_id(), self.pid), &BINDER_VM_OPS)?;
+        Ok(KBox::new(m, GFP_KERNEL)?)
+    }
+
+    /// Allocates and maps the absent pages of the new buffer `[off, off +
+    /// size)`, as C's `binder_install_buffer_pages`: with the target's
+    /// `mmap_lock` held for writing (installers of a page shared by two
+    /// new buffers take turns) and no binder lock; the mapping lock is
+    /// taken only to find an absent page and to record it. The buffer's
+    /// claim keeps the shrinker away from its pages meanwhile.
+    fn install_pages(&self, mm: &MmGrab, off: usize, size: usize) -> Result {
+        let user = mm.mmget().ok_or(ESRCH)?;
+        let guard = user.write_lock();
+        let range = Mapping::page_range(off, size);
+        let (start, ops, vma_id, pid) = {
+            let mapping = self.mapping.lock();
+            let m = mapping.as_ref().ok_or(ESRCH)?;
+            (m.start, m.ops, m.vma_id, m.pid)
+        };
+        let vma = guard
+            .vma_lookup(start)
+            .filter(|v| v.is_binder(ops, vma_id))
+            .ok_or(ESRCH)?;
+        let mut from = range.start;
+        loop {
+            let next = self
+                .mapping
+                .lock()
+                .as_ref()
+                .ok_or(ESRCH)?
+                .first_absent(from..range.end);
+            let Some(i) = next else {
+                return Ok(());
+            };
+            crate::trace::alloc_page(pid, i, false);
+            let page = Page::alloc_page(GFP_KERNEL | __GFP_ZERO).map_err(|_| ENOMEM)?;
+            let page = Arc::new(page, GFP_KERNEL)?;
+            vma.insert_page(start + i * PAGE_SIZE, &page)?;
+            crate::trace::alloc_page(pid, i, true);
+            let taken = match self.mapping.lock().as_mut() {
+                Some(m) => m.set_page(i, page),
+                None => Some(page),
+            };
+            drop(taken);
+            from = i + 1;
+        }
     }
 
     /// Records the references a buffer holds.
@@ -1077,6 +1288,7 @@ impl Process {
             return false;
         };
         let mut to_close = ThinVec::new();
+        let mut unused = Unused::default();
         let meta = match self.mapping.lock().as_mut() {
             Some(m) => {
                 let Some(off) = find(m) else {
@@ -1088,10 +1300,11 @@ impl Process {
                     to_close = meta.close_on_free.take();
                 }
                 crate::trace::buffer_release(m, off, user, next_async);
-                m.free(mm, off)
+                m.free(mm, off, &mut unused)
             }
             None => None,
         };
+        drop(unused);
         let mut closing = false;
         for fd in to_close.iter().filter_map(FdFixup::to_close) {
             closing |= close_fd(fd);
@@ -1140,7 +1353,7 @@ impl Process {
                     }
                 }
                 Held::Ref { node, strong } => {
-                    let handle = self.refs.lock().by_node.get(&node.id).copied();
+                    let handle = self.refs.lock().by_node.get(&node.key()).copied();
                     if let Some(handle) = handle {
                         // As C's buffer release, a count that is already
                         // gone is only reported.

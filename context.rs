@@ -48,7 +48,7 @@ pub(crate) struct Registry {
     /// id (an ordered map: a dead node goes in O(log n) when its last
     /// reference does, however many there are).
     #[pin]
-    pub(crate) dead_nodes: Mutex<RBTree<usize, DeadNode>>,
+    pub(crate) dead_nodes: Mutex<RBTree<u32, DeadNode>>,
     /// debugfs's `binder/proc/` and its entries (`crate::debugfs`), while
     /// the module's debugfs files exist.
     #[pin]
@@ -227,7 +227,7 @@ impl Registry {
     pub(crate) fn drop_dead_ref(&self, node: &DArc<Node>, holder: i32) {
         let mut dead = self.dead_nodes.lock();
         let Some(d) = dead
-            .get_mut(&node.id)
+            .get_mut(&node.key())
             .filter(|d| Arc::ptr_eq(&d.node, node))
         else {
             return;
@@ -235,7 +235,7 @@ impl Registry {
         d.holders.remove(holder);
         d.refs = d.refs.saturating_sub(1);
         if d.refs == 0 {
-            let gone = dead.remove_node(&node.id);
+            let gone = dead.remove_node(&node.key());
             drop(dead);
             drop(gone);
         }
@@ -246,7 +246,7 @@ impl Registry {
     pub(crate) fn add_dead_ref(&self, node: &DArc<Node>, holder: i32) {
         let mut dead = self.dead_nodes.lock();
         if let Some(d) = dead
-            .get_mut(&node.id)
+            .get_mut(&node.key())
             .filter(|d| Arc::ptr_eq(&d.node, node))
         {
             d.refs = d.refs.wrapping_add(1);

@@ -14,7 +14,7 @@ use crate::ffi::ThisModulePtr;
 use crate::node::Node;
 use crate::process::Process;
 use crate::work::DArc;
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KVec};
 use kernel::error::{code::*, Result};
 use kernel::prelude::*;
@@ -31,10 +31,10 @@ pub(crate) struct BinderDevice {
     minor: u32,
     #[pin]
     pub(crate) manager: Mutex<Manager>,
-    /// The id of `manager.node` (0: none), written under `manager`: whether
+    /// The key of `manager.node` (0: none), written under `manager`: whether
     /// a node is the manager's is asked without that lock (as C compares
     /// `binder_context_mgr_node` unlocked), so a caller may hold any other.
-    manager_id: AtomicUsize,
+    manager_id: AtomicU32,
 }
 
 impl BinderDevice {
@@ -47,7 +47,7 @@ impl BinderDevice {
                 name: v,
                 minor,
                 manager <- kernel::new_mutex!(Manager { node: None, uid: None }, "BinderDevice::manager"),
-                manager_id: AtomicUsize::new(0),
+                manager_id: AtomicU32::new(0),
             }),
             GFP_KERNEL,
         )
@@ -72,14 +72,16 @@ impl BinderDevice {
 
     /// Whether `node` is the context manager's, without the manager lock.
     pub(crate) fn is_context_manager(&self, node: &Node) -> bool {
-        self.manager_id.load(Ordering::Acquire) == node.id
+        // The manager's node is held while its key is stored, so no other
+        // node has that key.
+        self.manager_id.load(Ordering::Acquire) == node.key()
     }
 
     /// Sets (or clears) the context manager's node; `mgr` is the locked
     /// [`BinderDevice::manager`].
     pub(crate) fn set_manager_node(&self, mgr: &mut Manager, node: Option<DArc<Node>>) {
         self.manager_id
-            .store(node.as_ref().map_or(0, |n| n.id), Ordering::Release);
+            .store(node.as_ref().map_or(0, |n| n.key()), Ordering::Release);
         mgr.node = node;
     }
 }

@@ -14,6 +14,7 @@
 //! [`ProcessInner`]: crate::process::ProcessInner
 //! [`ProcessRefs`]: crate::process::ProcessRefs
 
+use crate::ffi::node_keys::NodeKey;
 use crate::ffi::vec::ThinVec;
 use crate::freeze::Freeze;
 use crate::process::{Process, ProcessInner};
@@ -44,8 +45,13 @@ pub(crate) fn next_debug_id() -> usize {
 /// references to it remain). A dead node doesn't keep its owner alive.
 #[pin_data]
 pub(crate) struct Node {
-    /// Unique id (also the key of references to it).
-    pub(crate) id: usize,
+    /// Debug id, for the logs and trace events (as C's `debug_id`, an
+    /// `int` that may wrap).
+    pub(crate) id: u32,
+    /// The key of references to it (in each holder's `by_node` tree), of
+    /// the device's dead nodes and of the context manager's node: unique
+    /// among live nodes.
+    key: NodeKey,
     /// The owner's pointer and cookie for the object.
     pub(crate) ptr: u64,
     pub(crate) cookie: u64,
@@ -68,8 +74,11 @@ impl Node {
         flags: u32,
     ) -> Result<DArc<Self>> {
         let owner_pid = owner.pid;
+        let key = NodeKey::new()?;
         Wrap::pin_new(pin_init!(Self {
-            id: next_debug_id(),
+            // The debug id is only shown: its low 32 bits, as C's `int`.
+            id: next_debug_id() as u32,
+            key,
             ptr,
             cookie,
             flags,
@@ -77,6 +86,11 @@ impl Node {
             owner <- kernel::new_spinlock!(Some(owner), "Node::owner"),
             _count: NodeCount::new(),
         }))
+    }
+
+    /// The node's key, unique among live nodes.
+    pub(crate) fn key(&self) -> u32 {
+        self.key.get()
     }
 
     /// The owning process, or `None` once it died.
@@ -167,6 +181,11 @@ pub(crate) struct NodeState {
 // A node's state tree entry (tree links 24 bytes, key 8, then this) fits
 // a 96-byte slab.
 const _: () = assert!(core::mem::size_of::<NodeState>() <= 64);
+
+// A node with its queue links and `Arc` count fits a 96-byte slab
+// (kernels without lock debugging, where a spinlock is 4 bytes).
+#[cfg(not(any(CONFIG_DEBUG_SPINLOCK, CONFIG_DEBUG_LOCK_ALLOC, CONFIG_PREEMPT_RT)))]
+const _: () = assert!(core::mem::size_of::<crate::work::Wrap<Node>>() <= 88);
 
 /// How many holders' pids a node keeps inline.
 const INLINE_HOLDERS: usize = 2;

@@ -19,8 +19,11 @@
 //! 5. `Transaction::links`, `Node::owner`, wait queues (spinlocks).
 //!
 //! Apart from that order, and never nested with `inner` either way:
-//! `Process::mapping` (mutex), then `mmap_lock` of an address space (taken
-//! inside `mapping`), then `Process::area` (spinlock; the only lock the
+//! `mmap_lock` of the area's address space (held for writing while a new
+//! buffer's absent pages are installed, as C 6.12 does), then
+//! `Process::mapping` (mutex; nothing is allocated and no user memory is
+//! touched under it: the shrinker takes it, and then `mmap_lock`, only
+//! with trylocks), then `Process::area` (spinlock; the only lock the
 //! `mmap` handler and `vm_ops->close` take). `Registry::logs` and
 //! `Thread::ee` (spinlocks; a thread's extended error) are leaves: nothing
 //! is taken under them.
@@ -828,8 +831,8 @@ impl Process {
                             refs: ns.refs,
                             holders: core::mem::take(&mut ns.holders),
                         };
-                        let id = dead.node.id;
-                        dead_nodes.insert(slot.into_node(id, dead));
+                        let key = dead.node.key();
+                        dead_nodes.insert(slot.into_node(key, dead));
                         None
                     }
                     (slot, _) => slot,

@@ -23,7 +23,7 @@ pub(crate) struct ProcessRefs {
     pub(crate) by_handle: RBTree<u32, NodeRef>,
     /// The handles of `by_handle`, for the lowest free one.
     pub(crate) handles: Handles,
-    pub(crate) by_node: RBTree<usize, u32>,
+    pub(crate) by_node: RBTree<u32, u32>,
     /// The process was released: it makes no new references (they would
     /// never be dropped).
     pub(crate) dead: bool,
@@ -36,7 +36,7 @@ pub(crate) struct ProcessRefs {
 /// locked.
 pub(crate) struct NewRef {
     by_handle: RBTreeNodeReservation<u32, NodeRef>,
-    by_node: RBTreeNodeReservation<usize, u32>,
+    by_node: RBTreeNodeReservation<u32, u32>,
 }
 
 impl NewRef {
@@ -91,7 +91,7 @@ impl Process {
                 self.refs_spare
                     .store(refs.spare.is_some(), Ordering::Relaxed);
             }
-            let handle = match refs.by_node.get(&node.id) {
+            let handle = match refs.by_node.get(&node.key()) {
                 Some(&h) => h,
                 None if refs.dead => return Err(ESRCH),
                 None => {
@@ -189,7 +189,7 @@ impl Process {
                 _count: RefCount::new(),
             },
         ));
-        refs.by_node.insert(new.by_node.into_node(node.id, h));
+        refs.by_node.insert(new.by_node.into_node(node.key(), h));
         drop(refs);
         drop(old_words);
         if !counted {
@@ -259,7 +259,7 @@ impl Process {
         if r.strong == 0 && r.weak == 0 {
             let r = refs.by_handle.remove(&handle);
             refs.handles.clear(handle);
-            refs.by_node.remove(&node.id);
+            refs.by_node.remove(&node.key());
             drop(refs);
             if let Some(r) = r {
                 if let Some(death) = &r.death {

@@ -26,6 +26,8 @@ use crate::transaction::Transaction;
 use crate::work::DArc;
 use kernel::error::Result;
 use kernel::page::PAGE_SIZE;
+use kernel::prelude::GFP_KERNEL;
+use kernel::rbtree::RBTreeNodeReservation;
 
 /// Fires `$ev` with the given values if it is enabled; the values are only
 /// evaluated then.
@@ -167,7 +169,7 @@ pub(crate) fn transaction(
     fire!(transaction(
         reply,
         id(tid),
-        node.map_or(0, |n| id(n.id)),
+        node.map_or(0, |n| id(n.id as usize)),
         to.0,
         to.1,
         code,
@@ -212,9 +214,9 @@ pub(crate) fn received(tid: usize) {
 pub(crate) fn node_to_ref(tid: usize, node: &Node, desc: u32) {
     fire!(node_to_ref(
         id(tid),
-        id(node.id),
+        id(node.id as usize),
         node.ptr,
-        id(node.id),
+        id(node.id as usize),
         desc
     ));
 }
@@ -224,9 +226,9 @@ pub(crate) fn node_to_ref(tid: usize, node: &Node, desc: u32) {
 pub(crate) fn ref_to_node(tid: usize, node: &Node, desc: u32) {
     fire!(ref_to_node(
         id(tid),
-        id(node.id),
+        id(node.id as usize),
         node.ptr,
-        id(node.id),
+        id(node.id as usize),
         desc
     ));
 }
@@ -237,10 +239,10 @@ pub(crate) fn ref_to_node(tid: usize, node: &Node, desc: u32) {
 pub(crate) fn ref_to_ref(tid: usize, node: &Node, src: u32, dest: u32) {
     fire!(ref_to_ref(
         id(tid),
-        id(node.id),
-        id(node.id),
+        id(node.id as usize),
+        id(node.id as usize),
         src,
-        id(node.id),
+        id(node.id as usize),
         dest
     ));
 }
@@ -274,9 +276,15 @@ fn release_enabled() -> bool {
 pub(crate) fn alloc_buf(target: &Process, off: usize, tid: usize, sizes: (usize, usize, usize)) {
     fire!(alloc_buf(id(tid), sizes.0, sizes.1, sizes.2));
     if release_enabled() {
-        if let Some(m) = target.mapping.lock().as_mut() {
-            m.set_trace_id(off, tid, sizes.2);
-        }
+        // Without memory the release event says transaction 0.
+        let Ok(n) = RBTreeNodeReservation::new(GFP_KERNEL) else {
+            return;
+        };
+        let n = n.into_node(off, (tid, sizes.2));
+        // Allocated before the lock; the entry it replaces (none) is
+        // dropped after unlocking.
+        let old = target.mapping.lock().as_mut().map(|m| m.set_trace_id(n));
+        drop(old);
     }
 }
 

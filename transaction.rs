@@ -329,7 +329,7 @@ impl Process {
             self.call_target(thread, tr)
                 .and_then(|(node, target_proc, target_thread)| {
                     log.to_proc = node.owner_pid;
-                    log.to_node = node.id;
+                    log.to_node = node.id as usize;
                     log.to_thread = target_thread.as_ref().map_or(0, |t| t.id);
                     let to = (target_proc, target_thread);
                     self.send(thread, tr, sg_size, id, Some(node), to, None)

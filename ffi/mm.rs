@@ -4,9 +4,10 @@
 //! crate's `mm` module that binder needs, for mapping its buffer pages into a
 //! process's read-only binder area.
 //!
-//! Lock order: a caller's own locks may be held while taking `mmap_lock`
-//! (through [`MmUser::read_lock`]); the `mmap` file operation runs with
-//! `mmap_lock` held and must only take spinlocks.
+//! Lock order: `mmap_lock` (through [`MmUser::write_lock`]) before the
+//! caller's own locks, except for [`MmUser::try_read_lock`], which never
+//! waits; the `mmap` file operation runs with `mmap_lock` held and must
+//! only take spinlocks.
 
 use super::bindings;
 use super::layout::field;
@@ -108,31 +109,34 @@ unsafe fn mm_count<'a>(mm: *mut bindings::mm_struct) -> &'a AtomicI32 {
 pub(crate) struct MmUser(NonNull<bindings::mm_struct>, bool);
 
 impl MmUser {
-    /// Takes `mmap_lock` for reading.
-    pub(crate) fn read_lock(&self) -> MmapReadGuard<'_> {
+    fn sem(&self) -> *mut bindings::rw_semaphore {
+        field!(
+            self.0.as_ptr(),
+            mm_struct,
+            mmap_lock as bindings::rw_semaphore
+        )
+    }
+
+    /// Takes `mmap_lock` for writing (as C's `mmap_write_lock`).
+    pub(crate) fn write_lock(&self) -> MmapGuard<'_> {
         // SAFETY: the mm is alive (type invariant).
-        unsafe {
-            bindings::down_read(field!(
-                self.0.as_ptr(),
-                mm_struct,
-                mmap_lock as bindings::rw_semaphore
-            ))
-        };
-        MmapReadGuard { mm: self }
+        unsafe { bindings::down_write(self.sem()) };
+        MmapGuard {
+            mm: self,
+            write: true,
+        }
     }
 }
 
 impl MmUser {
     /// Takes `mmap_lock` for reading if nobody holds it for writing.
-    pub(crate) fn try_read_lock(&self) -> Option<MmapReadGuard<'_>> {
-        let sem = field!(
-            self.0.as_ptr(),
-            mm_struct,
-            mmap_lock as bindings::rw_semaphore
-        );
+    pub(crate) fn try_read_lock(&self) -> Option<MmapGuard<'_>> {
         // SAFETY: the mm is alive (type invariant).
-        if unsafe { bindings::down_read_trylock(sem) } != 0 {
-            Some(MmapReadGuard { mm: self })
+        if unsafe { bindings::down_read_trylock(self.sem()) } != 0 {
+            Some(MmapGuard {
+                mm: self,
+                write: false,
+            })
         } else {
             None
         }
@@ -152,12 +156,13 @@ impl Drop for MmUser {
     }
 }
 
-/// `mmap_lock` held for reading.
-pub(crate) struct MmapReadGuard<'a> {
+/// `mmap_lock` held, for writing if `write`, else for reading.
+pub(crate) struct MmapGuard<'a> {
     mm: &'a MmUser,
+    write: bool,
 }
 
-impl MmapReadGuard<'_> {
+impl MmapGuard<'_> {
     /// The mapping that contains `addr`, if any.
     pub(crate) fn vma_lookup(&self, addr: usize) -> Option<&VmaRef> {
         // SAFETY: the mmap lock is held, as `find_vma` requires; the result
@@ -172,15 +177,16 @@ impl MmapReadGuard<'_> {
     }
 }
 
-impl Drop for MmapReadGuard<'_> {
+impl Drop for MmapGuard<'_> {
     fn drop(&mut self) {
-        // SAFETY: taken in `read_lock`.
+        let sem = self.mm.sem();
+        // SAFETY: taken in `write_lock` if `write`, else in `try_read_lock`.
         unsafe {
-            bindings::up_read(field!(
-                self.mm.0.as_ptr(),
-                mm_struct,
-                mmap_lock as bindings::rw_semaphore
-            ))
+            if self.write {
+                bindings::up_write(sem)
+            } else {
+                bindings::up_read(sem)
+            }
         };
     }
 }
@@ -205,8 +211,9 @@ impl VmaRef {
 
     /// Maps `page` at `addr` (`vm_insert_page`).
     pub(crate) fn insert_page(&self, addr: usize, page: &Page) -> Result {
-        // SAFETY: the mmap lock is held for reading, as `vm_insert_page`
-        // requires for a VM_MIXEDMAP mapping; the page is live.
+        // SAFETY: the mmap lock is held (for writing, by the one caller),
+        // as `vm_insert_page` requires for a VM_MIXEDMAP mapping; the page
+        // is live.
         let ret = unsafe { bindings::vm_insert_page(self.raw(), addr as _, page.as_ptr().cast()) };
         super::file::check(ret)
     }

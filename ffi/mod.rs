@@ -16,6 +16,7 @@ pub(crate) mod fs;
 pub(crate) mod layout;
 pub(crate) mod misc;
 pub(crate) mod mm;
+pub(crate) mod node_keys;
 pub(crate) mod param;
 pub(crate) mod poll;
 pub(crate) mod shrinker;

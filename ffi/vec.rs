@@ -146,6 +146,24 @@ impl<T> ThinVec<T> {
     }
 }
 
+impl<T> Drop for ThinVec<T> {
+    /// Inlined where the vector dies, so an empty one (the usual case)
+    /// costs a test: the drop glue of the allocated vector is a function
+    /// call (profiled: 13 calls per sync round trip when left to it).
+    #[inline(always)]
+    fn drop(&mut self) {
+        if let Some(v) = self.0.take() {
+            drop_boxed(v);
+        }
+    }
+}
+
+/// Drops an allocated [`ThinVec`]'s elements and memory.
+#[inline(never)]
+fn drop_boxed<T>(v: KBox<KVVec<T>>) {
+    drop(v);
+}
+
 impl<T> Default for ThinVec<T> {
     fn default() -> Self {
         Self::new()
