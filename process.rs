@@ -908,7 +908,9 @@ impl Process {
         // These refer back to this process.
         drop(deaths);
         drop(freezes);
-        *self.mapping.lock() = None;
+        // Its pages and trees are freed after unlocking.
+        let mapping = self.mapping.lock().take();
+        drop(mapping);
     }
 
     /// `poll()`: readable when the calling thread has work.

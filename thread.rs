@@ -13,6 +13,7 @@ use crate::allocation::FdFixup;
 use crate::ffi::abi;
 use crate::ffi::poll::PollWaitQueue;
 use crate::ffi::task;
+use crate::ffi::uaccess;
 use crate::ffi::vec::{ThinVec, VecExt};
 use crate::node::NodeState;
 use crate::process::{release_work, Process, ProcessInner};
@@ -195,21 +196,34 @@ const RESCHED_EVERY: u32 = 1024;
 /// The longest command: `BC_TRANSACTION_SG` / `BC_REPLY_SG`.
 const CMD_MAX: usize = 4 + TXN_DATA_SIZE + 8;
 
-/// The bytes of one command in a write buffer. The longest a command can
-/// be is fetched in one copy (less at the end of the buffer); if that
-/// faults (the rest of the buffer may, the command itself may not), the
-/// command is read piece by piece from user memory instead, as C reads it.
+/// How many bytes of a write buffer are copied at a time: a server's
+/// `BC_FREE_BUFFER` and `BC_REPLY` (80 bytes) come from one copy. The
+/// reader is zeroed once per write: with 96 bytes that is a few stores,
+/// with 128 (and its counters) a `memset` call.
+const CMD_BUF: usize = 96;
+const _: () = assert!(CMD_BUF >= CMD_MAX);
+
+/// The commands of a write buffer, copied in up to [`CMD_BUF`] bytes at a
+/// time; each command sees at most the longest a command can be
+/// ([`CMD_MAX`], less at the end of the buffer), as when each was fetched
+/// alone. If a copy faults (the rest of the buffer may, the command itself
+/// may not), the command is read piece by piece from user memory instead,
+/// as C reads it.
 ///
-/// One per write, refilled for each command ([`CmdReader::fetch`]): its
-/// bytes are never moved (a command is read on every write, and moving
-/// them was a `memcpy`).
+/// One per write, refilled when what is left of the last copy doesn't hold
+/// the next command ([`CmdReader::fetch`]): its bytes are never moved (a
+/// command is read on every write, and moving them was a `memcpy`).
 ///
 /// # Invariants
 ///
-/// `at <= len <= CMD_MAX`; with `user`, `b` is unused (`len == 0`).
+/// `at <= limit <= filled <= CMD_BUF`; with `user`, `b` is unused
+/// (`filled == limit == at == 0`).
 struct CmdReader {
-    b: [u8; CMD_MAX],
-    len: usize,
+    b: [u8; CMD_BUF],
+    /// Bytes of `b` copied from the buffer.
+    filled: usize,
+    /// Where the current command's bytes end.
+    limit: usize,
     at: usize,
     user: Option<UserSliceReader>,
 }
@@ -219,27 +233,38 @@ impl CmdReader {
     fn new() -> Self {
         // INVARIANT: nothing to read.
         Self {
-            b: [0u8; CMD_MAX],
-            len: 0,
+            b: [0u8; CMD_BUF],
+            filled: 0,
+            limit: 0,
             at: 0,
             user: None,
         }
     }
 
-    /// Reads the command at `ptr`, with `avail` bytes of buffer from there.
+    /// Makes the command at `ptr` readable, with `avail` bytes of buffer
+    /// from there. The bytes left of the last copy are that command's when
+    /// `ptr` moved on by what was read (as the write loop moves it).
     fn fetch(&mut self, ptr: usize, avail: usize) {
-        let len = avail.min(CMD_MAX);
-        // INVARIANT: nothing read yet, `len <= CMD_MAX`.
+        let want = avail.min(CMD_MAX);
+        if self.user.is_none() && self.filled - self.at >= want {
+            // INVARIANT: `at + want <= filled`.
+            self.limit = self.at + want;
+            return;
+        }
+        let n = avail.min(CMD_BUF);
+        // INVARIANT: nothing read yet, `want <= n <= CMD_BUF`.
         self.at = 0;
         self.user = None;
-        self.len = len;
-        if UserSlice::new(ptr, len)
+        self.filled = n;
+        self.limit = want;
+        if UserSlice::new(ptr, n)
             .reader()
-            .read_slice(&mut self.b[..len])
+            .read_slice(&mut self.b[..n])
             .is_err()
         {
             // INVARIANT: read from user memory instead.
-            self.len = 0;
+            self.filled = 0;
+            self.limit = 0;
             self.user = Some(UserSlice::new(ptr, avail).reader());
         }
     }
@@ -248,7 +273,7 @@ impl CmdReader {
     fn len(&self) -> usize {
         match &self.user {
             Some(u) => u.len(),
-            None => self.len - self.at,
+            None => self.limit - self.at,
         }
     }
 
@@ -258,10 +283,10 @@ impl CmdReader {
         if let Some(u) = &mut self.user {
             return u.read_slice(out);
         }
-        let end = self.at.checked_add(out.len()).filter(|&e| e <= self.len);
+        let end = self.at.checked_add(out.len()).filter(|&e| e <= self.limit);
         let src = end.and_then(|e| self.b.get(self.at..e)).ok_or(EFAULT)?;
         out.copy_from_slice(src);
-        // INVARIANT: `at + out.len() <= len`.
+        // INVARIANT: `at + out.len() <= limit`.
         self.at += out.len();
         Ok(())
     }
@@ -540,9 +565,23 @@ impl<'a> ReadBuf<'a> {
             return Ok(());
         }
         let start = self.pos.wrapping_sub(self.staged);
-        let res = UserSlice::new(self.base.wrapping_add(start), self.staged)
-            .writer()
-            .write_slice(&self.stage[..self.staged]);
+        let addr = self.base.wrapping_add(start);
+        // One or two commands (`BR_NOOP`, what is copied out before a
+        // read sleeps) are one `put_user()`, as C writes them.
+        let word = |n: usize| self.stage.get(..n);
+        let res = match self.staged {
+            4 => match word(4).and_then(|b| <[u8; 4]>::try_from(b).ok()) {
+                Some(b) => uaccess::put_u32(addr, u32::from_ne_bytes(b)),
+                None => Err(EINVAL),
+            },
+            8 => match word(8).and_then(|b| <[u8; 8]>::try_from(b).ok()) {
+                Some(b) => uaccess::put_u64(addr, u64::from_ne_bytes(b)),
+                None => Err(EINVAL),
+            },
+            n => UserSlice::new(addr, n)
+                .writer()
+                .write_slice(&self.stage[..n]),
+        };
         if res.is_err() {
             self.pos = start;
         }

@@ -23,6 +23,7 @@ pub(crate) mod shrinker;
 pub(crate) mod sync;
 pub(crate) mod task;
 pub(crate) mod trace;
+pub(crate) mod uaccess;
 pub(crate) mod vec;
 
 // Only the static's address is taken. Without lockdep, `struct module`

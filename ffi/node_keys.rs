@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Node keys: numbers from the kernel's IDA (in `ffi/node_keys.c`), each
+//! Node keys: numbers from the kernel's IDA (in `ffi/c_macros.c`), each
 //! held by one live node, to key the trees of references by node with a
 //! `u32` (a 32-byte tree entry, where a `usize` key makes it 40 and so a
 //! 64-byte slab).
