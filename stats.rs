@@ -160,18 +160,30 @@ pub(crate) struct ObjCount<const K: usize>(());
 
 impl<const K: usize> ObjCount<K> {
     pub(crate) fn new() -> Self {
+        Self::created();
+        Self(())
+    }
+
+    /// Counts an object of kind `K` made, for objects that are reused
+    /// rather than allocated (a thread's own completion): each use counts
+    /// as one object, as C allocates one each time.
+    pub(crate) fn created() {
         if let Some(c) = CREATED.get(K) {
             c.fetch_add(1, Ordering::Relaxed);
         }
-        Self(())
+    }
+
+    /// Counts an object of kind `K` gone (see [`ObjCount::created`]).
+    pub(crate) fn deleted() {
+        if let Some(d) = DELETED.get(K) {
+            d.fetch_add(1, Ordering::Relaxed);
+        }
     }
 }
 
 impl<const K: usize> Drop for ObjCount<K> {
     fn drop(&mut self) {
-        if let Some(d) = DELETED.get(K) {
-            d.fetch_add(1, Ordering::Relaxed);
-        }
+        Self::deleted();
     }
 }
 

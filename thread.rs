@@ -21,7 +21,7 @@ use crate::stats::{self, Stats, ThreadCount};
 use crate::transaction::{send_failed_reply, Transaction, TxnData, TXN_DATA_SIZE};
 use crate::uapi::*;
 use crate::work::{
-    self, CompleteKind, DArc, ErrorKind, ErrorWork, Queue, View, Work, WorkArc, Wrap,
+    self, Complete, CompleteKind, DArc, ErrorKind, ErrorWork, Queue, View, Work, WorkArc, Wrap,
 };
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KVVec};
@@ -65,6 +65,9 @@ pub(crate) struct Thread {
     /// queued at most once, so they are made with the thread.
     pub(crate) return_work: DArc<ErrorWork>,
     pub(crate) reply_work: DArc<ErrorWork>,
+    /// Its `BR_TRANSACTION_COMPLETE`, reused by its sends while not queued
+    /// ([`Complete::reuse`]).
+    pub(crate) complete: DArc<Complete>,
     /// The extended error (`BINDER_GET_EXTENDED_ERROR`) in two atomics, so
     /// that a transaction records its id without a lock (C writes
     /// `thread->ee` unlocked too): the transaction id, and the command with
@@ -604,6 +607,7 @@ impl Process {
         let reply_work = Wrap::new(ErrorWork {
             kind: ErrorKind::Reply,
         })?;
+        let complete = Complete::new_kept()?;
         let thread = Arc::pin_init(
             pin_init!(Thread {
                 id,
@@ -613,6 +617,7 @@ impl Process {
                 return_error: AtomicU32::new(BR_OK),
                 return_work,
                 reply_work,
+                complete,
                 ee_id: AtomicU32::new(0),
                 ee: AtomicU64::new(ExtendedError::NONE_PACKED),
                 _count: ThreadCount::new(),

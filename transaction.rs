@@ -513,7 +513,10 @@ impl Process {
         let oneway = !reply && tr.flags & TF_ONE_WAY != 0;
         // The sender's completion, allocated before the buffer (C's
         // `tcomplete`): once the transaction is queued, nothing can fail.
-        let complete = Complete::new().map_err(|_| TxnError::failed(ENOMEM))?;
+        let complete = match Complete::reuse(&thread.complete) {
+            Some(c) => c,
+            None => Complete::new().map_err(|_| TxnError::failed(ENOMEM))?,
+        };
         let data_size = usize::try_from(tr.data_size).map_err(|_| TxnError::failed(EINVAL))?;
         let offsets_size =
             usize::try_from(tr.offsets_size).map_err(|_| TxnError::failed(EINVAL))?;

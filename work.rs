@@ -18,7 +18,7 @@ use crate::node::{Death, Node};
 use crate::stats::CompleteCount;
 use crate::transaction::Transaction;
 use core::ops::Deref;
-use core::sync::atomic::{AtomicU8, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::list::{
     impl_has_list_links_self_ptr, impl_list_arc_safe, impl_list_item, AtomicTracker, HasListLinks,
@@ -166,10 +166,15 @@ pub(crate) enum CompleteKind {
 pub(crate) type CompleteArc = ListArc<Wrap<Complete>>;
 
 /// A completion, allocated by the sender before it takes any lock (C's
-/// `tcomplete`).
+/// `tcomplete`), or a thread's own, reused ([`Complete::reuse`]).
 pub(crate) struct Complete {
     kind: AtomicU8,
-    _count: CompleteCount,
+    /// A thread's own: `binder_logs/stats` count each use as an object,
+    /// from [`Complete::reuse`] to its delivery ([`WorkItem::take`]) or,
+    /// if it was dropped undelivered, to the next reuse or the thread's end.
+    kept: Option<AtomicBool>,
+    /// An allocated one's count (none for a thread's own).
+    _count: Option<CompleteCount>,
 }
 
 impl Complete {
@@ -177,7 +182,8 @@ impl Complete {
     pub(crate) fn new() -> Result<CompleteArc> {
         let c = Self {
             kind: AtomicU8::new(CompleteKind::Done as u8),
-            _count: CompleteCount::new(),
+            kept: None,
+            _count: Some(CompleteCount::new()),
         };
         ListArc::pin_init(
             try_pin_init!(Wrap {
@@ -187,6 +193,33 @@ impl Complete {
             }? Error),
             GFP_KERNEL,
         )
+    }
+
+    /// A completion to keep and reuse ([`Complete::reuse`]): a thread's
+    /// own, made with the thread.
+    pub(crate) fn new_kept() -> Result<DArc<Complete>> {
+        Wrap::new(Self {
+            kind: AtomicU8::new(CompleteKind::Done as u8),
+            kept: Some(AtomicBool::new(false)),
+            _count: None,
+        })
+    }
+
+    /// `kept` as a new `BR_TRANSACTION_COMPLETE`, unless it is queued
+    /// still (then the sender allocates one: [`Complete::new`]). A thread's
+    /// completion is queued by its own sends and taken by its own reads,
+    /// so usually it is free, and a send allocates none.
+    pub(crate) fn reuse(kept: &DArc<Complete>) -> Option<CompleteArc> {
+        let c = ListArc::try_from_arc(kept.clone()).ok()?;
+        if let Some(used) = &c.kept {
+            // The last use was dropped undelivered: it ends now.
+            if used.swap(true, Ordering::Relaxed) {
+                CompleteCount::deleted();
+            }
+            CompleteCount::created();
+        }
+        c.set(CompleteKind::Done);
+        Some(c)
     }
 
     /// Makes it report `kind` instead.
@@ -203,8 +236,27 @@ impl Complete {
     }
 }
 
+impl Drop for Complete {
+    fn drop(&mut self) {
+        if self
+            .kept
+            .as_ref()
+            .is_some_and(|u| u.swap(false, Ordering::Relaxed))
+        {
+            CompleteCount::deleted();
+        }
+    }
+}
+
 impl WorkItem for Complete {
     fn take(self: DArc<Self>) -> Work {
+        if self
+            .kept
+            .as_ref()
+            .is_some_and(|u| u.swap(false, Ordering::Relaxed))
+        {
+            CompleteCount::deleted();
+        }
         Work::Complete(self.kind())
     }
 
