@@ -1110,7 +1110,16 @@ impl Process {
             let mut mapping = self.mapping.lock();
             if mapping.is_none() {
                 match made.take() {
-                    Some(m) => *mapping = Some(KBox::into_inner(m)),
+                    // The area `mmap` left is taken once: after release
+                    // (the mapping gone) none is made again.
+                    Some(m) if self.area.lock().pending.take().is_some() => {
+                        *mapping = Some(KBox::into_inner(m))
+                    }
+                    Some(m) => {
+                        drop(mapping);
+                        drop(m);
+                        return Err(ESRCH);
+                    }
                     None => {
                         drop(mapping);
                         made = Some(self.new_mapping()?);
@@ -1200,6 +1209,11 @@ impl Process {
     fn install_pages(&self, mm: &MmGrab, off: usize, size: usize) -> Result {
         let user = mm.mmget().ok_or(ESRCH)?;
         let guard = user.write_lock();
+        // Unmapped (even in part) since the buffer was made: as C finds
+        // its `alloc->vma` cleared.
+        if self.area.lock().closed {
+            return Err(ESRCH);
+        }
         let range = Mapping::page_range(off, size);
         let (start, ops, vma_id, pid) = {
             let mapping = self.mapping.lock();
@@ -1224,7 +1238,9 @@ impl Process {
             crate::trace::alloc_page(pid, i, false);
             let page = Page::alloc_page(GFP_KERNEL | __GFP_ZERO).map_err(|_| ENOMEM)?;
             let page = Arc::new(page, GFP_KERNEL)?;
-            vma.insert_page(start + i * PAGE_SIZE, &page)?;
+            // As C, a page that can't be mapped is `ENOMEM`.
+            vma.insert_page(start + i * PAGE_SIZE, &page)
+                .map_err(|_| ENOMEM)?;
             crate::trace::alloc_page(pid, i, true);
             let taken = match self.mapping.lock().as_mut() {
                 Some(m) => m.set_page(i, page),

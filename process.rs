@@ -557,15 +557,19 @@ impl Process {
 
     /// Queues completion `c` (allocated before the lock) for thread `id`
     /// of this process.
-    pub(crate) fn queue_complete(&self, id: i32, c: CompleteArc) {
-        self.inner.lock().push_thread_work(id, c, true);
+    pub(crate) fn queue_complete(&self, id: i32, c: Option<CompleteArc>) {
+        if let Some(c) = c {
+            self.inner.lock().push_thread_work(id, c, true);
+        }
     }
 
     /// Thread `id` sent the reply to `orig` (a call to this process): its
     /// completion `c`, and the call is done.
-    pub(crate) fn reply_sent(&self, id: i32, orig: &Transaction, c: CompleteArc) {
+    pub(crate) fn reply_sent(&self, id: i32, orig: &Transaction, c: Option<CompleteArc>) {
         let mut inner = self.inner.lock();
-        inner.push_thread_work(id, c, true);
+        if let Some(c) = c {
+            inner.push_thread_work(id, c, true);
+        }
         // The call came to this process (`orig.to_proc`).
         let buffer = self.txn_done_locked(&mut inner, orig);
         drop(inner);
@@ -576,15 +580,18 @@ impl Process {
     /// could not be sent); dropped after unlocking.
     pub(crate) fn dequeue_complete(&self, id: i32, c: &DArc<Complete>) {
         let mut inner = self.inner.lock();
-        let c = inner.thread_mut(id).and_then(|ts| {
-            let c = ts.todo.remove_same(c);
+        let taken = inner.thread_mut(id).and_then(|ts| {
+            let taken = ts.todo.remove_same(c);
             if ts.todo.is_empty() {
                 ts.process_todo = false;
             }
-            c
+            taken
         });
         drop(inner);
-        drop(c);
+        if taken.is_some() {
+            c.discarded();
+        }
+        drop(taken);
     }
 
     /// Pushes the call `t` on `thread`'s stack, with its deferred

@@ -23,7 +23,7 @@ use crate::node::{next_debug_id, Node};
 use crate::process::Process;
 use crate::thread::Thread;
 use crate::uapi::*;
-use crate::work::{Complete, CompleteKind, DArc, View, Wrap};
+use crate::work::{Complete, CompleteKind, DArc, Unsent, View, Wrap};
 use core::mem::{offset_of, size_of};
 use core::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use kernel::alloc::{
@@ -513,10 +513,10 @@ impl Process {
         let oneway = !reply && tr.flags & TF_ONE_WAY != 0;
         // The sender's completion, allocated before the buffer (C's
         // `tcomplete`): once the transaction is queued, nothing can fail.
-        let complete = match Complete::reuse(&thread.complete) {
+        let mut complete = Unsent::new(match Complete::reuse(&thread.complete) {
             Some(c) => c,
             None => Complete::new().map_err(|_| TxnError::failed(ENOMEM))?,
-        };
+        });
         let data_size = usize::try_from(tr.data_size).map_err(|_| TxnError::failed(EINVAL))?;
         let offsets_size =
             usize::try_from(tr.offsets_size).map_err(|_| TxnError::failed(EINVAL))?;
@@ -696,9 +696,9 @@ impl Process {
             if delivered.is_ok() {
                 crate::trace::txn_free_answered(&orig);
                 if Arc::ptr_eq(&orig.to_proc, self) {
-                    self.reply_sent(thread.id, &orig, complete);
+                    self.reply_sent(thread.id, &orig, complete.take());
                 } else {
-                    self.queue_complete(thread.id, complete);
+                    self.queue_complete(thread.id, complete.take());
                     orig.to_proc.txn_done(&orig);
                 }
             }
@@ -706,15 +706,21 @@ impl Process {
         } else if !oneway {
             // Calls: complete is deferred until the reply comes (taken
             // back, this one and no other, if the call can't be sent).
-            let mine = complete.clone_arc();
-            self.push_outgoing(thread, &t, complete);
-            match target_proc.deliver(&t, target_thread) {
-                Ok(_) => Ok(()),
-                Err(e) => {
-                    self.pop_outgoing(thread, &t);
-                    self.dequeue_complete(thread.id, &mine);
-                    Err(e)
+            match complete.take() {
+                Some(complete) => {
+                    let mine = complete.clone_arc();
+                    self.push_outgoing(thread, &t, complete);
+                    match target_proc.deliver(&t, target_thread) {
+                        Ok(_) => Ok(()),
+                        Err(e) => {
+                            self.pop_outgoing(thread, &t);
+                            self.dequeue_complete(thread.id, &mine);
+                            Err(e)
+                        }
+                    }
                 }
+                // Not reached: the completion is taken here only.
+                None => Err(TxnError::failed(EINVAL)),
             }
         } else {
             match target_proc.deliver(&t, None) {
@@ -724,7 +730,7 @@ impl Process {
                     } else if spam_suspect {
                         complete.set(CompleteKind::SpamSuspect);
                     }
-                    self.queue_complete(thread.id, complete);
+                    self.queue_complete(thread.id, complete.take());
                     Ok(())
                 }
                 Err(e) => Err(e),

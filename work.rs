@@ -222,6 +222,19 @@ impl Complete {
         Some(c)
     }
 
+    /// Marks a completion that will not be delivered (its send failed, or
+    /// its call could not be sent): a thread's own counts as gone now, as
+    /// C frees its `tcomplete` then.
+    pub(crate) fn discarded(&self) {
+        if self
+            .kept
+            .as_ref()
+            .is_some_and(|u| u.swap(false, Ordering::Relaxed))
+        {
+            CompleteCount::deleted();
+        }
+    }
+
     /// Makes it report `kind` instead.
     pub(crate) fn set(&self, kind: CompleteKind) {
         self.kind.store(kind as u8, Ordering::Relaxed);
@@ -238,25 +251,44 @@ impl Complete {
 
 impl Drop for Complete {
     fn drop(&mut self) {
-        if self
-            .kept
-            .as_ref()
-            .is_some_and(|u| u.swap(false, Ordering::Relaxed))
-        {
-            CompleteCount::deleted();
+        self.discarded();
+    }
+}
+
+/// A sender's completion until it is queued: dropped unqueued (the send
+/// failed), it is [`Complete::discarded`].
+pub(crate) struct Unsent(Option<CompleteArc>);
+
+impl Unsent {
+    pub(crate) fn new(c: CompleteArc) -> Self {
+        Self(Some(c))
+    }
+
+    /// The completion, to queue.
+    pub(crate) fn take(&mut self) -> Option<CompleteArc> {
+        self.0.take()
+    }
+
+    /// Makes it report `kind` instead.
+    pub(crate) fn set(&self, kind: CompleteKind) {
+        if let Some(c) = &self.0 {
+            c.set(kind);
+        }
+    }
+}
+
+impl Drop for Unsent {
+    fn drop(&mut self) {
+        if let Some(c) = self.0.take() {
+            c.discarded();
         }
     }
 }
 
 impl WorkItem for Complete {
     fn take(self: DArc<Self>) -> Work {
-        if self
-            .kept
-            .as_ref()
-            .is_some_and(|u| u.swap(false, Ordering::Relaxed))
-        {
-            CompleteCount::deleted();
-        }
+        // Delivered (or released with its thread): its use ends.
+        self.discarded();
         Work::Complete(self.kind())
     }
 
