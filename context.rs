@@ -8,7 +8,7 @@
 
 use crate::device::BinderDevice;
 use crate::ffi::shrinker::Shrink;
-use crate::ffi::sync::TryMutex;
+use crate::ffi::sync::{Mutex, SpinLock, TryMutex};
 use crate::ffi::task::Kuid;
 use crate::ffi::vec::VecExt;
 use crate::node::{Holders, Node};
@@ -21,7 +21,7 @@ use kernel::alloc::{
 use kernel::error::Result;
 use kernel::prelude::*;
 use kernel::rbtree::RBTree;
-use kernel::sync::{Arc, Mutex, SpinLock};
+use kernel::sync::Arc;
 
 /// The context manager of a device.
 pub(crate) struct Manager {
@@ -157,9 +157,9 @@ impl Registry {
         Arc::pin_init(
             pin_init!(Self {
                 procs <- crate::new_trymutex!(KVVec::new(), "Registry::procs"),
-                dead_nodes <- kernel::new_mutex!(RBTree::new(), "Registry::dead_nodes"),
-                debugfs <- kernel::new_mutex!(None, "Registry::debugfs"),
-                logs <- kernel::new_spinlock!(
+                dead_nodes <- crate::new_mutex!(RBTree::new(), "Registry::dead_nodes"),
+                debugfs <- crate::new_mutex!(None, "Registry::debugfs"),
+                logs <- crate::new_spinlock!(
                     TxnLogs { all: [const { None }; LOG_SIZE], next_all: 0, failed: [const { None }; LOG_SIZE], next_failed: 0 },
                     "Registry::logs"
                 ),

@@ -9,7 +9,7 @@ use crate::context::{Manager, Registry};
 use crate::ffi::file::{File, FileOperations, FileOpsTable, MiscOpen};
 use crate::ffi::mm::{VmOps, VmaNew};
 use crate::ffi::poll::PollTable;
-use crate::ffi::sync::with_arc;
+use crate::ffi::sync::{with_arc, Mutex};
 use crate::ffi::ThisModulePtr;
 use crate::node::Node;
 use crate::process::Process;
@@ -18,7 +18,7 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KVec};
 use kernel::error::{code::*, Result};
 use kernel::prelude::*;
-use kernel::sync::{Arc, ArcBorrow, Mutex};
+use kernel::sync::{Arc, ArcBorrow};
 
 /// A binder device and the context it carries.
 #[pin_data]
@@ -46,7 +46,7 @@ impl BinderDevice {
                 registry,
                 name: v,
                 minor,
-                manager <- kernel::new_mutex!(Manager { node: None, uid: None }, "BinderDevice::manager"),
+                manager <- crate::new_mutex!(Manager { node: None, uid: None }, "BinderDevice::manager"),
                 manager_id: AtomicU32::new(0),
             }),
             GFP_KERNEL,

@@ -15,6 +15,7 @@
 //! [`ProcessRefs`]: crate::process::ProcessRefs
 
 use crate::ffi::node_keys::NodeKey;
+use crate::ffi::sync::SpinLock;
 use crate::ffi::vec::ThinVec;
 use crate::freeze::Freeze;
 use crate::process::{Process, ProcessInner};
@@ -26,7 +27,7 @@ use kernel::alloc::flags::GFP_KERNEL;
 use kernel::error::{code::*, Result};
 use kernel::prelude::*;
 use kernel::rbtree::RBTreeNode;
-use kernel::sync::{Arc, SpinLock};
+use kernel::sync::Arc;
 
 static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
 
@@ -83,7 +84,7 @@ impl Node {
             cookie,
             flags,
             owner_pid,
-            owner <- kernel::new_spinlock!(Some(owner), "Node::owner"),
+            owner <- crate::new_spinlock!(Some(owner), "Node::owner"),
             _count: NodeCount::new(),
         }))
     }

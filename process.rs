@@ -47,7 +47,7 @@ use crate::ffi::file::File;
 use crate::ffi::fs::FileSystem;
 use crate::ffi::mm::MmGrab;
 use crate::ffi::poll::{PollTable, POLLERR, POLLIN};
-use crate::ffi::sync::TryMutex;
+use crate::ffi::sync::{Mutex, SpinLock, TryMutex};
 use crate::ffi::task::{self, security, Cred, Kuid};
 use crate::ffi::vec::VecExt;
 use crate::handles::Handles;
@@ -63,7 +63,7 @@ use kernel::alloc::{flags::GFP_KERNEL, KVVec};
 use kernel::error::{code::*, Result};
 use kernel::prelude::*;
 use kernel::rbtree::{RBTree, RBTreeNodeReservation};
-use kernel::sync::{Arc, CondVar, Mutex, SpinLock};
+use kernel::sync::{Arc, CondVar};
 use kernel::task::Task;
 use kernel::types::ARef;
 use kernel::uaccess::UserSlice;
@@ -286,7 +286,7 @@ impl Process {
                 cred,
                 default_priority: task::current_nice(),
                 mm: MmGrab::current(),
-                inner <- kernel::new_spinlock!(ProcessInner {
+                inner <- crate::new_spinlock!(ProcessInner {
                     is_dead: false,
                     threads: RBTree::new(),
                     nodes: RBTree::new(),
@@ -303,7 +303,7 @@ impl Process {
                     outstanding_txns: 0,
                 }, "Process::inner"),
                 freeze_wait <- kernel::new_condvar!("Process::freeze_wait"),
-                refs <- kernel::new_mutex!(ProcessRefs {
+                refs <- crate::new_mutex!(ProcessRefs {
                     by_handle: RBTree::new(),
                     handles: Handles::new(),
                     by_node: RBTree::new(),
@@ -311,7 +311,7 @@ impl Process {
                     spare: None,
                 }, "Process::refs"),
                 mapping <- crate::new_trymutex!(None, "Process::mapping"),
-                area <- kernel::new_spinlock!(Area { mapped: false, pending: None, closed: false }, "Process::area"),
+                area <- crate::new_spinlock!(Area { mapped: false, pending: None, closed: false }, "Process::area"),
                 refs_spare: AtomicBool::new(false),
                 spam_detection: AtomicBool::new(false),
                 dead: AtomicBool::new(false),

@@ -3,6 +3,7 @@
 //! The references a process holds on other processes' nodes: handles,
 //! their strong and weak counts, and what they count on the node.
 
+use crate::ffi::sync::MutexBackend;
 use crate::handles::Handles;
 use crate::node::{Node, NodeRef};
 use crate::process::Process;
@@ -13,7 +14,7 @@ use kernel::alloc::flags::GFP_KERNEL;
 use kernel::alloc::KVVec;
 use kernel::error::{code::*, Result};
 use kernel::rbtree::{RBTree, RBTreeNodeReservation};
-use kernel::sync::lock::{mutex::MutexBackend, Guard};
+use kernel::sync::lock::Guard;
 use kernel::sync::Arc;
 
 use crate::thread::Thread;

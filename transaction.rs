@@ -17,6 +17,7 @@ use crate::allocation::{
 use crate::context::TxnLogEntry;
 use crate::ffi::abi::{self, FdObject, FlatObject};
 use crate::ffi::file::FileRef;
+use crate::ffi::sync::SpinLock;
 use crate::ffi::task::{security, Kuid};
 use crate::ffi::vec::ThinVec;
 use crate::node::{next_debug_id, Node};
@@ -32,7 +33,7 @@ use kernel::alloc::{
 };
 use kernel::error::{code::*, Error, Result};
 use kernel::prelude::*;
-use kernel::sync::{Arc, SpinLock};
+use kernel::sync::Arc;
 use kernel::uaccess::UserSlice;
 
 pub(crate) use crate::ffi::abi::TxnData;
@@ -666,7 +667,7 @@ impl Process {
             start_ns: kernel::time::Ktime::ktime_get().to_ns(),
             _count: crate::stats::TxnCount::new(),
             saved_priority: AtomicI32::new(0),
-            links <- kernel::new_spinlock!(Links {
+            links <- crate::new_spinlock!(Links {
                 from: if reply || oneway { None } else { Some(thread.clone()) },
                 from_parent: None,
                 to_thread: None,

@@ -23,6 +23,7 @@ use crate::ffi::fs::{
     enoparam, Dentry, FileSystem, FsType, Ino, InodeKind, InodeSpec, ParamValue, SeqFile,
     SuperBlock,
 };
+use crate::ffi::sync::Mutex;
 use crate::ffi::task::{capable, IpcNs, CAP_SYS_ADMIN};
 use crate::ffi::{mkdev, ThisModulePtr};
 use crate::uapi;
@@ -32,7 +33,7 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KVec};
 use kernel::error::{code::*, Result};
 use kernel::prelude::*;
-use kernel::sync::{Arc, Mutex};
+use kernel::sync::Arc;
 use minors::MinorMap;
 
 /// The longest device name, without its NUL.
@@ -92,7 +93,7 @@ impl Globals {
                 major,
                 registry,
                 default_devices,
-                minors <- kernel::new_mutex!(MinorMap::new(), "binderfs_minors"),
+                minors <- crate::new_mutex!(MinorMap::new(), "binderfs_minors"),
             }),
             GFP_KERNEL,
         )

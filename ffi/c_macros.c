@@ -10,12 +10,19 @@
  * memory as keys are freed: once every node is gone it holds none, so
  * module exit has nothing to destroy.
  *
+ * spin_lock(), spin_unlock() and mutex_lock(): ffi/sync.rs's lock
+ * backends, one call each where the kernel crate's locks make three to lock
+ * and two to unlock (spin_unlock() is inline in C; mutex_lock() is a macro
+ * with lockdep).
+ *
  * put_user(): the read path's 4- and 8-byte writes (BR_NOOP, and the
  * commands copied out before a read sleeps), where copy_to_user() costs a
  * call chain and a copy loop for a single word.
  */
 #include <linux/gfp.h>
 #include <linux/idr.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/uaccess.h>
 
@@ -26,6 +33,9 @@ int rust_binder_node_key_alloc(void);
 void rust_binder_node_key_free(unsigned int key);
 int rust_binder_put_u32(u32 __user *p, u32 v);
 int rust_binder_put_u64(u64 __user *p, u64 v);
+void rust_binder_spin_lock(spinlock_t *lock);
+void rust_binder_spin_unlock(spinlock_t *lock);
+void rust_binder_mutex_lock(struct mutex *lock);
 
 /* A free key (1 and up) or a negative errno (ENOMEM, ENOSPC). */
 int rust_binder_node_key_alloc(void)
@@ -47,4 +57,19 @@ int rust_binder_put_u32(u32 __user *p, u32 v)
 int rust_binder_put_u64(u64 __user *p, u64 v)
 {
 	return put_user(v, p);
+}
+
+void rust_binder_spin_lock(spinlock_t *lock)
+{
+	spin_lock(lock);
+}
+
+void rust_binder_spin_unlock(spinlock_t *lock)
+{
+	spin_unlock(lock);
+}
+
+void rust_binder_mutex_lock(struct mutex *lock)
+{
+	mutex_lock(lock);
 }

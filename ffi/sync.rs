@@ -1,9 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Locks the 6.12 `kernel` crate lacks: a mutex with `try_lock` (the page
-//! shrinker runs inside memory allocations and must never wait for a lock
-//! that an allocating task may hold), and a spinlock whose guard runs deferred
-//! work (wake-ups) after unlocking.
+//! Locks the 6.12 `kernel` crate lacks or makes slow: a mutex with
+//! `try_lock` (the page shrinker runs inside memory allocations and must
+//! never wait for a lock that an allocating task may hold), and a spinlock
+//! and a mutex that cost one call to lock and one to unlock.
+//!
+//! The `kernel` crate's `SpinLock` locks through three calls (its backend's
+//! `lock`, an out-of-line function of the `kernel` crate, then the C helper
+//! `rust_helper_spin_lock`, then `_raw_spin_lock`) and unlocks through two,
+//! where C makes one call to lock and inlines the unlock. A sync round trip
+//! takes about 38 spinlocks: [`SpinBackend`] calls `spin_lock()` and
+//! `spin_unlock()` through one function each, in this module
+//! (`ffi/c_macros.c`), and is a `kernel::sync::lock::Backend`, so its guards
+//! work with `CondVar` as the `kernel` crate's do. [`MutexBackend`] does
+//! the same for mutexes (the `kernel` crate's locks through three calls).
 
 use super::bindings;
 use core::cell::UnsafeCell;
@@ -54,7 +64,7 @@ impl<T> TryMutex<T> {
         // without lockdep (with lockdep, C's `mutex_lock` is a macro over
         // `mutex_lock_nested`, which doesn't exist without it).
         // SAFETY: initialised mutex (type invariant).
-        unsafe { kernel::bindings::mutex_lock(self.m.get().cast()) };
+        unsafe { rust_binder_mutex_lock(self.m.get().cast()) };
         // INVARIANT: held.
         TryMutexGuard { lock: self }
     }
@@ -96,6 +106,112 @@ impl<T> Drop for TryMutexGuard<'_, T> {
         // SAFETY: held by this guard.
         unsafe { bindings::mutex_unlock(self.lock.m.get()) };
     }
+}
+
+extern "C" {
+    fn rust_binder_spin_lock(lock: *mut kernel::bindings::spinlock_t);
+    fn rust_binder_spin_unlock(lock: *mut kernel::bindings::spinlock_t);
+    fn rust_binder_mutex_lock(lock: *mut kernel::bindings::mutex);
+}
+
+/// A kernel `spinlock_t`, locked and unlocked through `ffi/c_macros.c`.
+pub(crate) struct SpinBackend;
+
+/// A spinlock protecting a `T` (as `kernel::sync::SpinLock`, one call each
+/// way).
+pub(crate) type SpinLock<T> = kernel::sync::lock::Lock<T, SpinBackend>;
+
+// SAFETY: `init` initialises the `spinlock_t` (as `kernel::sync::SpinLock`
+// does), `lock` acquires it and `unlock` releases it, with the kernel's own
+// `spin_lock()` and `spin_unlock()`: only one holder at a time.
+unsafe impl kernel::sync::lock::Backend for SpinBackend {
+    type State = kernel::bindings::spinlock_t;
+    type GuardState = ();
+
+    unsafe fn init(
+        ptr: *mut Self::State,
+        name: *const kernel::ffi::c_char,
+        key: *mut kernel::bindings::lock_class_key,
+    ) {
+        // SAFETY: the caller passes a lock valid for writes, and a name and
+        // key valid for ever.
+        unsafe { kernel::bindings::__spin_lock_init(ptr, name, key) }
+    }
+
+    #[inline]
+    unsafe fn lock(ptr: *mut Self::State) -> Self::GuardState {
+        // SAFETY: the caller passes an initialised lock.
+        unsafe { rust_binder_spin_lock(ptr) }
+    }
+
+    #[inline]
+    unsafe fn unlock(ptr: *mut Self::State, _guard_state: &Self::GuardState) {
+        // SAFETY: the caller holds the lock.
+        unsafe { rust_binder_spin_unlock(ptr) }
+    }
+}
+
+/// A new [`SpinLock`] with its own lock class, named as
+/// `kernel::new_spinlock!` names it.
+#[macro_export]
+macro_rules! new_spinlock {
+    ($t:expr $(, $name:literal)? $(,)?) => {
+        $crate::ffi::sync::SpinLock::new(
+            $t,
+            kernel::optional_name!($($name)?),
+            kernel::static_lock_class!(),
+        )
+    };
+}
+
+/// A kernel `struct mutex`, locked through `ffi/c_macros.c` (`mutex_lock()`
+/// may be a macro) and unlocked with `mutex_unlock()`.
+pub(crate) struct MutexBackend;
+
+/// A mutex protecting a `T` (as `kernel::sync::Mutex`, one call each way).
+pub(crate) type Mutex<T> = kernel::sync::lock::Lock<T, MutexBackend>;
+
+// SAFETY: `init` initialises the mutex (as `kernel::sync::Mutex` does),
+// `lock` acquires it and `unlock` releases it, with the kernel's own
+// `mutex_lock()` and `mutex_unlock()`: only one holder at a time.
+unsafe impl kernel::sync::lock::Backend for MutexBackend {
+    type State = kernel::bindings::mutex;
+    type GuardState = ();
+
+    unsafe fn init(
+        ptr: *mut Self::State,
+        name: *const kernel::ffi::c_char,
+        key: *mut kernel::bindings::lock_class_key,
+    ) {
+        // SAFETY: the caller passes a mutex valid for writes, and a name and
+        // key valid for ever.
+        unsafe { kernel::bindings::__mutex_init(ptr, name, key) }
+    }
+
+    #[inline]
+    unsafe fn lock(ptr: *mut Self::State) -> Self::GuardState {
+        // SAFETY: the caller passes an initialised mutex.
+        unsafe { rust_binder_mutex_lock(ptr) }
+    }
+
+    #[inline]
+    unsafe fn unlock(ptr: *mut Self::State, _guard_state: &Self::GuardState) {
+        // SAFETY: the caller holds the mutex.
+        unsafe { kernel::bindings::mutex_unlock(ptr) }
+    }
+}
+
+/// A new [`Mutex`] with its own lock class, named as `kernel::new_mutex!`
+/// names it.
+#[macro_export]
+macro_rules! new_mutex {
+    ($t:expr $(, $name:literal)? $(,)?) => {
+        $crate::ffi::sync::Mutex::new(
+            $t,
+            kernel::optional_name!($($name)?),
+            kernel::static_lock_class!(),
+        )
+    };
 }
 
 /// A new [`TryMutex`] with its own lock class.
