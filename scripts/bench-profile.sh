@@ -4,7 +4,7 @@
 # a cell goes, function by function (total time including children, per
 # call). Under TCG only the shares and the rust/C comparison mean anything.
 #
-# Usage: scripts/bench-profile.sh CELL [SECONDS [sample|calls]]   (e.g. sync_p1_64KiB 4)
+# Usage: scripts/bench-profile.sh CELL [SECONDS [ftrace|sample|calls|insns|tlb]]   (e.g. sync_p1_64KiB 4)
 #
 # With "sample", the sampling profiler benchmarks/ksample.c instead of the
 # function profiler: kernel time by function from perf cpu-clock samples,
@@ -15,13 +15,16 @@
 # plugin benchmarks/tcg_profile.c (vCPUs in one thread, no KASLR) and
 # reported side by side by benchmarks/tcg_report.py; with RB_CALLERS="f g"
 # also who calls the kernel functions f and g (e.g. memcpy_orig).
+# With "tlb", what TCG pays beyond instructions (benchmarks/tcg_tlb.c: block
+# entries it can't chain, simulated jump-cache and TLB misses, pages touched),
+# reported by benchmarks/tcg_tlb_report.py.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/scripts/env.sh"
 CELL=${1:?usage: bench-profile.sh CELL [SECONDS [sample]]}
 SECS=${2:-4}
 MODE=${3:-ftrace}
-case $MODE in ftrace|sample|calls|insns) ;; *) echo "bench-profile: unknown mode $MODE (want: ftrace, sample, calls, insns)" >&2; exit 2 ;; esac
+case $MODE in ftrace|sample|calls|insns|tlb) ;; *) echo "bench-profile: unknown mode $MODE (want: ftrace, sample, calls, insns, tlb)" >&2; exit 2 ;; esac
 KDIR=$(bash "$ROOT/scripts/build-kernel.sh" perf | tail -n1)
 export KDIR
 MODULE=$(bash "$ROOT/scripts/build-module-copy.sh" "$KDIR" "$ROOT/build/module-perf" | tail -n1)
@@ -33,6 +36,25 @@ FILES=(--file "$ROOT/build/bench/binder_bench" --file "$ROOT/build/tools/binderc
 if [ "$MODE" = sample ]; then
     gcc -static -O2 -Wall -I"$KDIR/usr-headers/include" -o "$ROOT/build/tools/ksample" "$ROOT/benchmarks/ksample.c"
     FILES+=(--file "$ROOT/build/tools/ksample")
+fi
+if [ "$MODE" = tlb ]; then
+    gcc -shared -fPIC -O2 -Wall -o "$ROOT/build/tools/tcg_tlb.so" "$ROOT/benchmarks/tcg_tlb.c"
+    mark=$(awk '$3 == "__x64_sys_sync" { print $1; exit }' "$KDIR/System.map")
+    [ -n "$mark" ] || { echo "bench-profile: no __x64_sys_sync in $KDIR/System.map" >&2; exit 1; }
+    OUTD="$ROOT/build/profile"
+    mkdir -p "$OUTD"
+    runs=()
+    for drv in c rust; do
+        mod=()
+        [ "$drv" = rust ] && mod=(--module "$MODULE")
+        bash "$ROOT/scripts/run-vm.sh" --driver "$drv" "${mod[@]}" --append nokaslr --timeout 900 \
+            --plugin "$ROOT/build/tools/tcg_tlb.so,out=$OUTD/$CELL-$drv.tlb,mark=$mark" \
+            "${FILES[@]}" "@sh:sh /tests/profile.sh $CELL $SECS insns" > "$OUTD/$CELL-$drv.tlbtap"
+        grep -E '^cell ' "$OUTD/$CELL-$drv.tlbtap" | sed "s/^/[$drv] /"
+        runs+=("$drv:$OUTD/$CELL-$drv.tlb:$OUTD/$CELL-$drv.tlbtap")
+    done
+    python3 "$ROOT/benchmarks/tcg_tlb_report.py" "$KDIR/System.map" "${runs[@]}"
+    exit 0
 fi
 if [ "$MODE" = insns ]; then
     gcc -shared -fPIC -O2 -Wall -o "$ROOT/build/tools/tcg_profile.so" "$ROOT/benchmarks/tcg_profile.c"
