@@ -1103,9 +1103,12 @@ impl Process {
         let mm = self.mm.as_ref().ok_or(ESRCH)?;
         // Nothing is allocated under the mapping lock: the mapping itself
         // and a split's tree nodes (when the mapping kept none) are made
-        // before it is taken, and the lookup starts over.
+        // before it is taken, and the lookup starts over. Nor freed: these
+        // are declared before the guard, so whichever way this returns they
+        // are dropped after it.
         let mut made = None;
         let mut nodes = None;
+        let _surplus;
         let mut mapping = loop {
             let mut mapping = self.mapping.lock();
             if mapping.is_none() {
@@ -1137,36 +1140,20 @@ impl Process {
         };
         // Checked first, as C checks its vma before the sizes.
         if self.area.lock().closed {
-            drop(mapping);
-            drop(made);
-            drop(nodes);
             return Err(ESRCH);
         }
         let Some(m) = mapping.as_mut() else {
             return Err(ESRCH);
         };
         let res = m.alloc(size, meta, &mut nodes);
-        let surplus = m.keep_split_nodes(nodes);
-        let a = match res {
-            Ok(a) => a,
-            Err(e) => {
-                drop(mapping);
-                drop(made);
-                drop(surplus);
-                return Err(e);
-            }
-        };
+        _surplus = m.keep_split_nodes(nodes.take());
+        let a = res?;
         let start = m.start;
         if !a.absent {
             pages.attach(m, a.off, size);
-            drop(mapping);
-            drop(made);
-            drop(surplus);
             return Ok((start, a.suspect));
         }
         drop(mapping);
-        drop(made);
-        drop(surplus);
         // Its absent pages are made and mapped without the mapping lock,
         // then the window is loaded; on failure the buffer goes again.
         let res = self.install_pages(mm, a.off, size).and_then(|()| {
