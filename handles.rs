@@ -20,7 +20,10 @@ const BITS: usize = u64::BITS as usize;
 ///
 /// Bit `h % 64` of `words[h / 64]` is set exactly when handle `h` is in
 /// use; handles past the end of `words` are free. Every word before
-/// `full` has all its bits set (the scan for a free handle starts there).
+/// `full` has all its bits set (the scan for a free handle starts there),
+/// but for handle 0: only a reference to the context manager takes it, so
+/// most processes never do, and their first word would never count as
+/// full (every new handle would scan the whole bitmap).
 pub(crate) struct Handles {
     words: KVVec<u64>,
     full: usize,
@@ -38,7 +41,11 @@ impl Handles {
 
     /// The lowest handle at or above `from` that is free.
     pub(crate) fn lowest_free(&self, from: u32) -> Result<u32> {
-        let from = from as usize;
+        // Handle 0 is the one bit `full` doesn't cover.
+        if from == 0 && self.words.first().map_or(true, |&w| w & 1 == 0) {
+            return Ok(0);
+        }
+        let from = from.max(1) as usize;
         let mut i = from / BITS;
         // Bits below `from` in its word count as used.
         let mut mask = (1u64 << (from % BITS)).wrapping_sub(1);
@@ -115,8 +122,13 @@ impl Handles {
         if let Some(w) = self.words.get_mut(i) {
             *w |= 1 << bit;
         }
-        // INVARIANT: `full` moves past the words that are now full.
-        while self.words.get(self.full).is_some_and(|&w| w == u64::MAX) {
+        // INVARIANT: `full` moves past the words that are now full (handle
+        // 0 counting as used).
+        while self
+            .words
+            .get(self.full)
+            .is_some_and(|&w| w | u64::from(self.full == 0) == u64::MAX)
+        {
             self.full += 1;
         }
         Ok(old)

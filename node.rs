@@ -457,11 +457,14 @@ impl Process {
         }
         if let Some(th) = th {
             ns.work_queued = true;
-            if strong {
-                inner.dequeue_node_work(node);
-            }
-            // Not queued (or just taken off its queue): a no-op otherwise.
-            if let Some(w) = Wrap::item(node) {
+            // For a strong count taken off its queue first, as C; for a
+            // weak one queued only if it is in no queue.
+            let w = if strong {
+                inner.dequeue_node_work(node)
+            } else {
+                Wrap::item(node)
+            };
+            if let Some(w) = w {
                 inner.push_thread_work(th.id, w, false);
             }
         }
@@ -519,7 +522,9 @@ impl Process {
             }
         } else if ns.refs == 0 && ns.local_strong == 0 && ns.local_weak == 0 {
             if ns.work_queued {
-                inner.dequeue_node_work(node);
+                // The caller's reference keeps the node: dropping this one
+                // under the lock frees nothing.
+                drop(inner.dequeue_node_work(node));
             }
             return inner.nodes.remove(&node.ptr);
         }

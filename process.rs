@@ -210,20 +210,29 @@ impl ProcessInner {
         }
     }
 
-    /// Removes the queued refcount update of `node` from wherever it is.
-    pub(crate) fn dequeue_node_work(&mut self, node: &DArc<Node>) {
+    /// Takes the refcount update of `node` off whichever queue holds it and
+    /// returns its queue reference, also when no queue held it (as C's
+    /// `binder_dequeue_work_ilocked`); `None` while a reader delivers it.
+    pub(crate) fn dequeue_node_work(&mut self, node: &DArc<Node>) -> Option<WorkArc> {
+        // In no queue, its queue reference is free: no queue is walked. So
+        // it is for each node a transaction makes, which would otherwise
+        // walk the updates queued for the nodes made before it.
+        if let Some(w) = Wrap::item(node) {
+            return Some(w);
+        }
         let is = |w: View<'_>| matches!(w, View::Node(n) if core::ptr::eq(n, &***node));
-        if self.todo.remove_item(is).is_some() {
-            return;
+        if let Some(w) = self.todo.remove_item(is) {
+            return Some(w);
         }
         for (_, ts) in self.threads.iter_mut() {
-            if ts.todo.remove_item(is).is_some() {
+            if let Some(w) = ts.todo.remove_item(is) {
                 if ts.todo.is_empty() {
                     ts.process_todo = false;
                 }
-                return;
+                return Some(w);
             }
         }
+        None
     }
 }
 
