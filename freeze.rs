@@ -111,10 +111,13 @@ impl Process {
         // before this must not queue it (checked under this lock).
         f.clear.store(true, Ordering::Relaxed);
         let is = |w: View<'_>| matches!(w, View::Freeze(x) if same(x, f));
-        let queued = inner.todo.remove_item(is);
-        let delivered = inner.delivered_freeze.remove_item(is);
+        // In no queue (its queue reference is free: the usual case), no
+        // queue is walked.
+        let w = Wrap::item(f)
+            .or_else(|| inner.todo.remove_item(is))
+            .or_else(|| inner.delivered_freeze.remove_item(is));
         drop(inner);
-        drop((queued, delivered));
+        drop(w);
     }
 
     pub(crate) fn request_freeze(self: &Arc<Self>, handle: u32, cookie: u64) -> Result {

@@ -750,9 +750,13 @@ impl Process {
         // list (taken before this) must not queue it (checked under this
         // lock).
         death.clear_done.store(true, Ordering::Relaxed);
-        let w = inner
-            .todo
-            .remove_item(|w| matches!(w, View::Death(d) if same(d, death)));
+        // In no queue (its queue reference is free: the usual case), no
+        // queue is walked.
+        let w = Wrap::item(death).or_else(|| {
+            inner
+                .todo
+                .remove_item(|w| matches!(w, View::Death(d) if same(d, death)))
+        });
         drop(inner);
         drop(w);
     }
