@@ -37,32 +37,20 @@ if [ "$MODE" = sample ]; then
     gcc -static -O2 -Wall -I"$KDIR/usr-headers/include" -o "$ROOT/build/tools/ksample" "$ROOT/benchmarks/ksample.c"
     FILES+=(--file "$ROOT/build/tools/ksample")
 fi
-if [ "$MODE" = tlb ]; then
-    gcc -shared -fPIC -O2 -Wall -o "$ROOT/build/tools/tcg_tlb.so" "$ROOT/benchmarks/tcg_tlb.c"
+# The TCG plugins (insns, tlb): one boot per driver, vCPUs in one thread, no
+# KASLR; the guest brackets the cell with sync(2), whose entry snapshots.
+if [ "$MODE" = insns ] || [ "$MODE" = tlb ]; then
+    if [ "$MODE" = insns ]; then
+        plugin=tcg_profile ext=insns tapext=tap report=tcg_report.py
+    else
+        plugin=tcg_tlb ext=tlb tapext=tlbtap report=tcg_tlb_report.py
+    fi
+    gcc -shared -fPIC -O2 -Wall -o "$ROOT/build/tools/$plugin.so" "$ROOT/benchmarks/$plugin.c"
     mark=$(awk '$3 == "__x64_sys_sync" { print $1; exit }' "$KDIR/System.map")
     [ -n "$mark" ] || { echo "bench-profile: no __x64_sys_sync in $KDIR/System.map" >&2; exit 1; }
-    OUTD="$ROOT/build/profile"
-    mkdir -p "$OUTD"
-    runs=()
-    for drv in c rust; do
-        mod=()
-        [ "$drv" = rust ] && mod=(--module "$MODULE")
-        bash "$ROOT/scripts/run-vm.sh" --driver "$drv" "${mod[@]}" --append nokaslr --timeout 900 \
-            --plugin "$ROOT/build/tools/tcg_tlb.so,out=$OUTD/$CELL-$drv.tlb,mark=$mark" \
-            "${FILES[@]}" "@sh:sh /tests/profile.sh $CELL $SECS insns" > "$OUTD/$CELL-$drv.tlbtap"
-        grep -E '^cell ' "$OUTD/$CELL-$drv.tlbtap" | sed "s/^/[$drv] /"
-        runs+=("$drv:$OUTD/$CELL-$drv.tlb:$OUTD/$CELL-$drv.tlbtap")
-    done
-    python3 "$ROOT/benchmarks/tcg_tlb_report.py" "$KDIR/System.map" "${runs[@]}"
-    exit 0
-fi
-if [ "$MODE" = insns ]; then
-    gcc -shared -fPIC -O2 -Wall -o "$ROOT/build/tools/tcg_profile.so" "$ROOT/benchmarks/tcg_profile.c"
-    mark=$(awk '$3 == "__x64_sys_sync" { print $1; exit }' "$KDIR/System.map")
-    [ -n "$mark" ] || { echo "bench-profile: no __x64_sys_sync in $KDIR/System.map" >&2; exit 1; }
-    # RB_CALLERS="f g ...": also count who calls these kernel functions.
-    spec="out=OUT,mark=$mark"
-    if [ -n "${RB_CALLERS:-}" ]; then
+    spec="mark=$mark"
+    # RB_CALLERS="f g ..." (insns): also count who calls these kernel functions.
+    if [ "$MODE" = insns ] && [ -n "${RB_CALLERS:-}" ]; then
         # A name from System.map, or a hex address (a module function's,
         # from the "# ksym:" lines of an earlier run: no KASLR).
         addrs=$(for f in $RB_CALLERS; do
@@ -76,13 +64,14 @@ if [ "$MODE" = insns ]; then
     for drv in c rust; do
         mod=()
         [ "$drv" = rust ] && mod=(--module "$MODULE")
+        out=$OUTD/$CELL-$drv.$ext tap=$OUTD/$CELL-$drv.$tapext
         bash "$ROOT/scripts/run-vm.sh" --driver "$drv" "${mod[@]}" --append nokaslr --timeout 900 \
-            --plugin "$ROOT/build/tools/tcg_profile.so,${spec/OUT/$OUTD/$CELL-$drv.insns}" \
-            "${FILES[@]}" "@sh:sh /tests/profile.sh $CELL $SECS insns" > "$OUTD/$CELL-$drv.tap"
-        grep -E '^cell ' "$OUTD/$CELL-$drv.tap" | sed "s/^/[$drv] /"
-        runs+=("$drv:$OUTD/$CELL-$drv.insns:$OUTD/$CELL-$drv.tap")
+            --plugin "$ROOT/build/tools/$plugin.so,out=$out,$spec" \
+            "${FILES[@]}" "@sh:sh /tests/profile.sh $CELL $SECS insns" > "$tap"
+        grep -E '^cell ' "$tap" | sed "s/^/[$drv] /"
+        runs+=("$drv:$out:$tap")
     done
-    python3 "$ROOT/benchmarks/tcg_report.py" "$KDIR/System.map" "${runs[@]}"
+    python3 "$ROOT/benchmarks/$report" "$KDIR/System.map" "${runs[@]}"
     exit 0
 fi
 khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
