@@ -10,6 +10,8 @@
 # above 1 means rust_binder is faster; latencies and memory: above 1 means
 # it is slower or bigger); "spread" is (max - min) / median over the rounds,
 # in percent, of p50 (latency cells), bytes (memory cells) or total_ms.
+# "k/u" is rust/C of the median kernel time per call over user time per call
+# (function kpu): the drivers' kernel work with the boots' speed taken out.
 #   text      the table `make bench` prints
 #   markdown  the same and every metric, as markdown tables
 #   plot      gnuplot data: cell, C p50, rust p50, C p99, rust p99 (us)
@@ -45,6 +47,22 @@ function spread(s,    a, n, i, lo, hi, m) {
 
 function med(cell, drv, key) {
 	return median(v[cell, drv, key])
+}
+
+# The median over the rounds of a cell's kernel time per call divided by its
+# user time per call (sys_us / usr_us of each round). The user code is the
+# same on both drivers, so its time measures how fast that boot's vCPUs ran;
+# rust/C of this compares the drivers' kernel work across boots that ran at
+# different speeds (TCG: a whole boot can run at half speed).
+function kpu(cell, drv,    a, b, n, i, s) {
+	n = split(v[cell, drv, "sys_us"], a, " ")
+	if (n == 0 || n != split(v[cell, drv, "usr_us"], b, " "))
+		return ""
+	s = ""
+	for (i = 1; i <= n; i++)
+		if (b[i] + 0 > 0)
+			s = s (s == "" ? "" : " ") (a[i] / b[i])
+	return median(s)
 }
 
 function ratio(a, b) {
@@ -99,8 +117,8 @@ function kind(cell) {
 }
 
 function text_report(    i, c, k, e, line) {
-	printf "%-17s %9s %9s %5s | %9s %9s %5s | %9s %9s %5s | %6s %6s\n", \
-		"cell", "calls/s C", "rust", "r/C", "p50 us C", "rust", "r/C", "p99 us C", "rust", "r/C", "sprd C", "rust"
+	printf "%-17s %9s %9s %5s | %9s %9s %5s | %9s %9s %5s | %6s %6s | %5s\n", \
+		"cell", "calls/s C", "rust", "r/C", "p50 us C", "rust", "r/C", "p99 us C", "rust", "r/C", "sprd C", "rust", "k/u"
 	for (i = 1; i <= ncells; i++) {
 		c = order[i]
 		k = kind(c)
@@ -111,7 +129,7 @@ function text_report(    i, c, k, e, line) {
 			printf "%-17s %s\n", c, "FAILED (" e ")"
 			continue
 		}
-		printf "%-17s %9s %9s %5s | %9s %9s %5s | %9s %9s %5s | %6s %6s%s\n", c, \
+		printf "%-17s %9s %9s %5s | %9s %9s %5s | %9s %9s %5s | %6s %6s | %5s%s\n", c, \
 			num(med(c, "c", "calls_per_s"), 1, "%.0f"), num(med(c, "rust", "calls_per_s"), 1, "%.0f"), \
 			ratio(med(c, "c", "calls_per_s"), med(c, "rust", "calls_per_s")), \
 			num(med(c, "c", "p50_ns"), 1000, "%.1f"), num(med(c, "rust", "p50_ns"), 1000, "%.1f"), \
@@ -119,6 +137,7 @@ function text_report(    i, c, k, e, line) {
 			num(med(c, "c", "p99_ns"), 1000, "%.1f"), num(med(c, "rust", "p99_ns"), 1000, "%.1f"), \
 			ratio(med(c, "c", "p99_ns"), med(c, "rust", "p99_ns")), \
 			spread(v[c, "c", "p50_ns"]), spread(v[c, "rust", "p50_ns"]), \
+			ratio(kpu(c, "c"), kpu(c, "rust")), \
 			(e == "" ? "" : "  (" e ")")
 	}
 	line = 0
@@ -155,16 +174,16 @@ function text_report(    i, c, k, e, line) {
 function md_report(    i, c, k, e, n) {
 	print "### Latency and throughput"
 	print ""
-	print "Times in microseconds; r/C = rust_binder / C (calls/s: above 1 is faster; latency: above 1 is slower)."
+	print "Times in microseconds; r/C = rust_binder / C (calls/s: above 1 is faster; latency: above 1 is slower); k/u r/C = rust/C of the median kernel time per call over user time per call (the same user code on both: the boots' speed taken out; above 1: more kernel work per call)."
 	print ""
-	print "| cell | calls/s C | calls/s rust | r/C | p50 C | p50 rust | r/C | p90 C | p90 rust | p99 C | p99 rust | r/C | max C | max rust | spread p50 C | spread p50 rust | notes |"
-	print "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|"
+	print "| cell | calls/s C | calls/s rust | r/C | p50 C | p50 rust | r/C | p90 C | p90 rust | p99 C | p99 rust | r/C | max C | max rust | spread p50 C | spread p50 rust | k/u r/C | notes |"
+	print "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|"
 	for (i = 1; i <= ncells; i++) {
 		c = order[i]
 		k = kind(c)
 		e = errs(c)
 		if (k == "err") {
-			printf "| %s | FAILED | | | | | | | | | | | | | | | %s |\n", c, e
+			printf "| %s | FAILED | | | | | | | | | | | | | | | | %s |\n", c, e
 			continue
 		}
 		if (k != "lat")
@@ -173,7 +192,7 @@ function md_report(    i, c, k, e, n) {
 		if (has[c, "retries"])
 			n = (n == "" ? "" : n "; ") "retries C " num(med(c, "c", "retries"), 1, "%.0f") \
 				", rust " num(med(c, "rust", "retries"), 1, "%.0f")
-		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c, \
+		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c, \
 			num(med(c, "c", "calls_per_s"), 1, "%.0f"), num(med(c, "rust", "calls_per_s"), 1, "%.0f"), \
 			ratio(med(c, "c", "calls_per_s"), med(c, "rust", "calls_per_s")), \
 			num(med(c, "c", "p50_ns"), 1000, "%.1f"), num(med(c, "rust", "p50_ns"), 1000, "%.1f"), \
@@ -182,7 +201,8 @@ function md_report(    i, c, k, e, n) {
 			num(med(c, "c", "p99_ns"), 1000, "%.1f"), num(med(c, "rust", "p99_ns"), 1000, "%.1f"), \
 			ratio(med(c, "c", "p99_ns"), med(c, "rust", "p99_ns")), \
 			num(med(c, "c", "max_ns"), 1000, "%.0f"), num(med(c, "rust", "max_ns"), 1000, "%.0f"), \
-			spread(v[c, "c", "p50_ns"]), spread(v[c, "rust", "p50_ns"]), n
+			spread(v[c, "c", "p50_ns"]), spread(v[c, "rust", "p50_ns"]), \
+			ratio(kpu(c, "c"), kpu(c, "rust")), n
 	}
 	print ""
 	print "### Memory"
