@@ -10,7 +10,7 @@ use crate::ffi::vec::VecExt;
 use crate::node::{Node, Watch};
 use crate::process::Process;
 use crate::stats::FreezeCount;
-use crate::work::{same, DArc, View, Wrap};
+use crate::work::{DArc, View, Wrap};
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KVVec};
 use kernel::error::{code::*, Result};
@@ -110,12 +110,8 @@ impl Process {
         // Gone with the reference: an owner's freeze or thaw that listed it
         // before this must not queue it (checked under this lock).
         f.clear.store(true, Ordering::Relaxed);
-        let is = |w: View<'_>| matches!(w, View::Freeze(x) if same(x, f));
-        // In no queue (its queue reference is free: the usual case), no
-        // queue is walked.
-        let w = Wrap::item(f)
-            .or_else(|| inner.todo.remove_item(is))
-            .or_else(|| inner.delivered_freeze.remove_item(is));
+        let i = &mut *inner;
+        let w = Wrap::dequeue(f, [&mut i.todo, &mut i.delivered_freeze]);
         drop(inner);
         drop(w);
     }

@@ -21,7 +21,7 @@ use crate::freeze::Freeze;
 use crate::process::{Process, ProcessInner};
 use crate::stats::{DeathCount, NodeCount, RefCount};
 use crate::thread::{Thread, LOOPER_ENTERED, LOOPER_REGISTERED};
-use crate::work::{same, DArc, Queue, View, WorkArc, Wrap};
+use crate::work::{DArc, Queue, View, WorkArc, Wrap};
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::error::{code::*, Result};
@@ -750,13 +750,8 @@ impl Process {
         // list (taken before this) must not queue it (checked under this
         // lock).
         death.clear_done.store(true, Ordering::Relaxed);
-        // In no queue (its queue reference is free: the usual case), no
-        // queue is walked.
-        let w = Wrap::item(death).or_else(|| {
-            inner
-                .todo
-                .remove_item(|w| matches!(w, View::Death(d) if same(d, death)))
-        });
+        // In no queue (the usual case), no queue is walked.
+        let w = Wrap::dequeue(death, [&mut inner.todo]);
         drop(inner);
         drop(w);
     }

@@ -214,18 +214,14 @@ impl ProcessInner {
     /// returns its queue reference, also when no queue held it (as C's
     /// `binder_dequeue_work_ilocked`); `None` while a reader delivers it.
     pub(crate) fn dequeue_node_work(&mut self, node: &DArc<Node>) -> Option<WorkArc> {
-        // In no queue, its queue reference is free: no queue is walked. So
-        // it is for each node a transaction makes, which would otherwise
-        // walk the updates queued for the nodes made before it.
-        if let Some(w) = Wrap::item(node) {
-            return Some(w);
-        }
-        let is = |w: View<'_>| matches!(w, View::Node(n) if core::ptr::eq(n, &***node));
-        if let Some(w) = self.todo.remove_item(is) {
+        // In no queue, no queue is walked. So it is for each node a
+        // transaction makes, which would otherwise walk the updates queued
+        // for the nodes made before it.
+        if let Some(w) = Wrap::dequeue(node, [&mut self.todo]) {
             return Some(w);
         }
         for (_, ts) in self.threads.iter_mut() {
-            if let Some(w) = ts.todo.remove_item(is) {
+            if let Some(w) = ts.todo.remove_same(node) {
                 if ts.todo.is_empty() {
                     ts.process_todo = false;
                 }

@@ -107,6 +107,17 @@ impl<T: WorkItem + 'static> Wrap<T> {
             .ok()
             .map(|l| l as WorkArc)
     }
+
+    /// Takes `this` out of whichever of `queues` holds it, for its queue
+    /// reference; none is walked if it is in no queue (its queue reference
+    /// is free then, and is what this returns). Otherwise the queues are
+    /// walked in turn: O(length), where C's `list_del` is O(1).
+    pub(crate) fn dequeue<'a>(
+        this: &DArc<T>,
+        queues: impl IntoIterator<Item = &'a mut Queue>,
+    ) -> Option<WorkArc> {
+        Self::item(this).or_else(|| queues.into_iter().find_map(|q| q.remove_same(this)))
+    }
 }
 
 /// What a queued object is, seen in place (to pick, print or check items
@@ -459,9 +470,4 @@ impl Queue {
     pub(crate) fn take_all(&mut self) -> Self {
         core::mem::replace(self, Self::new())
     }
-}
-
-/// Whether `v` (seen in a queue) is the object `x`.
-pub(crate) fn same<T>(v: &T, x: &DArc<T>) -> bool {
-    core::ptr::eq(v, &***x)
 }
