@@ -13,7 +13,8 @@
  * spin_lock(), spin_unlock() and mutex_lock(): ffi/sync.rs's lock
  * backends, one call each where the kernel crate's locks make three to lock
  * and two to unlock (spin_unlock() is inline in C; mutex_lock() is a macro
- * with lockdep).
+ * with lockdep). Where a spinlock is a bare queued spinlock, ffi/sync.rs
+ * inlines spin_lock() and spin_unlock() itself and the two go unused.
  *
  * put_user(): the read path's 4- and 8-byte writes (BR_NOOP, and the
  * commands copied out before a read sleeps), where copy_to_user() costs a

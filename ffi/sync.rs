@@ -12,8 +12,13 @@
 //! takes about 38 spinlocks: [`SpinBackend`] calls `spin_lock()` and
 //! `spin_unlock()` through one function each, in this module
 //! (`ffi/c_macros.c`), and is a `kernel::sync::lock::Backend`, so its guards
-//! work with `CondVar` as the `kernel` crate's do. [`MutexBackend`] does
-//! the same for mutexes (the `kernel` crate's locks through three calls).
+//! work with `CondVar` as the `kernel` crate's do. Where `spin_lock()` and
+//! `spin_unlock()` are a bare queued spinlock (x86-64 production
+//! configurations without preemption counting, such as the benchmarks' perf
+//! kernel), it makes no call at all: the uncontended lock and the unlock are
+//! the compare-and-swap and the store that C's own inlines make (module
+//! `spin` below). [`MutexBackend`] does the same for mutexes (the `kernel`
+//! crate's locks through three calls).
 
 use super::bindings;
 use core::cell::UnsafeCell;
@@ -109,8 +114,6 @@ impl<T> Drop for TryMutexGuard<'_, T> {
 }
 
 extern "C" {
-    fn rust_binder_spin_lock(lock: *mut kernel::bindings::spinlock_t);
-    fn rust_binder_spin_unlock(lock: *mut kernel::bindings::spinlock_t);
     fn rust_binder_mutex_lock(lock: *mut kernel::bindings::mutex);
 }
 
@@ -141,13 +144,125 @@ unsafe impl kernel::sync::lock::Backend for SpinBackend {
     #[inline]
     unsafe fn lock(ptr: *mut Self::State) -> Self::GuardState {
         // SAFETY: the caller passes an initialised lock.
-        unsafe { rust_binder_spin_lock(ptr) }
+        unsafe { spin::lock(ptr) }
     }
 
     #[inline]
     unsafe fn unlock(ptr: *mut Self::State, _guard_state: &Self::GuardState) {
         // SAFETY: the caller holds the lock.
+        unsafe { spin::unlock(ptr) }
+    }
+}
+
+/// `spin_lock()` and `spin_unlock()` through `ffi/c_macros.c`, one call each.
+#[cfg(not(all(
+    CONFIG_X86_64,
+    CONFIG_QUEUED_SPINLOCKS,
+    not(any(
+        CONFIG_PARAVIRT_SPINLOCKS,
+        CONFIG_DEBUG_SPINLOCK,
+        CONFIG_DEBUG_LOCK_ALLOC,
+        CONFIG_PREEMPT_COUNT,
+        CONFIG_PREEMPT_RT,
+        CONFIG_KCSAN
+    ))
+)))]
+mod spin {
+    extern "C" {
+        fn rust_binder_spin_lock(lock: *mut kernel::bindings::spinlock_t);
+        fn rust_binder_spin_unlock(lock: *mut kernel::bindings::spinlock_t);
+    }
+
+    /// `spin_lock(ptr)`.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` is an initialised `spinlock_t`.
+    #[inline(always)]
+    pub(super) unsafe fn lock(ptr: *mut kernel::bindings::spinlock_t) {
+        // SAFETY: the caller passes an initialised lock.
+        unsafe { rust_binder_spin_lock(ptr) }
+    }
+
+    /// `spin_unlock(ptr)`.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the lock `ptr`.
+    #[inline(always)]
+    pub(super) unsafe fn unlock(ptr: *mut kernel::bindings::spinlock_t) {
+        // SAFETY: the caller holds the lock.
         unsafe { rust_binder_spin_unlock(ptr) }
+    }
+}
+
+/// `spin_lock()` and `spin_unlock()` inline, for kernels where they are a
+/// queued spinlock's and nothing more: x86-64 with queued spinlocks, without
+/// paravirt spinlocks, lock debugging, lockdep, preemption counting,
+/// PREEMPT_RT or KCSAN (the production configurations without
+/// `CONFIG_PREEMPT_COUNT`, such as the benchmarks' perf kernel). There `spin_unlock()`
+/// is C's inline `queued_spin_unlock()`, a release store of 0 to the lock's
+/// `locked` byte, and `spin_lock()` is an out-of-line `_raw_spin_lock()`
+/// whose body is `queued_spin_lock()`: an acquire compare-and-swap of the
+/// lock word from 0 to `_Q_LOCKED_VAL`, else `queued_spin_lock_slowpath()`.
+/// These are the same operations, inline: an uncontended lock and every
+/// unlock make no call (with the C functions, each was a call and a return,
+/// which TCG can't chain: a lookup each). Other kernels keep the calls.
+#[cfg(all(
+    CONFIG_X86_64,
+    CONFIG_QUEUED_SPINLOCKS,
+    not(any(
+        CONFIG_PARAVIRT_SPINLOCKS,
+        CONFIG_DEBUG_SPINLOCK,
+        CONFIG_DEBUG_LOCK_ALLOC,
+        CONFIG_PREEMPT_COUNT,
+        CONFIG_PREEMPT_RT,
+        CONFIG_KCSAN
+    ))
+))]
+mod spin {
+    use super::bindings;
+    use core::sync::atomic::{AtomicU32, AtomicU8, Ordering};
+
+    // Without lock debugging a `spinlock_t` is a bare `qspinlock`: the lock
+    // word, whose low byte is `locked` (x86 is little-endian).
+    const _: () = assert!(core::mem::size_of::<kernel::bindings::spinlock_t>() == 4);
+    const _: () = assert!(core::mem::size_of::<bindings::qspinlock>() == 4);
+    const Q_LOCKED_VAL: u32 = 1;
+
+    /// `spin_lock(ptr)`.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` is an initialised `spinlock_t`.
+    #[inline(always)]
+    pub(super) unsafe fn lock(ptr: *mut kernel::bindings::spinlock_t) {
+        // SAFETY: the lock word is a 4-byte aligned `atomic_t` that lives
+        // as long as the lock; the kernel only accesses it atomically (whole,
+        // or by its `locked` byte and `tail` half, as the kernel's memory
+        // model allows and C's qspinlock does).
+        let word = unsafe { AtomicU32::from_ptr(ptr.cast()) };
+        if let Err(val) =
+            word.compare_exchange(0, Q_LOCKED_VAL, Ordering::Acquire, Ordering::Relaxed)
+        {
+            // SAFETY: as C's `queued_spin_lock()`: the lock is initialised
+            // and `val` is the word the compare-and-swap saw.
+            unsafe { bindings::queued_spin_lock_slowpath(ptr.cast(), val) }
+        }
+    }
+
+    /// `spin_unlock(ptr)`.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the lock `ptr`.
+    #[inline(always)]
+    pub(super) unsafe fn unlock(ptr: *mut kernel::bindings::spinlock_t) {
+        // SAFETY: `locked` is the lock word's low byte (aligned, and live as
+        // long as the lock), which only the holder clears, atomically (as
+        // C's `queued_spin_unlock()` does).
+        let locked = unsafe { AtomicU8::from_ptr(ptr.cast()) };
+        locked.store(0, Ordering::Release);
     }
 }
 
