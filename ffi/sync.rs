@@ -155,18 +155,7 @@ unsafe impl kernel::sync::lock::Backend for SpinBackend {
 }
 
 /// `spin_lock()` and `spin_unlock()` through `ffi/c_macros.c`, one call each.
-#[cfg(not(all(
-    CONFIG_X86_64,
-    CONFIG_QUEUED_SPINLOCKS,
-    not(any(
-        CONFIG_PARAVIRT_SPINLOCKS,
-        CONFIG_DEBUG_SPINLOCK,
-        CONFIG_DEBUG_LOCK_ALLOC,
-        CONFIG_PREEMPT_COUNT,
-        CONFIG_PREEMPT_RT,
-        CONFIG_KCSAN
-    ))
-)))]
+#[cfg(not(rb_bare_qspinlock))]
 mod spin {
     extern "C" {
         fn rust_binder_spin_lock(lock: *mut kernel::bindings::spinlock_t);
@@ -197,10 +186,11 @@ mod spin {
 }
 
 /// `spin_lock()` and `spin_unlock()` inline, for kernels where they are a
-/// queued spinlock's and nothing more: x86-64 with queued spinlocks, without
-/// paravirt spinlocks, lock debugging, lockdep, preemption counting,
-/// PREEMPT_RT or KCSAN (the production configurations without
-/// `CONFIG_PREEMPT_COUNT`, such as the benchmarks' perf kernel). There `spin_unlock()`
+/// queued spinlock's and nothing more (Kbuild sets `rb_bare_qspinlock`):
+/// x86-64 with queued spinlocks, without paravirt spinlocks, lock
+/// debugging, lockdep, preemption counting, PREEMPT_RT or KCSAN (the
+/// production configurations without `CONFIG_PREEMPT_COUNT`, such as the
+/// benchmarks' perf kernel). There `spin_unlock()`
 /// is C's inline `queued_spin_unlock()`, a release store of 0 to the lock's
 /// `locked` byte, and `spin_lock()` is an out-of-line `_raw_spin_lock()`
 /// whose body is `queued_spin_lock()`: an acquire compare-and-swap of the
@@ -208,18 +198,7 @@ mod spin {
 /// These are the same operations, inline: an uncontended lock and every
 /// unlock make no call (with the C functions, each was a call and a return,
 /// which TCG can't chain: a lookup each). Other kernels keep the calls.
-#[cfg(all(
-    CONFIG_X86_64,
-    CONFIG_QUEUED_SPINLOCKS,
-    not(any(
-        CONFIG_PARAVIRT_SPINLOCKS,
-        CONFIG_DEBUG_SPINLOCK,
-        CONFIG_DEBUG_LOCK_ALLOC,
-        CONFIG_PREEMPT_COUNT,
-        CONFIG_PREEMPT_RT,
-        CONFIG_KCSAN
-    ))
-))]
+#[cfg(rb_bare_qspinlock)]
 mod spin {
     use super::bindings;
     use core::sync::atomic::{AtomicU32, AtomicU8, Ordering};
@@ -237,10 +216,10 @@ mod spin {
     /// `ptr` is an initialised `spinlock_t`.
     #[inline(always)]
     pub(super) unsafe fn lock(ptr: *mut kernel::bindings::spinlock_t) {
-        // SAFETY: the lock word is a 4-byte aligned `atomic_t` that lives
-        // as long as the lock; the kernel only accesses it atomically (whole,
-        // or by its `locked` byte and `tail` half, as the kernel's memory
-        // model allows and C's qspinlock does).
+        // The kernel accesses the lock word only atomically: whole, or by
+        // its `locked` byte and `tail` half, as the kernel's memory model
+        // allows and C's qspinlock does.
+        // SAFETY: a 4-byte aligned `atomic_t`, live as long as the lock.
         let word = unsafe { AtomicU32::from_ptr(ptr.cast()) };
         if let Err(val) =
             word.compare_exchange(0, Q_LOCKED_VAL, Ordering::Acquire, Ordering::Relaxed)
