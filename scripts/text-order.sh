@@ -27,11 +27,12 @@ for d in ${RB_CXXFILT:-} llvm-cxxfilt-19 llvm-cxxfilt c++filt /usr/lib/llvm-*/bi
         break
     fi
 done
-readelf=${READELF:-}
-[ -n "$readelf" ] && command -v "$readelf" >/dev/null 2>&1 || readelf=
-for r in llvm-readelf-19 llvm-readelf readelf; do
-    [ -n "$readelf" ] && break
-    command -v "$r" >/dev/null 2>&1 && readelf=$r
+readelf=
+for r in ${READELF:-} llvm-readelf-19 llvm-readelf readelf; do
+    if command -v "$r" >/dev/null 2>&1; then
+        readelf=$r
+        break
+    fi
 done
 
 tmp=$(mktemp)
