@@ -824,6 +824,9 @@ pub(crate) struct BufferPages<'a> {
     first: usize,
     /// How many slots of `window` may be filled.
     loaded: usize,
+    /// Whether the first window is loaded with the allocation (else on
+    /// first use).
+    preload: bool,
     /// Dropped by [`BufferPages`]'s `Drop` (its filled slots only).
     window: ManuallyDrop<[Option<Arc<Page>>; WINDOW]>,
 }
@@ -837,10 +840,12 @@ impl Drop for BufferPages<'_> {
 
 impl<'a> BufferPages<'a> {
     /// An empty view of the area behind `mapping`, pointed at a buffer by
-    /// [`BufferPages::attach`]. Inlined, so that it is built in its
-    /// user's frame (a call returns it through a `memcpy`).
+    /// [`BufferPages::attach`], which loads its first pages if `preload`
+    /// (a caller that writes nothing saves their references). Inlined, so
+    /// that it is built in its user's frame (a call returns it through a
+    /// `memcpy`).
     #[inline(always)]
-    pub(crate) fn new(mapping: &'a TryMutex<Option<Mapping>>) -> Self {
+    pub(crate) fn new(mapping: &'a TryMutex<Option<Mapping>>, preload: bool) -> Self {
         // INVARIANT: no slot is filled.
         Self {
             mapping,
@@ -848,12 +853,14 @@ impl<'a> BufferPages<'a> {
             size: 0,
             first: 0,
             loaded: 0,
+            preload,
             window: ManuallyDrop::new([const { None }; WINDOW]),
         }
     }
 
     /// Points the (empty) view at the buffer `[off, off + size)` of `m`,
-    /// the mapping the caller holds locked, and loads its first window.
+    /// the mapping the caller holds locked, and loads its first window
+    /// (if asked to: [`BufferPages::new`]).
     /// The buffer must be allocated to the caller, which alone writes it
     /// until it is handed to the reader.
     fn attach(&mut self, m: &Mapping, off: usize, size: usize) {
@@ -881,7 +888,7 @@ impl<'a> BufferPages<'a> {
     /// Loads the window at the buffer's first page from `m`, the mapping
     /// the caller holds locked (an empty window is only a later lookup).
     fn preload(&mut self, m: &Mapping) {
-        if self.size == 0 {
+        if self.size == 0 || !self.preload {
             return;
         }
         let idx = self.off / PAGE_SIZE;
@@ -959,8 +966,25 @@ impl<'a> BufferPages<'a> {
         Ok(())
     }
 
-    /// Copies `len` bytes from `reader` to `at` in the buffer.
+    /// Copies `len` bytes from `reader` to `at` in the buffer. Inlined:
+    /// copying nothing (a transaction without data or offsets) makes no
+    /// call.
+    #[inline]
     pub(crate) fn copy_from_user(
+        &mut self,
+        at: usize,
+        reader: &mut UserSliceReader,
+        len: usize,
+    ) -> Result {
+        if len == 0 {
+            // The range check of `for_pages`: `at` is inside the buffer.
+            return if at <= self.size { Ok(()) } else { Err(EINVAL) };
+        }
+        self.copy_pages_from_user(at, reader, len)
+    }
+
+    /// [`BufferPages::copy_from_user`] of a non-empty range.
+    fn copy_pages_from_user(
         &mut self,
         at: usize,
         reader: &mut UserSliceReader,

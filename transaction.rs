@@ -582,50 +582,58 @@ impl Process {
                 .inc_node_local(n, true)
                 .map_err(TxnError::failed)?;
         }
-        // Filled in place by the allocation (it is large: never moved).
-        let mut pages = BufferPages::new(&target_proc.mapping);
-        let (start, spam_suspect) = match target_proc.alloc_buffer(size, meta, &mut pages) {
-            Ok(v) => v,
-            Err(e) => {
-                if let Some(n) = &node {
-                    target_proc.dec_node(n, true, false);
+        // The buffer, written through the view of its pages; the view's
+        // page references go at the end of this block (in place: it is
+        // large), before the target's reference moves into the
+        // transaction.
+        let (start, spam_suspect, off, res, fds) = {
+            // Filled in place by the allocation (never moved); its first
+            // pages are looked up with the allocation unless nothing is
+            // written (no data: the buffer's 8 bytes are left as they are).
+            let written = (data_size | offsets_size | extra) != 0;
+            let mut pages = BufferPages::new(&target_proc.mapping, written);
+            let (start, spam_suspect) = match target_proc.alloc_buffer(size, meta, &mut pages) {
+                Ok(v) => v,
+                Err(e) => {
+                    if let Some(n) = &node {
+                        target_proc.dec_node(n, true, false);
+                    }
+                    return Err(TxnError::new(
+                        if e == ESRCH {
+                            BR_DEAD_REPLY
+                        } else {
+                            BR_FAILED_REPLY
+                        },
+                        e.to_errno(),
+                    ));
                 }
-                return Err(TxnError::new(
-                    if e == ESRCH {
-                        BR_DEAD_REPLY
-                    } else {
-                        BR_FAILED_REPLY
-                    },
-                    e.to_errno(),
-                ));
+            };
+            let mut fds = ThinVec::new();
+            let off = pages.off();
+            crate::trace::alloc_buf(&target_proc, off, id, (data_size, offsets_size, extra));
+            let mut res = self.fill_buffer(
+                &Payload {
+                    id,
+                    tr,
+                    target: &target_proc,
+                    buf_addr: start + off,
+                    data_size,
+                    offsets_size,
+                    sg_size,
+                    accept_fds,
+                },
+                &mut pages,
+                thread,
+                &mut held,
+                &mut fds,
+            );
+            if let (Ok(()), Some(c)) = (&res, &secctx) {
+                res = pages
+                    .write(ctx_off, c.as_bytes())
+                    .map_err(|e| buf_err(e, e));
             }
+            (start, spam_suspect, off, res, fds)
         };
-        let mut fds = ThinVec::new();
-        let off = pages.off();
-        crate::trace::alloc_buf(&target_proc, off, id, (data_size, offsets_size, extra));
-        let mut res = self.fill_buffer(
-            &Payload {
-                id,
-                tr,
-                target: &target_proc,
-                buf_addr: start + off,
-                data_size,
-                offsets_size,
-                sg_size,
-                accept_fds,
-            },
-            &mut pages,
-            thread,
-            &mut held,
-            &mut fds,
-        );
-        if let (Ok(()), Some(c)) = (&res, &secctx) {
-            res = pages
-                .write(ctx_off, c.as_bytes())
-                .map_err(|e| buf_err(e, e));
-        }
-        // Its page references go now (in place: it is large).
-        pages.release();
         // Record what the buffer holds, even on failure, so that freeing it
         // gives everything back.
         target_proc.set_buffer_held(off, held);
@@ -646,43 +654,45 @@ impl Process {
             target_proc.free_buffer(off);
             return Err(TxnError::failed(EINVAL));
         };
-        let to_proc = target_proc.clone();
-        let t = Wrap::pin_new(pin_init!(Transaction {
-            id,
-            code: tr.code,
-            flags: tr.flags,
-            is_reply: reply,
-            sender_euid: Kuid::current_euid(),
-            to_proc,
-            target_node: node,
-            data_size,
-            offsets_size,
-            buffer_addr: start + off,
-            secctx_off: secctx.as_ref().map(|_| ctx_off),
-            counted: AtomicBool::new(false),
-            buffer_inactive: AtomicBool::new(false),
-            from_tgid: self.pid,
-            priority: crate::ffi::task::current_nice(),
-            from_tid: thread.id,
-            start_ns: kernel::time::Ktime::ktime_get().to_ns(),
-            _count: crate::stats::TxnCount::new(),
-            saved_priority: AtomicI32::new(0),
-            links <- crate::new_spinlock!(Links {
-                from: if reply || oneway { None } else { Some(thread.clone()) },
-                from_parent: None,
-                to_thread: None,
-                to_parent: None,
-                buffer: Some(off32),
-                fds,
-            }, "Transaction::links"),
-        }));
-        let t = match t {
-            Ok(t) => t,
-            Err(_) => {
-                target_proc.free_buffer(off);
-                return Err(TxnError::failed(ENOMEM));
-            }
+        // The transaction's memory: the target process's reference then
+        // moves into it (not cloned: the transaction holds the target).
+        let Ok(slot) = Wrap::<Transaction>::reserve() else {
+            target_proc.free_buffer(off);
+            return Err(TxnError::failed(ENOMEM));
         };
+        let t = Wrap::init_in(
+            slot,
+            pin_init!(Transaction {
+                id,
+                code: tr.code,
+                flags: tr.flags,
+                is_reply: reply,
+                sender_euid: Kuid::current_euid(),
+                to_proc: target_proc,
+                target_node: node,
+                data_size,
+                offsets_size,
+                buffer_addr: start + off,
+                secctx_off: secctx.as_ref().map(|_| ctx_off),
+                counted: AtomicBool::new(false),
+                buffer_inactive: AtomicBool::new(false),
+                from_tgid: self.pid,
+                priority: crate::ffi::task::current_nice(),
+                from_tid: thread.id,
+                start_ns: kernel::time::Ktime::ktime_get().to_ns(),
+                _count: crate::stats::TxnCount::new(),
+                saved_priority: AtomicI32::new(0),
+                links <- crate::new_spinlock!(Links {
+                    from: if reply || oneway { None } else { Some(thread.clone()) },
+                    from_parent: None,
+                    to_thread: None,
+                    to_parent: None,
+                    buffer: Some(off32),
+                    fds,
+                }, "Transaction::links"),
+            }),
+        );
+        let target_proc = &t.to_proc;
 
         let res = if let Some(orig) = in_reply_to {
             // Replies: the reply for the caller, then, under one lock of

@@ -17,6 +17,7 @@ use crate::freeze::Freeze;
 use crate::node::{Death, Node};
 use crate::stats::CompleteCount;
 use crate::transaction::Transaction;
+use core::mem::MaybeUninit;
 use core::ops::Deref;
 use core::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use kernel::alloc::flags::GFP_KERNEL;
@@ -25,7 +26,7 @@ use kernel::list::{
     List, ListArc, ListLinksSelfPtr, TryNewListArc,
 };
 use kernel::prelude::*;
-use kernel::sync::Arc;
+use kernel::sync::{Arc, UniqueArc};
 
 /// An object that can be queued: the links of the queue it is in, and
 /// whether it is in one, before the object itself.
@@ -97,7 +98,32 @@ impl<T> Wrap<T> {
             GFP_KERNEL,
         )
     }
+
+    /// The memory of a queueable value, allocated ahead (before locks,
+    /// and before the values it will hold exist) for [`Wrap::init_in`].
+    pub(crate) fn reserve() -> Result<Reserved<T>> {
+        Ok(Reserved(UniqueArc::new_uninit(GFP_KERNEL)?))
+    }
+
+    /// A new queueable value initialised in place in `slot`: it can't
+    /// fail, so the values `init` moves in are never lost to an
+    /// allocation failure.
+    pub(crate) fn init_in(slot: Reserved<T>, init: impl PinInit<T>) -> DArc<T> {
+        let init = pin_init!(Self {
+            links <- ListLinksSelfPtr::new(),
+            tracker <- AtomicTracker::new(),
+            inner <- init,
+        });
+        match slot.0.write_pin_init(init) {
+            Ok(v) => Arc::from(v),
+            // `init` is infallible: its error type has no value.
+            Err(e) => match e {},
+        }
+    }
 }
+
+/// Memory for a [`Wrap<T>`], from [`Wrap::reserve`].
+pub(crate) struct Reserved<T>(UniqueArc<MaybeUninit<Wrap<T>>>);
 
 impl<T: WorkItem + 'static> Wrap<T> {
     /// The queue reference of `this`, unless it is queued already (an
