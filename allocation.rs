@@ -521,17 +521,71 @@ impl Mapping {
         off: usize,
         unused: &mut Unused,
     ) -> Option<BufferMeta> {
-        let (size, meta, slot) = {
-            let mut c = self.blocks.cursor_lower_bound(&off)?;
-            let (&k, (size, b)) = c.current_mut();
-            if k != off || !matches!(b, Block::Used(..)) {
-                return None;
+        // The trace event sees the neighbours as they were (it walks the
+        // tree only when it is on).
+        if crate::trace::pages_enabled() {
+            if let Some(&(size, Block::Used(..))) = self.blocks.get(&off) {
+                self.trace_free(off, size);
             }
-            match core::mem::replace(b, Block::Free) {
-                Block::Used(m, slot) => (*size, m, slot),
-                Block::Free => return None,
-            }
+        }
+        // One walk of the block tree: the buffer's block is marked free and
+        // merged with its free neighbours (the blocks tile the area: the
+        // next one starts at `off + size`).
+        let mut c = self.blocks.cursor_lower_bound(&off)?;
+        let (&k, (size, b)) = c.current_mut();
+        if k != off || !matches!(b, Block::Used(..)) {
+            return None;
+        }
+        let size = *size;
+        let (meta, slot) = match core::mem::replace(b, Block::Free) {
+            Block::Used(m, slot) => (m, slot),
+            Block::Free => return None,
         };
+        let (mut start, mut len) = (off, size);
+        let next = match c.peek_next() {
+            Some((&n, (nsize, Block::Free))) if n == off + size => Some(*nsize),
+            _ => None,
+        };
+        if let Some(nsize) = next {
+            if let Some(n) = c.remove_next() {
+                Unused::put(
+                    &mut unused.blocks,
+                    self.spare.blocks.keep(n.into_reservation()),
+                );
+            }
+            if let Some(n) = self.free_by_size.remove_node(&free_key(nsize, off + size)) {
+                Unused::put(&mut unused.free, self.spare.free.keep(n.into_reservation()));
+            }
+            len += nsize;
+        }
+        let prev = match c.peek_prev_mut() {
+            Some((&poff, (psize, Block::Free))) => {
+                let p = (poff, *psize);
+                *psize += len;
+                Some(p)
+            }
+            _ => None,
+        };
+        match prev {
+            Some((poff, psize)) => {
+                if let Some(n) = self.free_by_size.remove_node(&free_key(psize, poff)) {
+                    Unused::put(&mut unused.free, self.spare.free.keep(n.into_reservation()));
+                }
+                let (_, n) = c.remove_current();
+                Unused::put(
+                    &mut unused.blocks,
+                    self.spare.blocks.keep(n.into_reservation()),
+                );
+                start = poff;
+                len += psize;
+            }
+            None => c.current_mut().1 .0 = len,
+        }
+        self.free_by_size
+            .insert(slot.into_node(free_key(len, start), ()));
+
+        // What the buffer held of the area: its async space, its bytes (if
+        // asked to clear them) and its pages, which don't depend on the tree.
         if meta.is_async {
             self.free_async_space += size;
         }
@@ -543,56 +597,7 @@ impl Mapping {
             }
         }
         unused.trace = self.trace_ids.remove_node(&off);
-        self.trace_free(off, size);
         self.release_pages(mm, off, size);
-
-        // Merged with its free neighbours, found from one walk of the
-        // block tree (the blocks tile the area: the next one starts at
-        // `off + size`).
-        let (mut start, mut len) = (off, size);
-        if let Some(mut c) = self.blocks.cursor_lower_bound(&off) {
-            let next = match c.peek_next() {
-                Some((&n, (nsize, Block::Free))) if n == off + size => Some(*nsize),
-                _ => None,
-            };
-            if let Some(nsize) = next {
-                if let Some(n) = c.remove_next() {
-                    Unused::put(
-                        &mut unused.blocks,
-                        self.spare.blocks.keep(n.into_reservation()),
-                    );
-                }
-                if let Some(n) = self.free_by_size.remove_node(&free_key(nsize, off + size)) {
-                    Unused::put(&mut unused.free, self.spare.free.keep(n.into_reservation()));
-                }
-                len += nsize;
-            }
-            let prev = match c.peek_prev_mut() {
-                Some((&poff, (psize, Block::Free))) => {
-                    let p = (poff, *psize);
-                    *psize += len;
-                    Some(p)
-                }
-                _ => None,
-            };
-            match prev {
-                Some((poff, psize)) => {
-                    if let Some(n) = self.free_by_size.remove_node(&free_key(psize, poff)) {
-                        Unused::put(&mut unused.free, self.spare.free.keep(n.into_reservation()));
-                    }
-                    let (_, n) = c.remove_current();
-                    Unused::put(
-                        &mut unused.blocks,
-                        self.spare.blocks.keep(n.into_reservation()),
-                    );
-                    start = poff;
-                    len += psize;
-                }
-                None => c.current_mut().1 .0 = len,
-            }
-        }
-        self.free_by_size
-            .insert(slot.into_node(free_key(len, start), ()));
         Some(meta)
     }
 
