@@ -99,8 +99,10 @@ impl<T> Wrap<T> {
         )
     }
 
-    /// The memory of a queueable value, allocated ahead (before locks,
-    /// and before the values it will hold exist) for [`Wrap::init_in`].
+    /// The memory of a queueable value, allocated ahead for
+    /// [`Wrap::init_in`]: what it will hold can then move in with no
+    /// allocation left to fail (a transaction takes over its target
+    /// process's reference this way).
     pub(crate) fn reserve() -> Result<Reserved<T>> {
         Ok(Reserved(UniqueArc::new_uninit(GFP_KERNEL)?))
     }

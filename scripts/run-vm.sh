@@ -42,7 +42,9 @@
 #                  status is reported as "ok - sh: COMMAND" / "not ok - ...".
 #
 # Environment: KDIR overrides the kernel build directory (default: rb_kdir);
-# RB_VM_LOCK=FILE makes VMs started with the same FILE run one at a time.
+# RB_VM_LOCK=FILE makes VMs started with the same FILE run one at a time;
+# RB_MON=SOCKET gives QEMU's monitor on that unix socket (e.g. to read
+# "info jit", the TCG's translation and TLB-flush counts, during a boot).
 # The guest has busybox, uid/gid 1000 "rbtest" in /etc/passwd, proc, sysfs,
 # devtmpfs, devpts, tmpfs /tmp and debugfs mounted.
 #
@@ -297,8 +299,10 @@ FATAL='Oops|Kernel panic|rust_kernel: panicked|blocked for more than'
 # In the background, so that a signal to this script stops QEMU at once.
 ACCEL=tcg
 [ ${#PLUGIN[@]} -gt 0 ] && ACCEL=tcg,thread=single
+MON=(-monitor none)
+[ -n "${RB_MON:-}" ] && MON=(-monitor "unix:$RB_MON,server,nowait")
 timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" "${PLUGIN[@]}" -m 1G -smp 2,sockets=2,cores=1,threads=1 \
-    -no-reboot -nodefaults -no-user-config -display none -monitor none \
+    -no-reboot -nodefaults -no-user-config -display none "${MON[@]}" \
     -kernel "$BZIMAGE" -initrd "$INITRD" -append "$APPEND" \
     -serial "file:$LOG" -chardev stdio,id=tap,signal=off -serial chardev:tap \
     < /dev/null > "$RAW" 2>"$WORK/qemu.err" &
