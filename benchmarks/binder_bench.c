@@ -53,9 +53,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <pthread.h>
+#include <linux/perf_event.h>
 
 #include "bench_lib.h"
 
@@ -94,13 +96,47 @@ static struct budget cell_budget(double secs)
 
 /*
  * What the whole guest did during a cell's timed phase, from /proc/stat:
- * CPU time (USER_HZ ticks) by kind, context switches and interrupts.
+ * CPU time (USER_HZ ticks) by kind, context switches and interrupts; and
+ * task migrations between CPUs (a software perf counter per CPU; none if
+ * perf events are not there).
  */
 struct sysload {
-	unsigned long long user, nice, sys, idle, iowait, irq, softirq, ctxt, intr;
+	unsigned long long user, nice, sys, idle, iowait, irq, softirq, ctxt, intr, migr;
 };
 
 static struct sysload load0;
+
+#define MAX_MIGR_CPUS 64
+static int migr_fd[MAX_MIGR_CPUS];
+static int migr_n = -1;
+
+/* Task migrations on all CPUs since the counters were opened (first call). */
+static unsigned long long migrations(void)
+{
+	unsigned long long sum = 0, v;
+
+	if (migr_n < 0) {
+		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+		migr_n = 0;
+		for (long c = 0; c < ncpu && migr_n < MAX_MIGR_CPUS; c++) {
+			struct perf_event_attr a = {
+				.type = PERF_TYPE_SOFTWARE,
+				.size = sizeof(a),
+				.config = PERF_COUNT_SW_CPU_MIGRATIONS,
+			};
+			int fd = syscall(SYS_perf_event_open, &a, -1, (int)c, -1,
+					 PERF_FLAG_FD_CLOEXEC);
+
+			if (fd >= 0)
+				migr_fd[migr_n++] = fd;
+		}
+	}
+	for (int i = 0; i < migr_n; i++)
+		if (read(migr_fd[i], &v, sizeof(v)) == sizeof(v))
+			sum += v;
+	return sum;
+}
 
 static void sysload_read(struct sysload *s)
 {
@@ -120,13 +156,15 @@ static void sysload_read(struct sysload *s)
 			sscanf(line + 5, "%llu", &s->intr);
 	}
 	fclose(f);
+	s->migr = migrations();
 }
 
 /*
  * Per timed call since load0: guest CPU time in user space and in the
- * kernel (with interrupts), idle time (all CPUs, us), context switches
- * and interrupts. A driver that costs CPU shows in sys_us; one whose
- * calls wait (wake-ups, idle CPUs) shows in idle_us and ctxt.
+ * kernel (with interrupts), idle time (all CPUs, us), context switches,
+ * interrupts and task migrations. A driver that costs CPU shows in sys_us;
+ * one whose calls wait (wake-ups, idle CPUs) shows in idle_us and ctxt;
+ * one whose wake-ups move threads between CPUs shows in migr.
  */
 static void sysload_extra(char *buf, size_t len, const struct cellmem *m, const char *more)
 {
@@ -146,6 +184,12 @@ static void sysload_extra(char *buf, size_t len, const struct cellmem *m, const 
 		 (s.sys + s.irq + s.softirq - load0.sys - load0.irq - load0.softirq) * us / calls,
 		 (s.idle + s.iowait - load0.idle - load0.iowait) * us / calls,
 		 (double)(s.ctxt - load0.ctxt) / calls, (double)(s.intr - load0.intr) / calls);
+	if (migr_n > 0) {
+		size_t n = strlen(buf);
+
+		snprintf(buf + n, len > n ? len - n : 0, " migr=%.3f",
+			 (double)(s.migr - load0.migr) / calls);
+	}
 }
 
 /* Starts the workers: waits for n "ready" bytes, sets the clock, closes go. */
