@@ -945,9 +945,7 @@ impl<'a> BufferPages<'a> {
         len: usize,
         mut f: impl FnMut(&Page, usize, usize, usize) -> Result,
     ) -> Result {
-        if at.checked_add(len).is_none_or(|end| end > self.size) {
-            return Err(EINVAL);
-        }
+        self.check_range(at, len)?;
         let mut done = 0;
         while done < len {
             // `off + size` fits in the area, which bounds `pos`.
@@ -982,10 +980,18 @@ impl<'a> BufferPages<'a> {
         len: usize,
     ) -> Result {
         if len == 0 {
-            // The range check of `for_pages`: `at` is inside the buffer.
-            return if at <= self.size { Ok(()) } else { Err(EINVAL) };
+            return self.check_range(at, 0);
         }
         self.copy_pages_from_user(at, reader, len)
+    }
+
+    /// `EINVAL` unless `[at, at + len)` is inside the buffer.
+    #[inline]
+    fn check_range(&self, at: usize, len: usize) -> Result {
+        if at.checked_add(len).is_none_or(|end| end > self.size) {
+            return Err(EINVAL);
+        }
+        Ok(())
     }
 
     /// [`BufferPages::copy_from_user`] of a non-empty range.

@@ -89,14 +89,7 @@ impl<T> Wrap<T> {
 
     /// A new queueable value initialised in place.
     pub(crate) fn pin_new(init: impl PinInit<T>) -> Result<DArc<T>> {
-        Arc::pin_init(
-            pin_init!(Self {
-                links <- ListLinksSelfPtr::new(),
-                tracker <- AtomicTracker::new(),
-                inner <- init,
-            }),
-            GFP_KERNEL,
-        )
+        Ok(Self::init_in(Self::reserve()?, init))
     }
 
     /// The memory of a queueable value, allocated ahead for
