@@ -21,7 +21,13 @@
  * FILE:
  *
  *   snapshot N
- *   VADDR NINSNS EXECS      (hex address; blocks that ran at least once)
+ *   VADDR NINSNS EXECS TRANS LOCKED MEMS
+ *
+ * (hex address; blocks that ran at least once; TRANS: times translated;
+ * LOCKED: the block's atomic read-modify-writes, which TCG runs through
+ * out-of-line helpers; MEMS: the loads and stores its executions made, each
+ * a software-TLB lookup in TCG's code; so the report can count both per
+ * call and function).
  *
  * The difference of two snapshots is the run between the marks. With
  * thread=single the counts are exact (the inline adds don't race).
@@ -54,6 +60,8 @@ struct block {
 	uint64_t ninsns;	/* 0: empty slot */
 	uint64_t execs;
 	uint64_t trans;		/* times translated (again: its code was invalidated) */
+	uint64_t locked;	/* its atomic read-modify-writes (lock prefix, xchg with memory) */
+	uint64_t mems;		/* memory accesses its executions made */
 };
 
 #define SLOTS_LOG 20		/* a million blocks: more than a boot translates */
@@ -145,8 +153,10 @@ static void snapshot(unsigned int vcpu, void *udata)
 	fprintf(out, "snapshot %u\n", ++snapshots);
 	for (i = 0; i < SLOTS; i++)
 		if (blocks[i].execs)
-			fprintf(out, "%" PRIx64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
-				blocks[i].vaddr, blocks[i].ninsns, blocks[i].execs, blocks[i].trans);
+			fprintf(out, "%" PRIx64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
+				" %" PRIu64 "\n",
+				blocks[i].vaddr, blocks[i].ninsns, blocks[i].execs, blocks[i].trans,
+				blocks[i].locked, blocks[i].mems);
 	for (i = 0; i < EDGES; i++)
 		if (edges[i].n)
 			fprintf(out, "caller %" PRIx64 " %" PRIx64 " %" PRIu64 "\n", edges[i].from,
@@ -155,22 +165,60 @@ static void snapshot(unsigned int vcpu, void *udata)
 	pthread_mutex_unlock(&lock);
 }
 
+/*
+ * Whether the x86 instruction `insn` is an atomic read-modify-write: a lock
+ * prefix, or xchg with a memory operand (locked without one). TCG runs each
+ * through an out-of-line atomic helper, where plain loads and stores are
+ * inline: an atomic costs it several times an ordinary instruction.
+ */
+static bool is_locked(const struct qemu_plugin_insn *insn)
+{
+	const uint8_t *p = qemu_plugin_insn_data(insn);
+	size_t n = qemu_plugin_insn_size(insn), i;
+
+	for (i = 0; i < n; i++) {
+		uint8_t b = p[i];
+
+		if (b == 0xf0)
+			return true;
+		if (b == 0xf2 || b == 0xf3 || b == 0x2e || b == 0x36 || b == 0x3e ||
+		    b == 0x26 || b == 0x64 || b == 0x65 || b == 0x66 || b == 0x67 ||
+		    (b >= 0x40 && b <= 0x4f))
+			continue;
+		/* xchg r/m, r with a memory operand (ModRM mod != 3). */
+		return (b == 0x86 || b == 0x87) && i + 1 < n && (p[i + 1] >> 6) != 3;
+	}
+	return false;
+}
+
 static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
 	uint64_t vaddr = qemu_plugin_tb_vaddr(tb);
 	uint64_t n = qemu_plugin_tb_n_insns(tb);
+	uint64_t locked = 0, i;
 	struct block *b;
 
 	(void)id;
 	if (!n)
 		return;
+
+	for (i = 0; i < n; i++)
+		locked += is_locked(qemu_plugin_tb_get_insn(tb, i));
 	pthread_mutex_lock(&lock);
 	b = find(vaddr, n);
-	if (b)
+	if (b) {
 		b->trans++;
+		b->locked = locked;
+	}
 	pthread_mutex_unlock(&lock);
-	if (b)
+	if (b) {
 		qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &b->execs, 1);
+		/* Each guest load or store through TCG's software TLB. */
+		for (i = 0; i < n; i++)
+			qemu_plugin_register_vcpu_mem_inline(qemu_plugin_tb_get_insn(tb, i),
+							     QEMU_PLUGIN_MEM_RW,
+							     QEMU_PLUGIN_INLINE_ADD_U64, &b->mems, 1);
+	}
 	if (nwatch)
 		qemu_plugin_register_vcpu_tb_exec_cb(tb, track, QEMU_PLUGIN_CB_NO_REGS,
 						     (void *)(uintptr_t)vaddr);

@@ -69,7 +69,7 @@ def read_profile(path):
     with open(path) as f:
         for line in f:
             if line.startswith("snapshot"):
-                cur = ({}, {}, {})
+                cur = ({}, {}, {}, {}, {})
                 snaps.append(cur)
             elif line.startswith("end") or cur is None:
                 continue
@@ -82,15 +82,26 @@ def read_profile(path):
                 cur[0][(int(a, 16), int(n))] = int(e)
                 if len(f4) > 3:
                     cur[2][(int(a, 16), int(n))] = int(f4[3])
+                if len(f4) > 4:
+                    cur[3][(int(a, 16), int(n))] = int(f4[4])
+                if len(f4) > 5:
+                    cur[4][(int(a, 16), int(n))] = int(f4[5])
     if len(snaps) < 2:
         sys.exit("tcg_report: %s has %d snapshots, want 2" % (path, len(snaps)))
-    (b0, e0, t0), (b1, e1, t1) = snaps[0], snaps[1]
+    (b0, e0, t0, _, m0), (b1, e1, t1, l1, m1) = snaps[0], snaps[1]
     blocks = {k: (e - b0.get(k, 0)) * k[1] for k, e in b1.items() if e > b0.get(k, 0)}
+    # Atomic read-modify-writes executed (each block's count, per run).
+    atomics = {k: (e - b0.get(k, 0)) * l1[k] for k, e in b1.items()
+               if e > b0.get(k, 0) and l1.get(k)}
     edges = {k: n - e0.get(k, 0) for k, n in e1.items() if n > e0.get(k, 0)}
     # Translations in the window: code translated again because its page
     # was written to (or the translation cache was flushed).
     trans = {k: n - t0.get(k, 0) for k, n in t1.items() if n > t0.get(k, 0)}
-    return blocks, edges, trans
+    # Block executions (each block entered: chained or looked up) and
+    # memory accesses, both per block.
+    execs = {k: e - b0.get(k, 0) for k, e in b1.items() if e > b0.get(k, 0)}
+    mems = {k: n - m0.get(k, 0) for k, n in m1.items() if n > m0.get(k, 0)}
+    return blocks, edges, trans, atomics, execs, mems
 
 
 def read_calls(tap):
@@ -117,7 +128,7 @@ def main():
         pretty = demangle(set(n.split(" ")[0] for n in names))
         by_sym = {}
         tot = {"user": 0, "kernel": 0, "module": 0}
-        blocks, edges, trans = read_profile(prof)
+        blocks, edges, trans, atomics, execs, mems = read_profile(prof)
 
         def where(vaddr, off=False):
             if vaddr < USER_TOP:
@@ -158,6 +169,28 @@ def main():
         print("# trans: %s: %.3f translations per call" % (label, sum(trans.values()) / calls))
         for w, n in sorted(by_trans.items(), key=lambda x: -x[1])[:12]:
             print("# trans: %s:    %8.3f  %s" % (label, n / calls, w[:100]))
+        by_atomic = {}
+        for (vaddr, _), n in atomics.items():
+            w = where(vaddr)
+            by_atomic[w] = by_atomic.get(w, 0) + n
+        print("# atomics: %s: %.1f atomic read-modify-writes per call"
+              % (label, sum(atomics.values()) / calls))
+        for w, n in sorted(by_atomic.items(), key=lambda x: -x[1])[:20]:
+            print("# atomics: %s:    %8.2f  %s" % (label, n / calls, w[:100]))
+        for what, counts in (("blocks", execs), ("mems", mems)):
+            per = {"user": 0, "kernel": 0, "module": 0}
+            by_fn = {}
+            for (vaddr, _), n in counts.items():
+                w = where(vaddr)
+                per["user" if vaddr < USER_TOP else "kernel"] += n
+                if w.endswith("[mod]"):
+                    per["module"] += n
+                by_fn[w] = by_fn.get(w, 0) + n
+            print("# %s: %s: per call: user %.0f, kernel %.0f (module %.0f)"
+                  % (what, label, per["user"] / calls, per["kernel"] / calls,
+                     per["module"] / calls))
+            for w, n in sorted(by_fn.items(), key=lambda x: -x[1])[:15]:
+                print("# %s: %s:    %8.1f  %s" % (what, label, n / calls, w[:100]))
         print("# insns: %s: cell %s, %d calls; per call: user %.0f, kernel %.0f (module %.0f)"
               % (label, cell, calls, tot["user"] / calls, tot["kernel"] / calls,
                  tot["module"] / calls))
