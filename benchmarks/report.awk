@@ -12,6 +12,9 @@
 # in percent, of p50 (latency cells), bytes (memory cells) or total_ms.
 # "k/u" is rust/C of the median kernel time per call over user time per call
 # (function kpu): the drivers' kernel work with the boots' speed taken out.
+# "cal" is rust/C of the median cal_us, a fixed piece of user-space work
+# timed after each cell: above 1, the rust_binder boots' vCPUs ran slower
+# (user code, no driver in it) around that cell than the C boots' did.
 #   text      the table `make bench` prints
 #   markdown  the same and every metric, as markdown tables
 #   plot      gnuplot data: cell, C p50, rust p50, C p99, rust p99 (us)
@@ -117,8 +120,8 @@ function kind(cell) {
 }
 
 function text_report(    i, c, k, e, line) {
-	printf "%-17s %9s %9s %5s | %9s %9s %5s | %9s %9s %5s | %6s %6s | %5s\n", \
-		"cell", "calls/s C", "rust", "r/C", "p50 us C", "rust", "r/C", "p99 us C", "rust", "r/C", "sprd C", "rust", "k/u"
+	printf "%-17s %9s %9s %5s | %9s %9s %5s | %9s %9s %5s | %6s %6s | %5s %5s\n", \
+		"cell", "calls/s C", "rust", "r/C", "p50 us C", "rust", "r/C", "p99 us C", "rust", "r/C", "sprd C", "rust", "k/u", "cal"
 	for (i = 1; i <= ncells; i++) {
 		c = order[i]
 		k = kind(c)
@@ -129,7 +132,7 @@ function text_report(    i, c, k, e, line) {
 			printf "%-17s %s\n", c, "FAILED (" e ")"
 			continue
 		}
-		printf "%-17s %9s %9s %5s | %9s %9s %5s | %9s %9s %5s | %6s %6s | %5s%s\n", c, \
+		printf "%-17s %9s %9s %5s | %9s %9s %5s | %9s %9s %5s | %6s %6s | %5s %5s%s\n", c, \
 			num(med(c, "c", "calls_per_s"), 1, "%.0f"), num(med(c, "rust", "calls_per_s"), 1, "%.0f"), \
 			ratio(med(c, "c", "calls_per_s"), med(c, "rust", "calls_per_s")), \
 			num(med(c, "c", "p50_ns"), 1000, "%.1f"), num(med(c, "rust", "p50_ns"), 1000, "%.1f"), \
@@ -138,6 +141,7 @@ function text_report(    i, c, k, e, line) {
 			ratio(med(c, "c", "p99_ns"), med(c, "rust", "p99_ns")), \
 			spread(v[c, "c", "p50_ns"]), spread(v[c, "rust", "p50_ns"]), \
 			ratio(kpu(c, "c"), kpu(c, "rust")), \
+			ratio(med(c, "c", "cal_us"), med(c, "rust", "cal_us")), \
 			(e == "" ? "" : "  (" e ")")
 	}
 	line = 0
@@ -174,16 +178,16 @@ function text_report(    i, c, k, e, line) {
 function md_report(    i, c, k, e, n) {
 	print "### Latency and throughput"
 	print ""
-	print "Times in microseconds; r/C = rust_binder / C (calls/s: above 1 is faster; latency: above 1 is slower); k/u r/C = rust/C of the median kernel time per call over user time per call (the same user code on both: the boots' speed taken out; above 1: more kernel work per call)."
+	print "Times in microseconds; r/C = rust_binder / C (calls/s: above 1 is faster; latency: above 1 is slower); k/u r/C = rust/C of the median kernel time per call over user time per call (the same user code on both: the boots' speed taken out; above 1: more kernel work per call); cal r/C = rust/C of the median time of a fixed piece of user-space work run after the cell (above 1: the rust_binder boots ran slower there, driver aside)."
 	print ""
-	print "| cell | calls/s C | calls/s rust | r/C | p50 C | p50 rust | r/C | p90 C | p90 rust | p99 C | p99 rust | r/C | max C | max rust | spread p50 C | spread p50 rust | k/u r/C | notes |"
-	print "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|"
+	print "| cell | calls/s C | calls/s rust | r/C | p50 C | p50 rust | r/C | p90 C | p90 rust | p99 C | p99 rust | r/C | max C | max rust | spread p50 C | spread p50 rust | k/u r/C | cal r/C | notes |"
+	print "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|"
 	for (i = 1; i <= ncells; i++) {
 		c = order[i]
 		k = kind(c)
 		e = errs(c)
 		if (k == "err") {
-			printf "| %s | FAILED | | | | | | | | | | | | | | | | %s |\n", c, e
+			printf "| %s | FAILED | | | | | | | | | | | | | | | | | %s |\n", c, e
 			continue
 		}
 		if (k != "lat")
@@ -192,7 +196,7 @@ function md_report(    i, c, k, e, n) {
 		if (has[c, "retries"])
 			n = (n == "" ? "" : n "; ") "retries C " num(med(c, "c", "retries"), 1, "%.0f") \
 				", rust " num(med(c, "rust", "retries"), 1, "%.0f")
-		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c, \
+		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c, \
 			num(med(c, "c", "calls_per_s"), 1, "%.0f"), num(med(c, "rust", "calls_per_s"), 1, "%.0f"), \
 			ratio(med(c, "c", "calls_per_s"), med(c, "rust", "calls_per_s")), \
 			num(med(c, "c", "p50_ns"), 1000, "%.1f"), num(med(c, "rust", "p50_ns"), 1000, "%.1f"), \
@@ -202,7 +206,8 @@ function md_report(    i, c, k, e, n) {
 			ratio(med(c, "c", "p99_ns"), med(c, "rust", "p99_ns")), \
 			num(med(c, "c", "max_ns"), 1000, "%.0f"), num(med(c, "rust", "max_ns"), 1000, "%.0f"), \
 			spread(v[c, "c", "p50_ns"]), spread(v[c, "rust", "p50_ns"]), \
-			ratio(kpu(c, "c"), kpu(c, "rust")), n
+			ratio(kpu(c, "c"), kpu(c, "rust")), \
+			ratio(med(c, "c", "cal_us"), med(c, "rust", "cal_us")), n
 	}
 	print ""
 	print "### Memory"
