@@ -6,9 +6,13 @@
 #
 # Usage: scripts/bench.sh            (make bench [QUICK=1] [ROUNDS=N] [RECORD=1])
 # Environment:
-#   ROUNDS=N    boots per driver, interleaved c, rust, c, rust, ... (default 2,
-#               also with QUICK: one TCG boot differs from the next by up to
-#               ~30% in single cells, so one round is only a hint)
+#   ROUNDS=N    boots per driver, in the order c, rust, rust, c, c, rust, ...
+#               (default 2, also with QUICK: one TCG boot differs from the
+#               next by up to ~30% in single cells, so one round is only a
+#               hint). Odd rounds boot C first, even rounds rust_binder: a
+#               host that slows down or speeds up over the run (seen: a
+#               pipe_4B-only run whose C boots went 82, 92, 99, 116 us)
+#               favours neither driver over an even number of rounds.
 #   QUICK=1     the ~2-minute subset (binder_bench -q), for use while optimising
 #   RECORD=1    also write benchmarks/RESULTS.md and benchmarks/RESULTS.svg
 #   CELLS="p.." only the cells whose names start with one of these prefixes
@@ -107,7 +111,10 @@ rb_step "bench: $CMD: $ROUNDS round(s) x 2 drivers on $(basename "$KDIR"); resul
 
 fail=0 reruns=0
 for r in $(seq 1 "$ROUNDS"); do
-    for drv in c rust; do
+    # ABBA: the driver that boots first alternates from round to round.
+    order="c rust"
+    [ $((r % 2)) = 1 ] || order="rust c"
+    for drv in $order; do
         mod=()
         [ "$drv" = rust ] && mod=(--module "$MODULE")
         try=0
@@ -245,7 +252,7 @@ MD=$RUN/report.md
     echo "# rust_binder benchmarks"
     echo
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-    echo "- command: \`$CMD\` ($ROUNDS round(s) per driver, boots interleaved c, rust, ...)"
+    echo "- command: \`$CMD\` ($ROUNDS round(s) per driver, boots in the order c, rust, rust, c, ...)"
     echo "- kernel: ${GUEST_KERNEL:-?} ($(basename "$KDIR"), perf flavour), QEMU TCG, 2 vCPUs"
     echo "- rust_binder: $REV"
     echo "- $HOSTNOTE"
