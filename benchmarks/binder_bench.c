@@ -41,10 +41,10 @@
  *   mem_*          kernel memory per process, node, reference and queued
  *                  one-way call: bench_mem.c
  *
- * The latency cells (but refs and aidl; pipe_4B included) also report what the guest did per
- * timed call (usr_us, sys_us, idle_us, ctxt, intr, migr: sysload_extra) and
- * cal_us, the time of a fixed piece of user-space work run after the timed
- * phase: how fast that boot's vCPUs were running (cal_us()).
+ * The latency cells but refs and aidl (pipe_4B included) also report what
+ * the guest did per timed call (usr_us, sys_us, idle_us, ctxt, intr, migr)
+ * and cal_us, the time of a fixed piece of user-space work run after the
+ * timed phase: how fast that boot's vCPUs were running (sysload_extra).
  *
  * Between cells the program waits for the CPUs to go idle, so that the
  * deferred clean-up of one cell's processes doesn't run during the next.
@@ -189,7 +189,7 @@ static double cal_us(void)
 {
 	static uint8_t buf[CAL_BYTES];
 	volatile uint64_t sink;
-	double best = 0;
+	double best = 0, us;
 
 	for (int r = 0; r < 5; r++) {
 		uint64_t x = 1, t0 = now_ns();
@@ -200,8 +200,7 @@ static double cal_us(void)
 		}
 		sink = x;
 		(void)sink;
-		double us = (now_ns() - t0) / 1000.0;
-
+		us = (now_ns() - t0) / 1000.0;
 		if (r == 0 || us < best)
 			best = us;
 	}
@@ -213,13 +212,15 @@ static double cal_us(void)
  * kernel (with interrupts), idle time (all CPUs, us), context switches,
  * interrupts and task migrations. A driver that costs CPU shows in sys_us;
  * one whose calls wait (wake-ups, idle CPUs) shows in idle_us and ctxt;
- * one whose wake-ups move threads between CPUs shows in migr.
+ * one whose wake-ups move threads between CPUs shows in migr. Then cal_us
+ * (run here, after the load is read): a slow boot shows there, driver aside.
  */
 static void sysload_extra(char *buf, size_t len, const struct cellmem *m, const char *more)
 {
 	struct sysload s;
 	uint64_t calls = 0;
 	double us = 1e6 / sysconf(_SC_CLK_TCK);
+	size_t n;
 
 	sysload_read(&s);
 	for (uint32_t i = 0; i < m->nworkers; i++)
@@ -234,15 +235,11 @@ static void sysload_extra(char *buf, size_t len, const struct cellmem *m, const 
 		 (s.idle + s.iowait - load0.idle - load0.iowait) * us / calls,
 		 (double)(s.ctxt - load0.ctxt) / calls, (double)(s.intr - load0.intr) / calls);
 	if (migr_n > 0) {
-		size_t n = strlen(buf);
-
+		n = strlen(buf);
 		snprintf(buf + n, len > n ? len - n : 0, " migr=%.3f",
 			 (double)(s.migr - load0.migr) / calls);
 	}
-	/* After the timed phase (its load counted above), with the cell's
-	 * workers done. */
-	size_t n = strlen(buf);
-
+	n = strlen(buf);
 	snprintf(buf + n, len > n ? len - n : 0, " cal_us=%.1f", cal_us());
 }
 

@@ -62,13 +62,15 @@ def demangle(names):
 
 
 def read_profile(path):
-    """Instructions by block, and calls by (calling block, callee), between
-    the first two snapshots."""
+    """Per block, between the first two snapshots: instructions, calls by
+    (calling block, callee), translations, atomic read-modify-writes,
+    executions and memory accesses."""
     snaps = []
     cur = None
     with open(path) as f:
         for line in f:
             if line.startswith("snapshot"):
+                # execs, callers, then the optional columns trans, locked, mems
                 cur = ({}, {}, {}, {}, {})
                 snaps.append(cur)
             elif line.startswith("end") or cur is None:
@@ -77,31 +79,26 @@ def read_profile(path):
                 _, a, b, n = line.split()
                 cur[1][(int(a, 16), int(b, 16))] = int(n)
             else:
-                f4 = line.split()
-                a, n, e = f4[:3]
-                cur[0][(int(a, 16), int(n))] = int(e)
-                if len(f4) > 3:
-                    cur[2][(int(a, 16), int(n))] = int(f4[3])
-                if len(f4) > 4:
-                    cur[3][(int(a, 16), int(n))] = int(f4[4])
-                if len(f4) > 5:
-                    cur[4][(int(a, 16), int(n))] = int(f4[5])
+                cols = line.split()
+                key = (int(cols[0], 16), int(cols[1]))
+                cur[0][key] = int(cols[2])
+                for col, table in zip(cols[3:6], cur[2:]):
+                    table[key] = int(col)
     if len(snaps) < 2:
         sys.exit("tcg_report: %s has %d snapshots, want 2" % (path, len(snaps)))
     (b0, e0, t0, _, m0), (b1, e1, t1, l1, m1) = snaps[0], snaps[1]
-    blocks = {k: (e - b0.get(k, 0)) * k[1] for k, e in b1.items() if e > b0.get(k, 0)}
-    # Atomic read-modify-writes executed (each block's count, per run).
-    atomics = {k: (e - b0.get(k, 0)) * l1[k] for k, e in b1.items()
-               if e > b0.get(k, 0) and l1.get(k)}
-    edges = {k: n - e0.get(k, 0) for k, n in e1.items() if n > e0.get(k, 0)}
+
+    def diff(new, old):
+        return {k: n - old.get(k, 0) for k, n in new.items() if n > old.get(k, 0)}
+
+    # Block executions (each block entered: chained or looked up).
+    execs = diff(b1, b0)
+    blocks = {k: n * k[1] for k, n in execs.items()}
+    # Atomic read-modify-writes: each block's count per execution.
+    atomics = {k: n * l1[k] for k, n in execs.items() if l1.get(k)}
     # Translations in the window: code translated again because its page
     # was written to (or the translation cache was flushed).
-    trans = {k: n - t0.get(k, 0) for k, n in t1.items() if n > t0.get(k, 0)}
-    # Block executions (each block entered: chained or looked up) and
-    # memory accesses, both per block.
-    execs = {k: e - b0.get(k, 0) for k, e in b1.items() if e > b0.get(k, 0)}
-    mems = {k: n - m0.get(k, 0) for k, n in m1.items() if n > m0.get(k, 0)}
-    return blocks, edges, trans, atomics, execs, mems
+    return blocks, diff(e1, e0), diff(t1, t0), atomics, execs, diff(m1, m0)
 
 
 def read_calls(tap):
@@ -162,22 +159,8 @@ def main():
                 name = pretty.get(name.split(" ")[0], name.split(" ")[0]) + \
                     (" [mod]" if name.endswith("]") else "")
             by_sym[name] = by_sym.get(name, 0) + insns
-        by_trans = {}
-        for (vaddr, _), n in trans.items():
-            w = where(vaddr)
-            by_trans[w] = by_trans.get(w, 0) + n
-        print("# trans: %s: %.3f translations per call" % (label, sum(trans.values()) / calls))
-        for w, n in sorted(by_trans.items(), key=lambda x: -x[1])[:12]:
-            print("# trans: %s:    %8.3f  %s" % (label, n / calls, w[:100]))
-        by_atomic = {}
-        for (vaddr, _), n in atomics.items():
-            w = where(vaddr)
-            by_atomic[w] = by_atomic.get(w, 0) + n
-        print("# atomics: %s: %.1f atomic read-modify-writes per call"
-              % (label, sum(atomics.values()) / calls))
-        for w, n in sorted(by_atomic.items(), key=lambda x: -x[1])[:20]:
-            print("# atomics: %s:    %8.2f  %s" % (label, n / calls, w[:100]))
-        for what, counts in (("blocks", execs), ("mems", mems)):
+        def by_function(counts):
+            """Totals (user, kernel, module) and counts by function."""
             per = {"user": 0, "kernel": 0, "module": 0}
             by_fn = {}
             for (vaddr, _), n in counts.items():
@@ -186,10 +169,23 @@ def main():
                 if w.endswith("[mod]"):
                     per["module"] += n
                 by_fn[w] = by_fn.get(w, 0) + n
+            return per, sorted(by_fn.items(), key=lambda x: -x[1])
+
+        _, rows = by_function(trans)
+        print("# trans: %s: %.3f translations per call" % (label, sum(trans.values()) / calls))
+        for w, n in rows[:12]:
+            print("# trans: %s:    %8.3f  %s" % (label, n / calls, w[:100]))
+        _, rows = by_function(atomics)
+        print("# atomics: %s: %.1f atomic read-modify-writes per call"
+              % (label, sum(atomics.values()) / calls))
+        for w, n in rows[:20]:
+            print("# atomics: %s:    %8.2f  %s" % (label, n / calls, w[:100]))
+        for what, counts in (("blocks", execs), ("mems", mems)):
+            per, rows = by_function(counts)
             print("# %s: %s: per call: user %.0f, kernel %.0f (module %.0f)"
                   % (what, label, per["user"] / calls, per["kernel"] / calls,
                      per["module"] / calls))
-            for w, n in sorted(by_fn.items(), key=lambda x: -x[1])[:15]:
+            for w, n in rows[:15]:
                 print("# %s: %s:    %8.1f  %s" % (what, label, n / calls, w[:100]))
         print("# insns: %s: cell %s, %d calls; per call: user %.0f, kernel %.0f (module %.0f)"
               % (label, cell, calls, tot["user"] / calls, tot["kernel"] / calls,
